@@ -1,0 +1,1 @@
+"""Benchmarks for penna: synthetic vaults and the measurements run against them."""

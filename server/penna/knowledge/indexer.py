@@ -1,0 +1,141 @@
+"""Keeping the index in step with the vault: full sync, and one note at a time.
+
+A full sync compares every file's mtime and size with the index and re-reads only what changed
+(and, when mtime moved but the bytes hash the same, only records the new mtime). The same
+`index_file` serves the watcher and unsaved editor buffers (`index_text`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from penna.config import Settings
+from penna.knowledge.chunks import make_chunks
+from penna.knowledge.index import Index
+from penna.knowledge.style import StyleCounts
+from penna.vault.files import NotANote, decode_note, is_note_path, normalise_rel, read_note, scan_vault
+from penna.vault.note import Note, load_note
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class SyncReport:
+    scanned: int = 0
+    added: int = 0
+    updated: int = 0
+    touched: int = 0
+    removed: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{self.scanned} notes: {self.added} added, {self.updated} updated, {self.removed} removed, "
+                f"{len(self.skipped)} skipped in {self.seconds:.2f}s")
+
+
+def style_of(note: Note) -> StyleCounts | None:
+    """Per-note style counts, from written prose only (clippings and quotes never count)."""
+    if note.origin != "written":
+        return None
+    counts = StyleCounts()
+    for passage in note.passages:
+        if passage.origin != "written":
+            continue
+        if passage.kind == "paragraph":
+            counts.add_paragraph(passage.text)
+        elif passage.kind == "list":
+            for _ in passage.text.split("\n"):
+                counts.add_list_item()
+    return counts if (counts.words or counts.list_items) else None
+
+
+class Indexer:
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+
+    @property
+    def root(self) -> Path:
+        return self.index.vault_root
+
+    def store(self, note: Note, *, mtime: float, size: int, content_hash: str) -> None:
+        chunks = make_chunks(note.passages)
+        self.index.upsert_note(note, mtime=mtime, size=size, content_hash=content_hash, chunks=chunks,
+                               style=style_of(note), tokens=sum(c.tokens for c in chunks))
+
+    def index_text(self, rel_path: str, text: str, *, mtime: float | None = None, content_hash: str | None = None) -> Note:
+        """Index a note from text (an editor buffer, or bytes already read)."""
+        rel_path = normalise_rel(rel_path)
+        note = load_note(rel_path, text, self.settings.reading_folders, self.settings.author_name)
+        digest = content_hash or hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
+        self.store(note, mtime=mtime if mtime is not None else time.time(), size=len(text), content_hash=digest)
+        return note
+
+    def index_file(self, rel_path: str) -> str:
+        """Bring one note up to date with disk. Returns what happened: added, updated, touched,
+        unchanged, removed, or 'skipped: reason'."""
+        rel_path = normalise_rel(rel_path)
+        if not is_note_path(rel_path, self.settings.exclude):
+            return "skipped: not a note"
+        path = self.root / rel_path
+        try:
+            stat = path.stat()
+            known = self.index.note(rel_path)
+            if known and known.mtime == stat.st_mtime and known.size == stat.st_size:
+                return "unchanged"
+            data = path.read_bytes() if stat.st_size <= 4 * 2**20 else None
+            note_text = decode_note(data) if data is not None else read_note(path)
+        except FileNotFoundError:
+            return "removed" if self.index.remove_note(rel_path) else "unchanged"
+        except NotANote as error:
+            self.index.remove_note(rel_path)
+            return f"skipped: {error}"
+        except OSError as error:
+            return f"skipped: {error.strerror or error}"
+        digest = hashlib.sha1(note_text.text.encode("utf-8", "replace")).hexdigest()
+        if known and known.hash == digest:
+            self.index.touch_note(rel_path, stat.st_mtime, stat.st_size)
+            return "touched"
+        note = load_note(rel_path, note_text.text, self.settings.reading_folders, self.settings.author_name,
+                         note_text.warnings)
+        self.store(note, mtime=stat.st_mtime, size=stat.st_size, content_hash=digest)
+        return "updated" if known else "added"
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        started = time.perf_counter()
+        report = SyncReport()
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"vault folder not found: {self.root}")
+        known = self.index.file_states()
+        files = list(scan_vault(self.root, self.settings.exclude))
+        report.scanned = len(files)
+        on_disk = {f.rel_path for f in files}
+        for path in set(known) - on_disk:
+            self.index.remove_note(path)
+            report.removed += 1
+        for number, file in enumerate(files, start=1):
+            state = known.get(file.rel_path)
+            if state and state[0] == file.mtime and state[1] == file.size:
+                continue
+            outcome = self.index_file(file.rel_path)
+            if outcome == "added":
+                report.added += 1
+            elif outcome == "updated":
+                report.updated += 1
+            elif outcome == "touched":
+                report.touched += 1
+            elif outcome.startswith("skipped"):
+                report.skipped.append((file.rel_path, outcome.removeprefix("skipped: ")))
+            if progress and (number % 50 == 0 or number == len(files)):
+                progress(number, len(files), file.rel_path)
+        if progress:
+            progress(len(files), len(files), "")
+        report.seconds = time.perf_counter() - started
+        return report
+
+

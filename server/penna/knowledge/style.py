@@ -1,0 +1,237 @@
+"""Stylometry: countable features of how someone writes.
+
+`StyleCounts` are additive, so a vault's profile is the sum of its notes' counts and updates
+incrementally when one note changes. `StyleProfile` turns counts into the figures a writer can
+read (median sentence length, em-dashes per 1,000 words, …) and scores a piece of text against
+them (hover, diagnostics, choosing the best of several candidates).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+from penna.vault.text import sentences, words
+
+MAX_SENTENCE_BUCKET = 80
+PUNCTUATION = {
+    "em_dash": re.compile(r"—|(?<=\w) ?-- ?(?=\w)"),
+    "semicolon": re.compile(r";"),
+    "colon": re.compile(r":(?!//)"),
+    "parenthesis": re.compile(r"\("),
+    "exclamation": re.compile(r"!"),
+    "question": re.compile(r"\?"),
+    "ellipsis": re.compile(r"…|\.\.\."),
+    "quote": re.compile(r"[\"“”]"),
+}
+FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
+HEDGES = ("perhaps", "maybe", "probably", "possibly", "arguably", "somewhat", "seems", "seem",
+          "i think", "i guess", "i suppose", "sort of", "kind of", "might", "likely")
+BRITISH = re.compile(r"\b\w+(?:our|ise|ised|ising|isation|yse|tre)\b")
+AMERICAN = re.compile(r"\b\w+(?:or|ize|ized|izing|ization|yze|ter)\b")
+SPELLING_STEMS = re.compile(r"\b(?:colou?r|favou?r|behaviou?r|honou?r|labou?r|organi[sz]|reali[sz]|recogni[sz]|analy[sz]|cent(?:re|er)|theat(?:re|er))")
+
+
+@functools.cache
+def _word_list(name: str) -> tuple[str, ...]:
+    text = files("penna.data").joinpath(name).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def function_words() -> tuple[str, ...]:
+    return _word_list("function_words.txt")
+
+
+@functools.cache
+def function_word_set() -> frozenset[str]:
+    return frozenset(function_words())
+
+
+def generic_phrases() -> tuple[str, ...]:
+    return _word_list("generic_phrases.txt")
+
+
+@functools.cache
+def generic_phrase_pattern() -> re.Pattern[str]:
+    alternatives = sorted((re.escape(p) for p in generic_phrases()), key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w'])", re.IGNORECASE)
+
+
+def find_generic_phrases(text: str) -> list[re.Match[str]]:
+    return list(generic_phrase_pattern().finditer(text))
+
+
+@dataclass
+class StyleCounts:
+    words: int = 0
+    sentences: int = 0
+    sentence_lengths: Counter[int] = field(default_factory=Counter)
+    paragraphs: int = 0
+    paragraph_sentences: Counter[int] = field(default_factory=Counter)
+    list_items: int = 0
+    function_words: Counter[str] = field(default_factory=Counter)
+    punctuation: Counter[str] = field(default_factory=Counter)
+    contractions: int = 0
+    first_person: int = 0
+    hedges: int = 0
+    british: int = 0
+    american: int = 0
+    generic: Counter[str] = field(default_factory=Counter)
+
+    def add_paragraph(self, text: str) -> None:
+        found = sentences(text)
+        if not found:
+            return
+        self.paragraphs += 1
+        self.paragraph_sentences[min(len(found), 20)] += 1
+        for sentence in found:
+            self._add_sentence(sentence)
+
+    def add_list_item(self) -> None:
+        self.list_items += 1
+
+    def _add_sentence(self, sentence: str) -> None:
+        tokens = words(sentence)
+        if not tokens:
+            return
+        self.sentences += 1
+        self.words += len(tokens)
+        self.sentence_lengths[min(len(tokens), MAX_SENTENCE_BUCKET)] += 1
+        vocabulary = function_word_set()
+        self.function_words.update(t for t in tokens if t in vocabulary)
+        for name, pattern in PUNCTUATION.items():
+            self.punctuation[name] += len(pattern.findall(sentence))
+        self.contractions += sum(1 for t in tokens if "'" in t)
+        self.first_person += sum(1 for t in tokens if t in FIRST_PERSON)
+        lowered = " " + " ".join(tokens) + " "
+        self.hedges += sum(lowered.count(f" {h} ") for h in HEDGES)
+        for stem in SPELLING_STEMS.findall(sentence.lower()):
+            if re.search(r"our|is|re$", stem):
+                self.british += 1
+            else:
+                self.american += 1
+        self.generic.update(m.group(0).lower() for m in find_generic_phrases(sentence))
+
+    def merge(self, other: StyleCounts) -> None:
+        for name in ("words", "sentences", "paragraphs", "list_items", "contractions",
+                     "first_person", "hedges", "british", "american"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("sentence_lengths", "paragraph_sentences", "function_words", "punctuation", "generic"):
+            getattr(self, name).update(getattr(other, name))
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (dict(v) if isinstance(v, Counter) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StyleCounts:
+        counts = cls()
+        for key, value in data.items():
+            if not hasattr(counts, key):
+                continue
+            if isinstance(value, dict):
+                # JSON object keys are strings; sentence-length buckets are ints.
+                numeric = key in ("sentence_lengths", "paragraph_sentences")
+                setattr(counts, key, Counter({(int(k) if numeric else k): v for k, v in value.items()}))
+            else:
+                setattr(counts, key, value)
+        return counts
+
+
+def counts_for_text(text: str) -> StyleCounts:
+    counts = StyleCounts()
+    for paragraph in re.split(r"\n\s*\n", text):
+        counts.add_paragraph(paragraph)
+    return counts
+
+
+def _quantile(histogram: Counter[int], q: float) -> float:
+    total = sum(histogram.values())
+    if not total:
+        return 0.0
+    target, seen = q * (total - 1), 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen - 1 >= target:
+            return float(value)
+    return float(max(histogram))
+
+
+@dataclass
+class StyleProfile:
+    """Readable figures derived from counts."""
+
+    counts: StyleCounts
+
+    def per_thousand(self, value: float) -> float:
+        return 1000.0 * value / self.counts.words if self.counts.words else 0.0
+
+    @property
+    def sentence_median(self) -> float:
+        return _quantile(self.counts.sentence_lengths, 0.5)
+
+    @property
+    def sentence_iqr(self) -> tuple[float, float]:
+        return _quantile(self.counts.sentence_lengths, 0.25), _quantile(self.counts.sentence_lengths, 0.75)
+
+    @property
+    def paragraph_median(self) -> float:
+        return _quantile(self.counts.paragraph_sentences, 0.5)
+
+    def punctuation_rates(self) -> dict[str, float]:
+        return {name: self.per_thousand(self.counts.punctuation[name]) for name in PUNCTUATION}
+
+    def function_word_rates(self) -> dict[str, float]:
+        return {w: self.counts.function_words[w] / max(1, self.counts.words) for w in function_words()}
+
+    @property
+    def list_share(self) -> float:
+        total = self.counts.list_items + self.counts.paragraphs
+        return self.counts.list_items / total if total else 0.0
+
+    def spelling(self) -> str:
+        b, a = self.counts.british, self.counts.american
+        if b + a < 5:
+            return "unknown"
+        return "British" if b > 2 * a else "American" if a > 2 * b else "mixed"
+
+    def never_used(self) -> list[str]:
+        """Generic phrases absent from the author's writing (only meaningful with enough text)."""
+        if self.counts.words < 2000:
+            return []
+        return [p for p in generic_phrases() if not self.counts.generic.get(p)]
+
+    def sentence_typicality(self, length: int) -> float:
+        """How usual a sentence of `length` words is for this author, 0..1 (1 = the mode)."""
+        hist = self.counts.sentence_lengths
+        if not hist:
+            return 1.0
+        peak = max(hist.values())
+        window = sum(hist.get(length + d, 0) for d in (-2, -1, 0, 1, 2)) / 5
+        return min(1.0, window / peak)
+
+    def distance(self, other: StyleCounts) -> float:
+        """A small, symmetric-ish distance between this profile and another text's counts.
+
+        Combines sentence length (in the author's IQR units), function-word profile (cosine)
+        and punctuation rates. 0 means indistinguishable on these axes.
+        """
+        if not other.words or not self.counts.words:
+            return 1.0
+        low, high = self.sentence_iqr
+        spread = max(2.0, high - low)
+        other_median = _quantile(other.sentence_lengths, 0.5)
+        length_term = min(2.0, abs(other_median - self.sentence_median) / spread)
+        mine, theirs = self.function_word_rates(), StyleProfile(other).function_word_rates()
+        dot = sum(mine[w] * theirs[w] for w in mine)
+        norm = math.sqrt(sum(v * v for v in mine.values())) * math.sqrt(sum(v * v for v in theirs.values()))
+        cosine_term = 1.0 - (dot / norm if norm else 0.0)
+        punct_mine, punct_theirs = self.punctuation_rates(), StyleProfile(other).punctuation_rates()
+        punct_term = sum(abs(punct_mine[k] - punct_theirs[k]) for k in PUNCTUATION) / (
+            sum(punct_mine.values()) + sum(punct_theirs.values()) + 10.0
+        )
+        return round(0.4 * length_term + 0.4 * cosine_term + 0.2 * punct_term, 4)

@@ -1,0 +1,135 @@
+"""Finding and reading the notes of a vault, safely.
+
+Skips what is not the author's notes (`.obsidian/`, `.trash/`, `.git/`, user exclusions), never
+follows a symlink out of the vault or round a loop, and decodes whatever bytes a note holds
+(UTF-8, UTF-16 with a BOM, broken UTF-8) without crashing. Binary files named `.md` are skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SKIPPED_DIRS = frozenset({".obsidian", ".trash", ".git", ".stversions", "node_modules", ".penna"})
+NOTE_SUFFIXES = (".md", ".markdown")
+MAX_NOTE_BYTES = 4 * 1024 * 1024  # a larger note is read only this far (50 MB notes exist)
+# Editors' temporary and backup files: never notes.
+TEMP_PATTERNS = ("*~", ".#*", "#*#", "*.swp", "*.swx", "*.tmp", ".~*", "*.crswap", "*.bak")
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    rel_path: str  # POSIX-style, relative to the vault, NFC-normalised
+    abs_path: Path
+    mtime: float
+    size: int
+
+
+@dataclass(frozen=True)
+class NoteText:
+    text: str
+    warnings: tuple[str, ...] = ()
+
+
+class NotANote(ValueError):
+    """The file is not readable text (binary, or unreadable)."""
+
+
+def normalise_rel(rel_path: str) -> str:
+    """One spelling per note: POSIX separators and NFC (macOS writes NFD names)."""
+    return unicodedata.normalize("NFC", rel_path.replace(os.sep, "/"))
+
+
+def is_excluded(rel_path: str, exclude: Sequence[str]) -> bool:
+    parts = rel_path.split("/")
+    if any(part in SKIPPED_DIRS for part in parts[:-1]):
+        return True
+    name = parts[-1]
+    if any(fnmatch.fnmatch(name, pattern) for pattern in TEMP_PATTERNS):
+        return True
+    for pattern in exclude:
+        pattern = pattern.strip("/")
+        if fnmatch.fnmatch(rel_path, pattern) or fnmatch.fnmatch(rel_path, pattern + "/*"):
+            return True
+        if any(fnmatch.fnmatch("/".join(parts[:k]), pattern) for k in range(1, len(parts))):
+            return True
+    return False
+
+
+def is_note_path(rel_path: str, exclude: Sequence[str] = ()) -> bool:
+    return rel_path.lower().endswith(NOTE_SUFFIXES) and not is_excluded(rel_path, exclude)
+
+
+def scan_vault(root: Path, exclude: Sequence[str] = ()) -> Iterator[NoteFile]:
+    """Every note in the vault. Symlinks are followed only while they stay inside it."""
+    root = Path(root)
+    real_root = root.resolve()
+    seen_dirs: set[str] = set()
+    stack = [(root, "")]
+    while stack:
+        directory, rel_dir = stack.pop()
+        try:
+            real_dir = str(Path(directory).resolve())
+        except (OSError, RuntimeError):
+            continue
+        if real_dir in seen_dirs:
+            continue  # a symlink loop, or the same folder reached twice
+        seen_dirs.add(real_dir)
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue  # permission denied, or removed while scanning
+        for entry in sorted(entries, key=lambda e: e.name):
+            rel = normalise_rel(f"{rel_dir}{entry.name}")
+            try:
+                if entry.is_symlink() and not _inside(Path(entry.path), real_root):
+                    continue
+                if entry.is_dir():
+                    if entry.name not in SKIPPED_DIRS and not is_excluded(rel + "/x", exclude):
+                        stack.append((Path(entry.path), rel + "/"))
+                elif entry.is_file() and is_note_path(rel, exclude):
+                    stat = entry.stat()
+                    yield NoteFile(rel, Path(entry.path), stat.st_mtime, stat.st_size)
+            except OSError:
+                continue
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(real_root)
+    except (OSError, RuntimeError):
+        return False
+
+
+def decode_note(data: bytes) -> NoteText:
+    """Bytes → text, whatever the encoding. Raises NotANote for binary data."""
+    warnings: list[str] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return NoteText(data.decode("utf-16", errors="replace"), ("UTF-16 note decoded",))
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    data = data.rstrip(b"\x00")  # NUL padding after real text (seen in a real vault) is not content
+    if b"\x00" in data[:8192]:
+        raise NotANote("binary file, not a Markdown note")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        warnings.append("invalid UTF-8 replaced")
+    return NoteText(text.replace("\r\n", "\n").replace("\r", "\n"), tuple(warnings))
+
+
+def read_note(path: Path) -> NoteText:
+    """Read a note from disk (at most MAX_NOTE_BYTES). Raises NotANote or OSError."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_NOTE_BYTES + 1)
+    truncated = len(data) > MAX_NOTE_BYTES
+    note = decode_note(data[:MAX_NOTE_BYTES])
+    if truncated:
+        return NoteText(note.text, note.warnings + (f"note larger than {MAX_NOTE_BYTES // 2**20} MB: only the start is read",))
+    return note

@@ -1,0 +1,77 @@
+"""Plain-text helpers shared by every stage: Markdown inline → plain text, words, sentences.
+
+One definition of "a word" and "a sentence" keeps the style profile, hover, diagnostics and the
+voice evaluation comparable with each other.
+"""
+
+from __future__ import annotations
+
+import re
+
+WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+INLINE_CODE = re.compile(r"`+[^`\n]*`+")
+EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|==)(?=\S)(.+?)(?<=\S)\1")
+HTML_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
+FOOTNOTE_REF = re.compile(r"\[\^[^\]\n]+\]")
+BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$", re.MULTILINE)
+URL = re.compile(r"https?://\S+")
+# Obsidian tags: '#' after whitespace or line start, at least one non-digit character.
+TAG = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(,]))#([\w/-]*[^\W\d][\w/-]*)", re.MULTILINE)
+
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+# A sentence ends at . ! ? (or …) followed by space and a capital/quote/digit, or at a line end.
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])")
+ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs mr mrs ms dr prof st cf fig no al approx incl".split()
+)
+
+
+def wikilink_display(inner: str) -> str:
+    """`[[Target#Heading|Alias]]` reads as `Alias`; without alias as `Target`."""
+    if "|" in inner:
+        return inner.split("|", 1)[1].strip()
+    target = inner.split("#", 1)[0].strip()
+    return target or inner.lstrip("#^").strip()
+
+
+def plain_text(markdown_inline: str) -> str:
+    """Markdown inline syntax removed, as a reader would see the words."""
+    text = INLINE_CODE.sub(lambda m: m.group(0).strip("`"), markdown_inline)
+    text = WIKILINK.sub(lambda m: "" if m.group(1) else wikilink_display(m.group(2)), text)
+    text = MD_LINK.sub(lambda m: m.group(1), text)
+    text = FOOTNOTE_REF.sub("", text)
+    text = HTML_TAG.sub("", text)
+    text = BLOCK_ID.sub("", text)
+    for _ in range(3):  # nested emphasis, bounded
+        new = EMPHASIS.sub(lambda m: m.group(2), text)
+        if new == text:
+            break
+        text = new
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, apostrophes kept inside words (don't, it's)."""
+    return [w.lower().replace("’", "'") for w in WORD.findall(text)]
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences. Good enough for stylometry, not a linguistic parser."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
+    pieces = SENTENCE_END.split(text)
+    merged: list[str] = []
+    for piece in pieces:
+        last_word = merged[-1].rstrip(".").rsplit(" ", 1)[-1].lower() if merged else ""
+        if merged and (last_word in ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word)):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return [s.strip() for s in merged if s.strip()]
+
+
+def tags_in(text: str) -> list[str]:
+    """Inline #tags (nested ones like #a/b kept whole), outside inline code."""
+    return [t.rstrip("/") for t in TAG.findall(INLINE_CODE.sub(" ", text))]
