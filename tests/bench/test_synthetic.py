@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same safety, faster when libyaml is there
+
 from penna.bench.synthetic import DAY, EPOCH, SPAN, USER_NAME, generate_vault, main
 
 N = 1000
@@ -31,7 +33,13 @@ def split_note(path: Path) -> tuple[dict | None, str]:
     if not text.startswith("---\n"):
         return None, text
     head, body = text[4:].split("\n---\n", 1)
-    return yaml.safe_load(head), body
+    return yaml.load(head, Loader=SafeLoader), body
+
+
+@pytest.fixture(scope="module")
+def parsed(vault) -> dict[Path, tuple[dict | None, str]]:
+    """Frontmatter and body of every note, parsed once for all tests."""
+    return {p: split_note(p) for p in notes(vault[0])}
 
 
 def tree_digest(root: Path) -> str:
@@ -49,9 +57,9 @@ def notes(root: Path) -> list[Path]:
 
 
 def test_same_seed_gives_identical_tree(tmp_path: Path) -> None:
-    generate_vault(tmp_path / "a", 300, seed=7)
-    generate_vault(tmp_path / "b", 300, seed=7)
-    generate_vault(tmp_path / "c", 300, seed=8)
+    generate_vault(tmp_path / "a", 200, seed=7)
+    generate_vault(tmp_path / "b", 200, seed=7)
+    generate_vault(tmp_path / "c", 200, seed=8)
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
     assert tree_digest(tmp_path / "a") != tree_digest(tmp_path / "c")
 
@@ -64,24 +72,22 @@ def test_counts_include_the_profile_note(vault) -> None:
     assert stats.seconds < 20  # generous: about 0.3 s on a 2-core machine
 
 
-def test_clippings_are_a_fifth_and_carry_a_source(vault) -> None:
+def test_clippings_are_a_fifth_and_carry_a_source(vault, parsed) -> None:
     root, stats = vault
     clippings = sorted((root / "Clippings").glob("*.md"))
     assert len(clippings) == stats.clippings
     assert 0.17 <= len(clippings) / N <= 0.23
     for path in clippings:
-        meta, body = split_note(path)
+        meta, body = parsed[path]
         assert meta and ("source" in meta or "url" in meta), path
         assert body.strip()
-    for path in notes(root):  # no written note outside Clippings/ looks like a clipping
-        meta, _ = split_note(path)
+    for path, (meta, _) in parsed.items():  # no written note outside Clippings/ looks like a clipping
         if "Clippings" not in path.parts and meta:
             assert "source" not in meta and "url" not in meta, path
 
 
-def test_frontmatter_parses_and_is_common(vault) -> None:
-    root, _ = vault
-    metas = [split_note(p)[0] for p in notes(root)]
+def test_frontmatter_parses_and_is_common(parsed) -> None:
+    metas = [meta for meta, _ in parsed.values()]
     with_meta = [m for m in metas if m is not None]
     assert all(isinstance(m, dict) for m in with_meta)
     assert len(with_meta) / N > 0.7
@@ -91,14 +97,14 @@ def test_frontmatter_parses_and_is_common(vault) -> None:
     assert any(m.get("author") == USER_NAME for m in with_meta)
 
 
-def test_links_mostly_resolve_with_hubs(vault) -> None:
+def test_links_mostly_resolve_with_hubs(vault, parsed) -> None:
     root, stats = vault
-    names = {p.stem for p in notes(root)} | {p.name for p in (root / "Attachments").iterdir()}
-    headings = {p.stem: set(re.findall(r"^#+ (.+)$", split_note(p)[1], re.M)) for p in notes(root)}
+    names = {p.stem for p in parsed} | {p.name for p in (root / "Attachments").iterdir()}
+    headings = {p.stem: set(re.findall(r"^#+ (.+)$", body, re.M)) for p, (_, body) in parsed.items()}
     backlinks: Counter[str] = Counter()
     found = resolved = embeds = 0
-    for path in notes(root):
-        for bang, inner in LINK.findall(split_note(path)[1]):  # bodies: stats skip `author: [[…]]`
+    for _, body in parsed.values():
+        for bang, inner in LINK.findall(body):  # bodies only: stats skip `author: [[…]]`
             found += 1
             embeds += bool(bang)
             target, _, heading = inner.split("|")[0].partition("#")
@@ -111,23 +117,22 @@ def test_links_mostly_resolve_with_hubs(vault) -> None:
     assert found - resolved == stats.missing_links
     mean = sum(backlinks.values()) / len(names)
     assert backlinks.most_common(1)[0][1] > 10 * mean  # preferential attachment made hubs
-    text = "\n".join(p.read_text(encoding="utf-8") for p in notes(root))
+    text = "\n".join(body for _, body in parsed.values())
     assert re.search(r"\[\[[^\]|#]+\|[^\]]+\]\]", text) and re.search(r"\[\[[^\]|]+#[^\]]+\]\]", text)
     assert re.search(r"!\[\[pic-\d+\.png", text)
 
 
-def test_sizes_have_a_heavy_tail(vault) -> None:
-    root, _ = vault
-    words = [len(split_note(p)[1].split()) for p in notes(root)]
+def test_sizes_have_a_heavy_tail(parsed) -> None:
+    words = [len(body.split()) for _, body in parsed.values()]
     empty = sum(w == 0 for w in words)
     assert 0.03 <= empty / N <= 0.08
     assert 50 <= statistics.median(words) <= 600
     assert sum(w >= 3000 for w in words) >= 5
 
 
-def test_markdown_features_and_names(vault) -> None:
+def test_markdown_features_and_names(vault, parsed) -> None:
     root, _ = vault
-    text = "\n".join(p.read_text(encoding="utf-8") for p in notes(root))
+    text = "\n".join(body for _, body in parsed.values())
     for feature in (r"^> \[!\w+\]", r"^```\w+$", r"^%%", r"%% .+ %%", r"^> ", r"^## ",
                     r"^\t+- |^ {2,}- ", r" #[a-z]+/[a-z]+", r"^- \[[ x]\] ", r"I think"):
         assert re.search(feature, text, re.M), feature

@@ -138,6 +138,8 @@ def _yaml_str(text: str) -> str:
 
 @dataclass
 class SyntheticVaultStats:
+    """What `generate_vault` wrote, and how long it took."""
+
     notes: int = 0
     clippings: int = 0
     links: int = 0  # `[[wikilinks]]` in bodies; embeds and frontmatter `author: [[…]]` excluded
@@ -283,7 +285,8 @@ class _Generator:
         fold = "-" if self.r.random() < 0.15 else ""
         title = " " + _cap(self.np()) if self.r.random() < 0.5 else ""
         head = f"> [!{self.pick(CALLOUTS)}]{fold}{title}"
-        return "\n".join([head] + [f"> {self.written_sentence()}" for _ in range(1 + int(self.r.random() * 3))])
+        lines = [f"> {self.written_sentence()}" for _ in range(1 + int(self.r.random() * 3))]
+        return "\n".join([head, *lines])
 
     def code(self) -> str:
         lang = self.pick(list(CODE))
@@ -503,7 +506,9 @@ class _Generator:
         r = self.r.random()
         if r < 0.5:
             return self.pick(HEADINGS)
-        return _cap(f"{self.pick(ADJECTIVES)} {self.pick(NOUNS)}" if r < 0.8 else f"on the {self.pick(NOUNS)}")
+        if r < 0.8:
+            return _cap(f"{self.pick(ADJECTIVES)} {self.pick(NOUNS)}")
+        return f"On the {self.pick(NOUNS)}"
 
     def link(self, t: _Plan) -> str:
         r = self.r.random()
