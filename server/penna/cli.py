@@ -1,0 +1,284 @@
+"""`penna`: the command line. Thin: each command is a few calls on the engine.
+
+Every failure a user can cause (missing vault, empty input, broken model) ends in one clear line
+on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from penna import __version__
+from penna.config import Settings, settings_from_dict
+from penna.context.assemble import ContextTooSmall
+from penna.knowledge.index import IndexUnavailable
+from penna.writing.model import ModelError
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """A problem to report in one line."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    raw = {}
+    for key, attr in (("model", "model"), ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
+                      ("maxTokens", "max_tokens"), ("seed", "seed"), ("authorName", "author")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            raw[key] = value
+    settings, problems = settings_from_dict(raw)
+    if problems:
+        raise CliError(problems[0])
+    return settings
+
+
+def _engine(args: argparse.Namespace, *, sync: bool = True):  # type: ignore[no-untyped-def]
+    from penna.engine import Engine
+
+    vault = Path(args.vault or os.environ.get("PENNA_VAULT") or ".")
+    engine = Engine(vault, _settings(args))
+    if sync:
+        report = engine.sync(_progress_bar("indexing") if sys.stderr.isatty() else None)
+        if report.scanned == 0:
+            engine.close()
+            raise CliError(f"no notes (.md files) found in the vault {engine.vault}")
+    return engine
+
+
+def _progress_bar(label: str):  # type: ignore[no-untyped-def]
+    def show(done: int, total: int, _path: str) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _read_input(args: argparse.Namespace) -> str:
+    if getattr(args, "text", None):
+        return args.text
+    if sys.stdin is None or sys.stdin.isatty():
+        raise CliError("give the bullets on standard input (penna expand --vault V < bullets.md) or with --text")
+    text = sys.stdin.read()
+    if not text.strip():
+        raise CliError("the input is empty: give some bullets to expand")
+    return text
+
+
+def _note(engine, args: argparse.Namespace) -> str | None:  # type: ignore[no-untyped-def]
+    if not args.note:
+        return None
+    rel = engine.rel_path(args.note)
+    if rel is None:
+        raise CliError(f"the note {args.note} is outside the vault {engine.vault}")
+    return rel
+
+
+# --- commands --------------------------------------------------------------------------------
+def cmd_index(args: argparse.Namespace) -> int:
+    engine = _engine(args, sync=False)
+    if engine.index.rebuilt_reason:
+        print(f"rebuilding the index: {engine.index.rebuilt_reason}", file=sys.stderr)
+    report = engine.sync(_progress_bar("indexing") if sys.stderr.isatty() else None)
+    counts = engine.index.counts()
+    print(report.summary())
+    print(f"index: {counts['notes']} notes ({counts['written']} written, {counts['read']} read), "
+          f"{counts['chunks']} chunks, {counts['links']} links — {engine.index.db_path}")
+    for path, reason in report.skipped[:10]:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    if args.watch:
+        from penna.knowledge.watcher import watch_forever
+
+        watch_forever(engine)
+    engine.close()
+    return 0
+
+
+def cmd_expand(args: argparse.Namespace) -> int:
+    text = _read_input(args)
+    engine = _engine(args)
+    note = _note(engine, args)
+    kind = args.task
+    printed = {"variant": -1, "chars": 0}
+
+    def stream(variant: int, partial: str) -> None:
+        if variant != printed["variant"]:
+            if args.variants > 1:
+                sys.stdout.write(("\n\n" if variant else "") + f"--- variant {variant + 1} ---\n")
+            printed.update(variant=variant, chars=0)
+        sys.stdout.write(partial[printed["chars"]:])
+        sys.stdout.flush()
+        printed["chars"] = len(partial)
+
+    started = time.perf_counter()
+    result = engine.generate(kind, note, text, variants=args.variants, on_text=stream, candidates=args.candidates)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    if args.final:
+        # The streamed text is provisional (sentences joined as they come); print the final form.
+        for number, final in enumerate(result.texts):
+            header = f"--- final {number + 1} ---\n" if args.variants > 1 else "--- final ---\n"
+            sys.stdout.write(header + final + "\n")
+    sys.stdout.flush()
+    stats = result.stats
+    first = stats[0].first_token_seconds if stats else None
+    tokens = sum(s.generated_tokens for s in stats)
+    print(f"[{tokens} tokens in {time.perf_counter() - started:.1f}s; first token {first or 0:.2f}s; "
+          f"prompt {result.context.tokens} tokens, {len(result.context.dropped())} items dropped]", file=sys.stderr)
+    engine.close()
+    return 0
+
+
+def cmd_context(args: argparse.Namespace) -> int:
+    from penna.context.viewer import context_markdown
+
+    text = _read_input(args)
+    engine = _engine(args)
+    note = _note(engine, args)
+    context = engine.context(note, args.task, text)
+    print(context_markdown(context, engine.all_sections(note)))
+    if args.prompt:
+        print("\n## The prompt, exactly\n\n```text\n" + context.prompt + "\n```")
+    engine.close()
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from penna.knowledge.procedural import select_exemplars, style_card
+
+    engine = _engine(args)
+    profile = engine.profile()
+    counts = engine.index.counts()
+    print(f"# Style card — {engine.vault.name}\n")
+    print(f"From {profile.words:,} words of the author's own prose in {counts['written']} written notes "
+          f"({counts['read']} read notes left out).\n")
+    for line in style_card(profile):
+        print(f"- {line}")
+    print("\n## Typical paragraphs\n")
+    for item in select_exemplars(engine.index, profile, [], count=3):
+        print(f"> {item.text}\n\n— {item.source} (score {item.score})\n")
+    engine.close()
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from penna.writing.model import LlamaModel
+    from penna.writing.registry import resolve_model
+
+    if args.action == "list":
+        from penna.writing.discovery import discover_models
+
+        for found in discover_models():
+            info = found.info
+            detail = (f"{info.architecture}, {info.quantization}, ctx {info.context_length}, "
+                      f"{'chat' if info.has_chat_template else 'base'}, {info.size_bytes / 2**20:.0f} MB"
+                      if info else (found.error or "not read"))
+            print(f"{found.name}\t[{found.source}]\t{detail}\t{found.path}")
+        return 0
+    settings = _settings(args)
+    choice = resolve_model(settings.model)
+    started = time.perf_counter()
+    model = LlamaModel.load(choice.path, n_ctx=settings.n_ctx, threads=settings.threads)
+    print(f"model: {model.name} ({model.architecture}, {'chat template' if model.is_chat else 'base model, no chat template'})")
+    print(f"source: {choice.source} ({choice.reference})")
+    print(f"file: {choice.path} ({choice.path.stat().st_size / 2**20:.0f} MB), loaded in {time.perf_counter() - started:.2f}s")
+    print(f"settings: n_ctx {settings.n_ctx}, threads {settings.threads}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from penna.lsp.server import run
+
+    run(tcp_port=args.tcp)
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="penna", description="Your bullets, in your voice, from your notes vault.")
+    parser.add_argument("--version", action="version", version=f"penna {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def vault_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--vault", help="the notes vault (default: $PENNA_VAULT or the current folder)")
+
+    def model_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", help="'default', a .gguf path, or ollama:NAME:TAG")
+        p.add_argument("--n-ctx", type=int, dest="n_ctx")
+        p.add_argument("--threads", type=int)
+        p.add_argument("--temperature", type=float)
+        p.add_argument("--max-tokens", type=int, dest="max_tokens")
+        p.add_argument("--seed", type=int)
+        p.add_argument("--author", help="the author's name")
+
+    p = sub.add_parser("index", help="build or refresh the vault's index")
+    vault_args(p)
+    p.add_argument("vault_pos", nargs="?", metavar="VAULT")
+    p.add_argument("--watch", action="store_true", help="keep watching the vault for changes")
+    p.set_defaults(func=cmd_index)
+
+    for name, help_text in (("expand", "turn bullets (stdin) into prose in the author's voice"),
+                            ("context", "show exactly what the model would be told, with token counts")):
+        p = sub.add_parser(name, help=help_text)
+        vault_args(p)
+        model_args(p)
+        p.add_argument("--note", help="the note being written (path inside the vault)")
+        p.add_argument("--task", choices=["expand", "rephrase", "continue"], default="expand")
+        p.add_argument("--text", help="the input text (instead of standard input)")
+        if name == "expand":
+            p.add_argument("--variants", type=int, default=1)
+            p.add_argument("--candidates", type=int, default=1, help="candidates per sentence (best one kept)")
+            p.add_argument("--final", action="store_true", help="also print the final text after streaming")
+            p.set_defaults(func=cmd_expand)
+        else:
+            p.add_argument("--prompt", action="store_true", help="also print the exact prompt")
+            p.set_defaults(func=cmd_context)
+
+    p = sub.add_parser("profile", help="the author's style card: figures and exemplars")
+    vault_args(p)
+    model_args(p)
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser("model", help="which model is in use and where it came from")
+    p.add_argument("action", nargs="?", choices=["show", "list"], default="show")
+    model_args(p)
+    p.set_defaults(func=cmd_model)
+
+    p = sub.add_parser("serve", help="run the language server over stdio")
+    p.add_argument("--tcp", type=int, metavar="PORT", help="listen on TCP (debugging only)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "vault_pos", None) and not getattr(args, "vault", None):
+        args.vault = args.vault_pos
+    if getattr(args, "variants", 1) < 1 or getattr(args, "candidates", 1) < 1:
+        print("penna: --variants and --candidates must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    from penna.engine import VaultError
+
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, VaultError, ModelError, ContextTooSmall, IndexUnavailable, ValueError) as error:
+        print(f"penna: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("penna: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

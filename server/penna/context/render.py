@@ -1,0 +1,86 @@
+"""How each section reads to a base model: a document, the author's own notebook.
+
+Base models continue documents; they write with more character when shown real examples than
+when told what to do. So the prompt is the author's notebook: who they are, how they write
+(with pairs of terse notes and the sentences they became), what they are working on, what they
+know, and then the draft. Read material is quoted and attributed, so it is data, not orders.
+"""
+
+from __future__ import annotations
+
+from penna.knowledge.items import Item, notes_from_sentence
+from penna.vault.text import sentences
+
+SECTION_HEADINGS = {
+    "participatory": "About me",
+    "procedural": "How I write",
+    "perspectival": "What I'm working on",
+    "propositional": "What I know about this",
+}
+
+
+def render_item(section: str, item: Item) -> str:
+    """One item's text as it appears in the prompt (its token cost is counted on this)."""
+    if item.label == "exemplar" or item.label == "rewrite":
+        return render_exemplar(item.text)
+    if section == "participatory" and item.label == "stance":
+        return f"- {item.text}"
+    if section == "propositional":
+        title = (item.source or "").rsplit("/", 1)[-1].removesuffix(".md")
+        if item.origin == "read":
+            quoted = "\n".join(f"> {line}" for line in item.text.splitlines() if line.strip())
+            return f"From my reading, “{title}” (quoted, not my words):\n{quoted}"
+        return f"From my note “{title}”:\n{item.text}"
+    if section in ("perspectival", "procedural"):
+        return f"- {item.text}"
+    return item.text
+
+
+def render_exemplar(paragraph: str) -> str:
+    """A paragraph of the author's as notes→text pairs, one per sentence, then nothing else.
+
+    The pairs teach the mapping the task needs (terse notes → this author's sentence) far better
+    than a description of the style can.
+    """
+    lines = []
+    for sentence in sentences(paragraph):
+        notes = notes_from_sentence(sentence)
+        if notes:
+            lines.append(f"Notes: {notes}\nText: {sentence}")
+    return "\n".join(lines)
+
+
+def render_section(section: str, rendered_items: list[str]) -> str:
+    if not rendered_items:
+        return ""
+    heading = SECTION_HEADINGS.get(section, section)
+    if section == "procedural":
+        style = [r for r in rendered_items if r.startswith("- ")]
+        pairs = [r for r in rendered_items if not r.startswith("- ")]
+        parts = []
+        if style:
+            parts.append(f"## {heading}\n" + "\n".join(style))
+        if pairs:
+            parts.append("## Notes I turned into prose\n" + "\n\n".join(pairs))
+        return "\n\n".join(parts) + "\n\n"
+    joiner = "\n" if section in ("perspectival",) else "\n\n"
+    return f"## {heading}\n" + joiner.join(rendered_items) + "\n\n"
+
+
+def document_header(author: str) -> str:
+    return f"# The notebook of {author}\n\n"
+
+
+def demo_pairs(exemplars: list[str], count: int = 3) -> str:
+    """A few notes→text pairs from the author's exemplars, to put right before the task.
+
+    Small models follow the pattern of what is nearest; measured on the sample vault, adding
+    these raised the share of each bullet's content words kept from 0.0 to 0.6.
+    """
+    pairs: list[str] = []
+    for paragraph in exemplars:
+        for pair in render_exemplar(paragraph).split("\nNotes: "):
+            pairs.append(pair if pair.startswith("Notes: ") else "Notes: " + pair)
+            if len(pairs) >= count:
+                return "\n".join(pairs)
+    return "\n".join(pairs)

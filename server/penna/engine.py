@@ -1,0 +1,260 @@
+"""The engine: one vault, its index, its four Ps, the model, and the writing tasks.
+
+The CLI, the language server and the benchmarks all drive this same object, so what the editor
+does and what `penna bench` measures are the same code. Nothing here knows about LSP.
+
+Threading: queries may come from any thread (each gets its own SQLite connection); generation
+is serialised by the model's lock; the model loads in the background on first need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from penna.config import Settings
+from penna.context.render import demo_pairs
+from penna.context.assemble import AssembledContext, Budget, FittedSection, assemble, fit_stable, stable_prefix
+from penna.knowledge.index import Index
+from penna.knowledge.indexer import Indexer, Progress, SyncReport
+from penna.knowledge.items import Item, Section, query_terms
+from penna.knowledge.participatory import author_name, find_profile_note, participatory_section
+from penna.knowledge.perspectival import CurrentNote, perspectival_section, salience
+from penna.knowledge.procedural import Profile, ProfileCache, procedural_section
+from penna.knowledge.propositional import propositional_section
+from penna.knowledge.tokens import count_tokens
+from penna.paths import index_path
+from penna.vault.markdown import parse_note
+from penna.vault.note import note_title
+from penna.writing.model import CancelToken, GenerationStats, LlamaModel, ModelError
+from penna.writing.registry import ModelChoice, resolve_model
+from penna.writing.tasks import (TaskKind, TaskRequest, TaskResult, budget_tail, notes_for, run_chat,
+                                 run_continue, run_sentences)
+
+
+class VaultError(ValueError):
+    """The vault cannot be used (missing, not a folder). The message is for the user."""
+
+
+@dataclass
+class ModelState:
+    state: str = "not loaded"  # not loaded | loading | ready | error
+    error: str | None = None
+    choice: ModelChoice | None = None
+    load_seconds: float | None = None
+
+
+@dataclass
+class Generation:
+    texts: list[str]
+    context: AssembledContext
+    stats: list[GenerationStats] = field(default_factory=list)
+
+
+@dataclass
+class _StableEntry:
+    key: str
+    author: str
+    sections: list[Section]
+    fitted: list[FittedSection]
+    demo: str
+
+
+class Engine:
+    def __init__(self, vault: Path, settings: Settings | None = None, *, db_path: Path | None = None) -> None:
+        vault = Path(vault).expanduser()
+        if not vault.exists():
+            raise VaultError(f"vault folder not found: {vault}")
+        if not vault.is_dir():
+            raise VaultError(f"not a folder: {vault}")
+        self.vault = vault.resolve()
+        self.settings = settings or Settings()
+        self.index = Index(db_path or index_path(self.vault), self.vault)
+        self.indexer = Indexer(self.index, self.settings)
+        self.profiles = ProfileCache()
+        self.buffers: dict[str, str] = {}  # open editor buffers win over disk
+        self.model_state = ModelState()
+        self._model: LlamaModel | None = None
+        self._tokenizer: LlamaModel | None = None
+        self._model_lock = threading.Lock()
+        self._stable: dict[str, _StableEntry] = {}
+
+    def close(self) -> None:
+        self.index.close()
+
+    # --- settings and index ------------------------------------------------------------------
+    def apply_settings(self, settings: Settings) -> None:
+        model_changed = (settings.model, settings.n_ctx, settings.threads) != (
+            self.settings.model, self.settings.n_ctx, self.settings.threads)
+        self.settings = settings
+        self.indexer.settings = settings
+        self._stable.clear()
+        if model_changed:
+            with self._model_lock:
+                self._model = self._tokenizer = None
+                self.model_state = ModelState()
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        return self.indexer.sync(progress)
+
+    def profile(self) -> Profile:
+        return self.profiles.get(self.index)
+
+    # --- the model ---------------------------------------------------------------------------
+    def model(self) -> LlamaModel:
+        """The loaded model, loading it on first call. Raises ModelError with a clear reason."""
+        with self._model_lock:
+            if self._model is not None:
+                return self._model
+            self.model_state = ModelState("loading")
+            started = time.perf_counter()
+            try:
+                choice = resolve_model(self.settings.model)
+                self._model = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=self.settings.threads)
+            except ModelError as error:
+                self.model_state = ModelState("error", str(error))
+                raise
+            self.model_state = ModelState("ready", None, choice, time.perf_counter() - started)
+            return self._model
+
+    def counter(self) -> tuple[Callable[[str], int], bool]:
+        """Exact token counting with the model's tokenizer (vocabulary only, fast to load),
+        or tiktoken when the model is unavailable."""
+        if self._model is not None:
+            return self._model.count, True
+        if self._tokenizer is None and self.model_state.state != "error":
+            try:
+                choice = resolve_model(self.settings.model)
+                self._tokenizer = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=1, vocab_only=True)
+            except ModelError as error:
+                self.model_state = ModelState("error", str(error))
+        if self._tokenizer is not None:
+            return self._tokenizer.count, True
+        return count_tokens, False
+
+    # --- the current note --------------------------------------------------------------------
+    def rel_path(self, path: Path | str) -> str | None:
+        """Vault-relative path of a file, or None if it lies outside the vault."""
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = self.vault / candidate
+        try:
+            return candidate.resolve().relative_to(self.vault).as_posix()
+        except (ValueError, OSError):
+            return None
+
+    def current_note(self, rel_path: str | None) -> CurrentNote:
+        text = self.buffers.get(rel_path) if rel_path else None
+        if text is not None:
+            parsed = parse_note(text)
+            return CurrentNote(rel_path, note_title(rel_path or "Draft"), [h.text for h in parsed.headings],
+                               parsed.tags, parsed.frontmatter)
+        row = self.index.note(rel_path) if rel_path else None
+        if row:
+            return CurrentNote(rel_path, row.title, [h["text"] for h in row.headings], row.tags, row.frontmatter)
+        return CurrentNote(rel_path, note_title(rel_path) if rel_path else "Draft", [], [], {})
+
+    # --- context -----------------------------------------------------------------------------
+    def _stable_for(self, current: CurrentNote, count: Callable[[str], int], budget: Budget) -> _StableEntry:
+        """The stable prefix sections for a note, cached until the note's outline, the author's
+        writing or the settings change, or the note is reopened (`refresh`)."""
+        fingerprint = json.dumps([current.title, list(current.headings), list(current.tags), current.frontmatter,
+                                  self.index.written_version, budget.n_ctx, budget.max_new_tokens,
+                                  self.settings.author_name, self.settings.profile_note], sort_keys=True, default=str)
+        key = hashlib.sha1(fingerprint.encode()).hexdigest()
+        entry = self._stable.get(current.path or "")
+        if entry and entry.key == key:
+            return entry
+        topic = query_terms(current.title, " ".join(current.headings), " ".join(current.tags))
+        exclude = [current.path] if current.path else []
+        profile = self.profile()
+        rewrites = self.rewrite_exemplars()
+        sections = [
+            participatory_section(self.index, configured_name=self.settings.author_name,
+                                  profile_note=self.settings.profile_note, topic_terms=topic,
+                                  current_frontmatter=current.frontmatter, exclude_paths=exclude),
+            procedural_section(self.index, profile, topic, exclude_paths=exclude, extra_exemplars=rewrites),
+            perspectival_section(self.index, current, salience(self.index, self.settings.half_life_days),
+                                 half_life_days=self.settings.half_life_days,
+                                 open_paths=list(self.buffers)),
+        ]
+        author = author_name(self.index, self.settings.author_name,
+                             find_profile_note(self.index, self.settings.profile_note))
+        fitted = fit_stable(sections, budget, count)
+        exemplars = [i.text for f in fitted if f.name == "procedural" for i in f.kept if i.label in ("exemplar", "rewrite")]
+        entry = _StableEntry(key, author, sections, fitted, demo_pairs(exemplars))
+        self._stable[current.path or ""] = entry
+        return entry
+
+    def refresh(self, rel_path: str | None) -> None:
+        """Forget a note's cached prefix (on open): its perspective is recomputed next time."""
+        self._stable.pop(rel_path or "", None)
+
+    def rewrite_exemplars(self) -> list[Item]:
+        """The author's own rewrites of generated text: the most precise evidence of their voice."""
+        if not self.settings.learn_from_rewrites:
+            return []
+        rows = self.index.conn.execute("SELECT path, final FROM rewrites ORDER BY ts DESC LIMIT 3").fetchall()
+        return [Item(final, path, "written", "rewrite", 1.0) for path, final in rows]
+
+    def context(self, rel_path: str | None, kind: TaskKind, text: str) -> AssembledContext:
+        count, exact = self.counter()
+        budget = Budget(self.settings.n_ctx, self.settings.max_tokens)
+        current = self.current_note(rel_path)
+        stable = self._stable_for(current, count, budget)
+        terms = query_terms(text, current.title)
+        propositional = propositional_section(self.index, terms, current_path=rel_path,
+                                              salience=salience(self.index, self.settings.half_life_days))
+        return assemble(author=stable.author, stable=stable.fitted, propositional=propositional,
+                        task=budget_tail(kind, current.title, text, demo=stable.demo), budget=budget, count=count,
+                        exact=exact)
+
+    def all_sections(self, rel_path: str | None) -> list[Section]:
+        """The unfitted sections behind a note's stable prefix (for the context viewer)."""
+        entry = self._stable.get(rel_path or "")
+        return entry.sections if entry else []
+
+    # --- writing -----------------------------------------------------------------------------
+    def warm(self, rel_path: str | None, cancel: CancelToken | None = None) -> GenerationStats:
+        """Evaluate the note's stable prefix now, so the first action on it starts fast."""
+        model = self.model()
+        count, _exact = self.counter()
+        current = self.current_note(rel_path)
+        stable = self._stable_for(current, count, Budget(self.settings.n_ctx, self.settings.max_tokens))
+        return model.warm(stable_prefix(stable.author, stable.fitted), cancel)
+
+    def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
+                 cancel: CancelToken | None = None, on_text: Callable[[int, str], None] | None = None,
+                 candidates: int = 1, seed: int | None = None) -> Generation:
+        if not text.strip():
+            raise ValueError("nothing to write from: the selection is empty")
+        if kind != "continue" and not notes_for(kind, text):
+            raise ValueError("no bullets or sentences found in the selection")
+        model = self.model()
+        context = self.context(rel_path, kind, text)
+        title = self.current_note(rel_path).title
+        exemplars = [i.text for s in context.sections if s.name == "procedural" for i in s.kept if i.label == "exemplar"]
+        base_seed = self.settings.seed if seed is None else seed
+        texts: list[str] = []
+        stats: list[GenerationStats] = []
+        for number in range(max(1, variants)):
+            request = TaskRequest(kind, text, title, demo=self._stable[rel_path or ""].demo, max_tokens=self.settings.max_tokens,
+                                  temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
+                                  seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates)
+            progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None
+            if model.is_chat:
+                result: TaskResult = run_chat(model, context, request, cancel=cancel, on_text=progress)
+            elif kind == "continue":
+                result = run_continue(model, context.body, request, cancel=cancel, on_text=progress)
+            else:
+                result = run_sentences(model, context.body, request, notes_for(kind, text), profile=self.profile().style,
+                                       exemplars=exemplars, cancel=cancel, on_text=progress)
+            texts.append(result.text)
+            stats.extend(result.stats)
+        return Generation(texts, context, stats)
+

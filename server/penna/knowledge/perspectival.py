@@ -1,0 +1,99 @@
+"""Perspectival knowledge: what is salient to the author now, seen from the current note.
+
+Salience is a sum of attention events (opened, edited, read; a file's mtime counts as an edit),
+each decaying with a half-life. The decay is what makes the context roll as the author works.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from penna.knowledge.index import Index
+from penna.knowledge.items import Item, Section
+
+EVENT_WEIGHTS = {"edit": 1.0, "open": 0.6, "read": 0.8, "mtime": 0.5}
+RECENT_LIMIT = 8
+DAY = 86400.0
+
+
+def decay(age_seconds: float, half_life_days: float) -> float:
+    return 0.5 ** (max(0.0, age_seconds) / (half_life_days * DAY))
+
+
+def salience(index: Index, half_life_days: float, now: float | None = None, horizon_half_lives: float = 8.0,
+             mtime_limit: int = 400) -> dict[str, float]:
+    """Salience per note path. Events older than `horizon_half_lives` half-lives weigh < 0.4%."""
+    now = now or time.time()
+    since = now - horizon_half_lives * half_life_days * DAY
+    scores: dict[str, float] = {}
+    for path, kind, ts in index.attention_since(since):
+        scores[path] = scores.get(path, 0.0) + EVENT_WEIGHTS.get(kind, 0.5) * decay(now - ts, half_life_days)
+    for path, mtime, _origin in index.recent_mtimes(mtime_limit):
+        if mtime >= since:
+            scores[path] = scores.get(path, 0.0) + EVENT_WEIGHTS["mtime"] * decay(now - mtime, half_life_days)
+    return scores
+
+
+def _age(seconds: float) -> str:
+    days = seconds / DAY
+    if days < 1:
+        return "today"
+    if days < 2:
+        return "yesterday"
+    if days < 60:
+        return f"{days:.0f} days ago"
+    return f"{days / 30:.0f} months ago"
+
+
+@dataclass(frozen=True)
+class CurrentNote:
+    """The note being written, from the open buffer when there is one."""
+
+    path: str | None
+    title: str
+    headings: Sequence[str]
+    tags: Sequence[str]
+    frontmatter: dict[str, Any]
+
+
+def perspectival_section(index: Index, current: CurrentNote, scores: dict[str, float], *,
+                         half_life_days: float, open_paths: Sequence[str] = (), now: float | None = None) -> Section:
+    now = now or time.time()
+    section = Section("perspectival", "What I'm working on")
+    section.items.append(Item(f"Now writing: {current.title}", current.path, "written", "current"))
+    if current.headings:
+        section.items.append(Item("Its headings: " + "; ".join(current.headings[:12]), current.path, "written", "current"))
+    if current.tags:
+        section.items.append(Item("Its tags: " + ", ".join(f"#{t}" for t in current.tags[:12]), current.path, "written", "current"))
+    if current.path:
+        neighbours = list(dict.fromkeys(index.outgoing(current.path) + index.backlinks(current.path)))[:10]
+        if neighbours:
+            titles = [n.rsplit("/", 1)[-1].removesuffix(".md") for n in neighbours]
+            section.items.append(Item("Linked notes: " + "; ".join(titles), current.path, "written", "neighbours"))
+    others = [p for p in open_paths if p != current.path]
+    if others:
+        section.items.append(Item("Also open: " + "; ".join(p.rsplit("/", 1)[-1].removesuffix(".md") for p in others[:6]),
+                                  None, None, "open"))
+    ranked = sorted(((s, p) for p, s in scores.items() if p != current.path), key=lambda sp: (-sp[0], sp[1]))
+    rows = {r.path: r for r in index.notes_by_ids([
+        row[0] for row in index.conn.execute(
+            f"SELECT id FROM notes WHERE path IN ({','.join('?' * len(ranked[:RECENT_LIMIT * 2]))})",
+            [p for _, p in ranked[:RECENT_LIMIT * 2]])
+    ])} if ranked else {}
+    recent = 0
+    for score, path in ranked:
+        row = rows.get(path)
+        if row is None:
+            continue
+        verb = "read" if row.origin == "read" else "wrote"
+        section.items.append(Item(f"Recently {verb}: {row.title} ({_age(now - row.mtime)})", path, row.origin,
+                                  "recent", round(score, 3)))
+        recent += 1
+        if recent >= RECENT_LIMIT:
+            break
+    if not recent:
+        section.notes.append(f"no recent activity within the salience horizon (half-life {half_life_days:g} days)")
+    return section

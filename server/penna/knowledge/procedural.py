@@ -1,0 +1,164 @@
+"""Procedural knowledge: how this author writes. From written material only.
+
+- `Profile`: the style figures plus characteristic phrases, cached by the index's
+  `written_version`, so it is recomputed only when the author's own writing changes.
+- `style_card`: the profile as lines a writer (and the model) can read.
+- `select_exemplars`: real paragraphs by the author, typical of their style and close to the
+  note's topic. Chosen per note, not per request, so the prompt prefix stays stable.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from penna.knowledge.index import ChunkHit, Index
+from penna.knowledge.items import Item, Section, is_stopword
+from penna.knowledge.style import StyleProfile, counts_for_text, find_generic_phrases
+from penna.vault.text import sentences, words
+
+EXEMPLAR_MIN_WORDS = 35
+EXEMPLAR_MAX_WORDS = 200
+PHRASE_SAMPLE = 4000  # written paragraphs sampled for characteristic phrases
+
+
+@dataclass
+class Profile:
+    style: StyleProfile
+    phrases: list[str]  # characteristic phrases, most characteristic first
+    version: int
+
+    @property
+    def words(self) -> int:
+        return self.style.counts.words
+
+
+def characteristic_phrases(texts: Sequence[tuple[str, str]], limit: int = 12) -> list[str]:
+    """Word pairs and triples the author reuses across different notes.
+
+    A phrase counts once per note, must recur in at least three notes, and must hold a content
+    word (so "of the" is not a habit worth showing).
+    """
+    per_note: dict[str, set[str]] = {}
+    for path, text in texts:
+        tokens = words(text)
+        grams = per_note.setdefault(path, set())
+        for n in (2, 3):
+            for i in range(len(tokens) - n + 1):
+                gram = tokens[i:i + n]
+                if any(not is_stopword(t) for t in gram) and not all(len(t) < 3 for t in gram):
+                    grams.add(" ".join(gram))
+    counts: Counter[str] = Counter()
+    for grams in per_note.values():
+        counts.update(grams)
+    ranked = [(g, c) for g, c in counts.items() if c >= 3]
+    # Prefer phrases mixing function and content words: those are habits, not topics.
+    ranked.sort(key=lambda gc: (-(gc[1] * (1.5 if any(is_stopword(t) for t in gc[0].split()) else 1.0)), gc[0]))
+    chosen: list[str] = []
+    for gram, _ in ranked:
+        if any(gram in c or c in gram for c in chosen):
+            continue
+        chosen.append(gram)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+class ProfileCache:
+    """One profile per index, rebuilt only when the author's writing changed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: Profile | None = None
+
+    def get(self, index: Index) -> Profile:
+        version = index.written_version
+        with self._lock:
+            if self._cached is None or self._cached.version != version:
+                style = StyleProfile(index.written_style())
+                rows = index.conn.execute(
+                    "SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
+                    "WHERE c.origin='written' AND c.kind='paragraph' ORDER BY c.id DESC LIMIT ?",
+                    (PHRASE_SAMPLE,)).fetchall()
+                self._cached = Profile(style, characteristic_phrases(rows), version)
+            return self._cached
+
+
+def style_card(profile: Profile) -> list[str]:
+    """The author's style in plain lines: figures first, then habits."""
+    style = profile.style
+    if style.counts.sentences < 5:
+        return ["Not enough of the author's own prose in the vault yet to describe a style."]
+    low, high = style.sentence_iqr
+    punct = style.punctuation_rates()
+    habits = [f"{name.replace('_', ' ')} {rate:.1f}" for name, rate in sorted(punct.items(), key=lambda kv: -kv[1]) if rate >= 0.5]
+    lines = [
+        f"Sentences: median {style.sentence_median:.0f} words (half between {low:.0f} and {high:.0f}); "
+        f"paragraphs: median {style.paragraph_median:.0f} sentences.",
+        "Punctuation per 1,000 words: " + (", ".join(habits[:6]) if habits else "sparse") + ".",
+        f"Contractions {style.per_thousand(style.counts.contractions):.1f}, first person "
+        f"{style.per_thousand(style.counts.first_person):.1f}, hedges {style.per_thousand(style.counts.hedges):.1f} per 1,000 words.",
+        f"Lists versus prose: {100 * style.list_share:.0f}% of blocks are list items. Spelling: {style.spelling()}.",
+    ]
+    if profile.phrases:
+        lines.append("Characteristic phrases: " + "; ".join(f"“{p}”" for p in profile.phrases[:8]) + ".")
+    never = style.never_used()
+    if never:
+        lines.append("Never uses: " + ", ".join(never[:10]) + ".")
+    return lines
+
+
+def _typicality(profile: Profile, text: str) -> float:
+    """1 for a paragraph indistinguishable from the author's average, towards 0 otherwise."""
+    return max(0.0, 1.0 - profile.style.distance(counts_for_text(text)))
+
+
+def _eligible(hit: ChunkHit) -> bool:
+    n = len(hit.text.split())
+    return (EXEMPLAR_MIN_WORDS <= n <= EXEMPLAR_MAX_WORDS and len(sentences(hit.text)) >= 2
+            and not find_generic_phrases(hit.text))
+
+
+def select_exemplars(index: Index, profile: Profile, topic_terms: Sequence[str], *, count: int = 4,
+                     exclude_paths: Sequence[str] = ()) -> list[Item]:
+    """Paragraphs by the author: close to the topic, typical of the style, from different notes."""
+    candidates: dict[int, tuple[ChunkHit, float]] = {}
+    topical = index.search(topic_terms, limit=80, origin="written", kinds=["paragraph"], exclude_paths=exclude_paths)
+    for rank, hit in enumerate(h for h in topical if _eligible(h)):
+        candidates[hit.id] = (hit, 1.0 / (1 + rank * 0.15))
+    if len(candidates) < count * 3:
+        # Not enough on-topic prose: fall back to the author's longest recent paragraphs.
+        rows = index.conn.execute(
+            "SELECT c.id, n.path, n.title, c.heading, c.kind, c.origin, c.text, c.tokens FROM chunks c "
+            "JOIN notes n ON n.id=c.note_id WHERE c.origin='written' AND c.kind='paragraph' "
+            "AND c.words BETWEEN ? AND ? ORDER BY n.mtime DESC, c.id LIMIT 60",
+            (EXEMPLAR_MIN_WORDS, EXEMPLAR_MAX_WORDS)).fetchall()
+        for row in rows:
+            hit = ChunkHit(*row, score=0.0)
+            if hit.path not in exclude_paths and _eligible(hit):
+                candidates.setdefault(hit.id, (hit, 0.2))
+    scored = sorted(((0.5 * topic + 0.5 * _typicality(profile, hit.text), hit) for hit, topic in candidates.values()),
+                    key=lambda pair: (-pair[0], pair[1].id))
+    chosen: list[Item] = []
+    used_notes: set[str] = set()
+    for score, hit in scored:
+        if hit.path in used_notes:
+            continue
+        used_notes.add(hit.path)
+        chosen.append(Item(hit.text, hit.path, "written", "exemplar", round(score, 3)))
+        if len(chosen) >= count:
+            break
+    return chosen
+
+
+def procedural_section(index: Index, profile: Profile, topic_terms: Sequence[str],
+                       exclude_paths: Sequence[str] = (), extra_exemplars: Sequence[Item] = ()) -> Section:
+    section = Section("procedural", "How I write")
+    section.items.extend(Item(line, None, "written", "style") for line in style_card(profile))
+    section.items.extend(extra_exemplars)
+    section.items.extend(select_exemplars(index, profile, topic_terms, exclude_paths=exclude_paths))
+    if profile.words < 500:
+        section.notes.append(f"only {profile.words} words of the author's own prose found; the style card is rough")
+    return section

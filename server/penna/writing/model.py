@@ -1,0 +1,267 @@
+"""The local model: llama-cpp-python, loaded once per process, with latency as a feature.
+
+- Prefix reuse: llama.cpp keeps the KV cache of the previous call and reuses the longest common
+  token prefix. On top of that, an LRU of saved prefix states (one per note) makes switching
+  back to a note cheap: loading a state (~0.3 s) instead of re-evaluating it (seconds).
+- Cancellation: the prompt is evaluated in small slices and tokens are produced one at a time,
+  with the cancel token checked between each, so a cancel lands within one slice (~0.1–0.2 s).
+- One generation at a time: a llama context is not thread-safe; callers queue on `lock`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
+STATE_CACHE_SIZE = 6
+
+
+class ModelError(RuntimeError):
+    """The model cannot be loaded or used. The message is meant for the user."""
+
+
+class Cancelled(Exception):
+    """Generation stopped because the caller cancelled it."""
+
+
+@dataclass
+class CancelToken:
+    """Set from any thread; checked by the generation loop between tokens."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    deadline: float | None = None  # time.monotonic() after which generation stops
+
+    def cancel(self) -> None:
+        self.event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_set() or (self.deadline is not None and time.monotonic() > self.deadline)
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    prefill_seconds: float = 0.0
+    first_token_seconds: float | None = None
+    generated_tokens: int = 0
+    seconds: float = 0.0
+    state_loaded: bool = False
+
+    @property
+    def tokens_per_second(self) -> float:
+        decode = self.seconds - (self.first_token_seconds or 0.0)
+        return (self.generated_tokens - 1) / decode if decode > 0 and self.generated_tokens > 1 else 0.0
+
+
+@dataclass
+class SavedState:
+    tokens: tuple[int, ...]
+    data: bytes
+
+
+_quiet = False
+
+
+def silence_llama_logs() -> None:
+    """llama.cpp logs to stderr even with verbose=False; the CLI and the server own stderr."""
+    global _quiet
+    if _quiet:
+        return
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def _ignore(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        return None
+
+    llama_cpp.llama_log_set(_ignore, ctypes.c_void_p(0))
+    globals()["_log_callback"] = _ignore  # keep a reference: C holds only a pointer
+    _quiet = True
+
+
+def check_gguf(path: Path) -> None:
+    """Fail fast, with a clear message, before handing a bad file to llama.cpp."""
+    if not path.exists():
+        raise ModelError(f"model file not found: {path}")
+    if not path.is_file():
+        raise ModelError(f"model path is not a file: {path}")
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic != b"GGUF":
+        raise ModelError(f"not a GGUF model file (bad header): {path}")
+
+
+class LlamaModel:
+    """One loaded GGUF model. Create it with `LlamaModel.load`."""
+
+    def __init__(self, llm: Any, path: Path, n_ctx: int) -> None:
+        self.llm = llm
+        self.path = path
+        self.n_ctx = n_ctx
+        self.lock = threading.Lock()
+        self._states: OrderedDict[tuple[int, ...], SavedState] = OrderedDict()
+        meta = dict(llm.metadata or {})
+        self.chat_template: str | None = meta.get("tokenizer.chat_template")
+        self.architecture = meta.get("general.architecture", "unknown")
+        self.name = meta.get("general.name") or path.stem
+        self.chat_stop: list[str] = []
+
+    @classmethod
+    def load(cls, path: Path, *, n_ctx: int, threads: int, vocab_only: bool = False) -> LlamaModel:
+        check_gguf(path)
+        try:
+            from llama_cpp import Llama
+        except ImportError as error:  # pragma: no cover - installation problem
+            raise ModelError("llama-cpp-python is not installed; run `make demo` or `pip install llama-cpp-python`") from error
+        silence_llama_logs()
+        try:
+            llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                        n_batch=128, verbose=False, vocab_only=vocab_only)
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(f"could not load the model {path.name}: {error} (is the file complete?)") from error
+        return cls(llm, path, n_ctx)
+
+    @property
+    def is_chat(self) -> bool:
+        return bool(self.chat_template)
+
+    def chat_prompt(self, system: str, user: str) -> str:
+        """Messages → prompt text with the model's own chat template (from its GGUF metadata)."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self.llm
+        eos = llm.detokenize([llm.token_eos()]).decode("utf-8", "ignore")
+        bos = llm.detokenize([llm.token_bos()]).decode("utf-8", "ignore")
+        formatter = Jinja2ChatFormatter(self.chat_template or "", eos_token=eos, bos_token=bos)
+        response = formatter(messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
+        self.chat_stop = [eos, *(response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else [])]
+        return response.prompt.removeprefix(bos)  # tokenize() adds BOS itself
+
+    # --- tokens ------------------------------------------------------------------------------
+    def tokenize(self, text: str, *, bos: bool = True) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
+
+    def count(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return self.llm.detokenize(list(tokens)).decode("utf-8", errors="ignore")
+
+    # --- prefix states -----------------------------------------------------------------------
+    def _cached_tokens(self) -> list[int]:
+        return list(self.llm.input_ids[: self.llm.n_tokens])
+
+    def save_prefix(self) -> None:
+        """Remember the current KV state (only the llama state and the tokens: the stock
+        `save_state` also copies a logits array hundreds of MB large)."""
+        llm = self.llm
+        import llama_cpp
+
+        size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
+        buffer = (ctypes.c_uint8 * int(size))()
+        written = llama_cpp.llama_state_get_data(llm._ctx.ctx, buffer, size)
+        tokens = tuple(self._cached_tokens())
+        self._states[tokens] = SavedState(tokens, bytes(buffer)[: int(written)])
+        self._states.move_to_end(tokens)
+        while len(self._states) > STATE_CACHE_SIZE:
+            self._states.popitem(last=False)
+
+    def _restore_best_prefix(self, tokens: Sequence[int]) -> bool:
+        """Load a saved state if it shares a longer prefix with `tokens` than the live cache."""
+        live = _common_prefix(self._cached_tokens(), tokens)
+        best, best_len = None, live
+        for state in self._states.values():
+            n = _common_prefix(state.tokens, tokens)
+            if n > best_len + 64:  # loading costs ~0.3 s: worth it only for a real gain
+                best, best_len = state, n
+        if best is None:
+            return False
+        import llama_cpp
+
+        llm = self.llm
+        buffer = (ctypes.c_uint8 * len(best.data)).from_buffer_copy(best.data)
+        llama_cpp.llama_state_set_data(llm._ctx.ctx, buffer, len(best.data))
+        llm.input_ids[: len(best.tokens)] = best.tokens
+        llm.n_tokens = len(best.tokens)
+        llm._requires_eval = True
+        self._states.move_to_end(best.tokens)
+        return True
+
+    # --- evaluation --------------------------------------------------------------------------
+    def prefill(self, tokens: Sequence[int], cancel: CancelToken | None = None, stats: GenerationStats | None = None) -> None:
+        """Evaluate all but the last token of `tokens`, reusing whatever prefix is cached."""
+        llm = self.llm
+        if stats is not None:
+            stats.state_loaded = self._restore_best_prefix(tokens)
+        keep = min(_common_prefix(self._cached_tokens(), tokens), len(tokens) - 1)
+        llm._ctx.kv_cache_seq_rm(-1, keep, -1)
+        llm.n_tokens = keep
+        if stats is not None:
+            stats.prompt_tokens = len(tokens)
+            stats.reused_tokens = keep
+        for start in range(keep, len(tokens) - 1, PREFILL_SLICE):
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled()
+            llm.eval(list(tokens[start: min(start + PREFILL_SLICE, len(tokens) - 1)]))
+
+    def warm(self, prompt: str, cancel: CancelToken | None = None) -> GenerationStats:
+        """Evaluate a prompt prefix and keep its state: the first real request then only pays
+        for its own tail."""
+        stats = GenerationStats()
+        started = time.perf_counter()
+        with self.lock:
+            tokens = self.tokenize(prompt)
+            self.prefill([*tokens, 0], cancel, stats)  # the extra token makes the whole prefix evaluate
+            self.save_prefix()
+        stats.prefill_seconds = stats.seconds = time.perf_counter() - started
+        return stats
+
+    def stream(self, prompt: str, *, max_tokens: int, temperature: float, seed: int, stop: Sequence[str],
+               cancel: CancelToken | None = None, stats: GenerationStats | None = None,
+               top_p: float = 0.95, repeat_penalty: float = 1.1) -> Iterator[str]:
+        """Yield text pieces. Holds the model lock while running; raises Cancelled if cancelled."""
+        stats = stats if stats is not None else GenerationStats()
+        started = time.perf_counter()
+        with self.lock:
+            tokens = self.tokenize(prompt)
+            if len(tokens) + max_tokens > self.n_ctx:
+                max_tokens = self.n_ctx - len(tokens)
+                if max_tokens < 8:
+                    raise ModelError(f"the prompt ({len(tokens)} tokens) does not fit the context window ({self.n_ctx})")
+            self.prefill(tokens, cancel, stats)
+            stats.prefill_seconds = time.perf_counter() - started
+            pieces = self.llm.create_completion(
+                tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p, repeat_penalty=repeat_penalty,
+                seed=seed if seed >= 0 else None, stop=list(stop), stream=True)
+            try:
+                for chunk in pieces:
+                    if cancel is not None and cancel.cancelled:
+                        raise Cancelled()
+                    text = chunk["choices"][0]["text"]
+                    stats.generated_tokens += 1
+                    if stats.first_token_seconds is None:
+                        stats.first_token_seconds = time.perf_counter() - started
+                    stats.seconds = time.perf_counter() - started
+                    if text:
+                        yield text
+            finally:
+                pieces.close()  # stops llama.cpp at once when the consumer stops early
+            stats.seconds = time.perf_counter() - started
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
