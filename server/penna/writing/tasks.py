@@ -55,11 +55,12 @@ class TaskResult:
 
 def parse_bullets(text: str) -> list[str]:
     """Top-level bullets, with nested bullets folded into their parent as sub-points."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not any(LIST_ITEM.match(line) for line in lines):
+        return [line.strip() for line in lines]  # no list markers: each line is a point
     bullets: list[list[str]] = []
     base_indent: int | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+    for line in lines:
         match = LIST_ITEM.match(line)
         if match:
             indent = len(match.group(1).expandtabs(4))

@@ -1,0 +1,33 @@
+# The two commands a new user runs: `make demo` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PENNA = $(BIN)/penna
+
+.PHONY: install demo test test-fast bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# llama-cpp-python compiles from source (~8 min on 2 cores) the first time; pip caches the wheel.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	@echo "== the sample vault's bullets (examples/winter-bullets.md):"
+	@cat examples/winter-bullets.md
+	@echo "== penna expand, with the embedded default model:"
+	$(PENNA) expand --vault examples/sample-vault --note "Drafts/Winter loaf.md" < examples/winter-bullets.md
+
+test: install
+	$(BIN)/python -m pytest -W error::pytest_lsp.LspSpecificationWarning
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not model and not e2e"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,115 @@
+"""Specification of the index: where it lives, incremental sync, graph lookups, self-repair."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from helpers import write
+
+from penna.config import Settings
+from penna.knowledge.index import SCHEMA_VERSION, Index
+from penna.knowledge.indexer import Indexer
+from penna.paths import index_path
+
+
+def open_index(vault: Path) -> tuple[Index, Indexer]:
+    index = Index(index_path(vault), vault)
+    return index, Indexer(index, Settings())
+
+
+def test_index_lives_in_the_cache_not_the_vault(sample_vault: Path, isolated_cache: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    assert index.db_path.is_relative_to(isolated_cache)
+    assert not any(p.suffix in (".sqlite", ".db") for p in sample_vault.rglob("*"))
+    assert index.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sync_counts_and_unchanged_reopen_reads_nothing(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    first = indexer.sync()
+    assert first.added == 9 and index.counts()["read"] == 2
+    index.close()
+    index, indexer = open_index(sample_vault)
+    second = indexer.sync()
+    assert (second.added, second.updated, second.removed, second.touched) == (0, 0, 0, 0)
+
+
+def test_changed_touched_and_deleted_files(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    scoring = sample_vault / "Notes/Scoring.md"
+    os.utime(scoring, (1, 1))  # same bytes, new mtime: no re-parse
+    write(sample_vault, "Notes/Cold kitchens.md", "# Cold kitchens\n\nNow about [[Scoring]] only.\n")
+    (sample_vault / "Notes/Hydration is a feeling.md").unlink()
+    report = indexer.sync()
+    assert (report.touched, report.updated, report.removed) == (1, 1, 1)
+    assert index.note("Notes/Hydration is a feeling.md") is None
+    assert "Notes/Cold kitchens.md" in index.backlinks("Notes/Scoring.md")
+
+
+def test_links_backlinks_and_alias_resolution(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    starter = "Notes/Starter is a pet, not a pantry item.md"
+    assert set(index.outgoing(starter)) == {"Notes/Hydration is a feeling.md", "Notes/Cold kitchens.md"}
+    assert index.backlinks("Notes/Cold kitchens.md") == [starter]
+    assert index.resolve("hydration") == "Notes/Hydration is a feeling.md"  # an alias
+    assert index.resolve("notes/scoring") == "Notes/Scoring.md"  # a path
+
+
+def test_bm25_search_labels_origin(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    hits = index.search(["lactobacilli", "acetic"])
+    assert hits and hits[0].path == "Clippings/The science of sourdough.md" and hits[0].origin == "read"
+    assert index.search(['"; DROP TABLE notes; --']) == []  # FTS syntax cannot leak in
+
+
+def test_corrupt_database_is_rebuilt(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    path = index.db_path
+    index.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    index, indexer = open_index(sample_vault)
+    assert index.rebuilt_reason and "corrupt" in index.rebuilt_reason or "unreadable" in (index.rebuilt_reason or "")
+    assert indexer.sync().added == 9
+
+
+def test_other_schema_version_is_rebuilt(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    index.set_meta("schema_version", str(SCHEMA_VERSION + 1))
+    index.close()
+    index, indexer = open_index(sample_vault)
+    assert "schema" in (index.rebuilt_reason or "")
+    assert index.counts()["notes"] == 0 and indexer.sync().added == 9
+
+
+def test_interrupted_creation_is_rebuilt(sample_vault: Path) -> None:
+    path = index_path(sample_vault)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes(x)")  # a schema cut short before `meta`
+    conn.commit()
+    conn.close()
+    index, indexer = open_index(sample_vault)
+    assert index.rebuilt_reason == "the index had no schema"
+    assert indexer.sync().added == 9
+
+
+def test_written_version_moves_only_when_own_writing_changes(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    before = index.written_version
+    write(sample_vault, "Clippings/New clip.md", "---\nsource: x\n---\nSomeone else's prose here.\n")
+    indexer.sync()
+    assert index.written_version == before
+    write(sample_vault, "Notes/New.md", "I wrote this myself. It is short.\n")
+    indexer.sync()
+    assert index.written_version == before + 1

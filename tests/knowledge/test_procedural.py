@@ -1,0 +1,60 @@
+"""Specification of procedural knowledge: style and exemplars come from written material only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import write
+
+from penna.config import Settings
+from penna.engine import Engine
+from penna.knowledge.procedural import ProfileCache, select_exemplars, style_card
+from penna.knowledge.style import StyleCounts, counts_for_text
+
+CLIPPING_MARK = "zyzzyva"  # a word that appears only in read material
+
+
+def test_clipping_text_never_reaches_profile_or_exemplars(sample_vault: Path) -> None:
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    words_before = engine.profile().words
+    clip = (f"The {CLIPPING_MARK} fermentation literature suggests many things about bread and dough; "
+            f"the {CLIPPING_MARK} method uses a cold kitchen and slow dough. ") * 4
+    write(sample_vault, "Clippings/Zyzzyva.md", f"---\nsource: https://x\n---\n{clip}\n")
+    write(sample_vault, "Notes/Quoted.md", f"I liked this.\n\n> {clip}\n")
+    engine.sync()
+    profile = engine.profile()
+    assert profile.words == words_before + 3  # only "I liked this." is the author's
+    assert CLIPPING_MARK not in " ".join(profile.phrases)
+    for (style,) in engine.index.conn.execute("SELECT style FROM notes WHERE style IS NOT NULL"):
+        assert CLIPPING_MARK not in style
+    exemplars = select_exemplars(engine.index, profile, [CLIPPING_MARK, "dough", "cold"], count=10)
+    assert exemplars and all(CLIPPING_MARK not in item.text for item in exemplars)
+    assert all(item.origin == "written" for item in exemplars)
+
+
+def test_style_card_reports_the_authors_habits(sample_vault: Path) -> None:
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    card = "\n".join(style_card(engine.profile()))
+    assert "Sentences: median" in card and "em dash" in card and "semicolon" in card
+
+
+def test_profile_is_cached_until_written_material_changes(sample_vault: Path) -> None:
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    cache = ProfileCache()
+    first = cache.get(engine.index)
+    assert cache.get(engine.index) is first
+    write(sample_vault, "Notes/More.md", "Another note of mine. It has two sentences.\n")
+    engine.sync()
+    assert cache.get(engine.index) is not first
+
+
+def test_counts_are_additive() -> None:
+    a, b = counts_for_text("One short line. Another one here!"), counts_for_text("I think so; don't you?")
+    total = StyleCounts()
+    total.merge(a)
+    total.merge(b)
+    assert total.words == a.words + b.words and total.sentences == 3
+    assert total.punctuation["semicolon"] == 1 and total.contractions == 1 and total.hedges == 1
