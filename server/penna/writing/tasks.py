@@ -181,18 +181,28 @@ def join_sentences(pieces: Sequence[str], profile: StyleProfile | None) -> str:
 
 def run_continue(model: Streamer, prefix: str, request: TaskRequest, *, cancel: CancelToken | None,
                  on_text: Callable[[str], None] | None) -> TaskResult:
+    """One or two sentences after the paragraph so far. A model that ends the line at once
+    (the draft ended a sentence) is retried with another seed rather than returning nothing."""
     tail = task_tail("continue", request.title, [], draft=request.text, demo=request.demo)
-    stats = GenerationStats()
-    pieces: list[str] = []
-    for piece in model.stream(prefix + tail, max_tokens=min(request.max_tokens, 80), temperature=request.temperature,
-                              seed=request.seed, stop=SENTENCE_STOP, cancel=cancel, stats=stats):
-        pieces.append(piece)
-        if on_text:
-            on_text("".join(pieces))
-    text = clean_paragraph("".join(pieces))
-    if request.text and not request.text.endswith((" ", "\n")) and text and not text.startswith((" ", ",", ".")):
+    result = TaskResult("")
+    for attempt in range(RETRY_LIMIT):
+        stats = GenerationStats()
+        pieces: list[str] = []
+        seed = request.seed + attempt if request.seed >= 0 else -1
+        for piece in model.stream(prefix + tail, max_tokens=min(request.max_tokens, 80), temperature=request.temperature,
+                                  seed=seed, stop=["\n\n", "Notes:", "##"], cancel=cancel, stats=stats):
+            pieces.append(piece)
+            if on_text:
+                on_text("".join(pieces))
+        result.stats.append(stats)
+        text = clean_paragraph("".join(pieces).strip().split("\n", 1)[0])
+        if text:
+            break
+    if request.text and not request.text.endswith((" ", "\n")) and text and not text.startswith((",", ".", ";")):
         text = " " + text
-    return TaskResult(text, [stats], [text])
+    result.text = text
+    result.pieces = [text]
+    return result
 
 
 CHAT_INSTRUCTIONS = {

@@ -1,0 +1,1 @@
+"""Stage 5: the language server. Thin: each feature translates LSP to calls on the engine."""

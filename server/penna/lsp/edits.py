@@ -1,0 +1,105 @@
+"""Where an action applies, and how its result lands without losing a keystroke.
+
+Pure functions over document text, so they are tested without a server:
+- `find_target`: the span an action works on (selection, or the block under the cursor);
+- `reanchor`: if the document changed while generating, find the original span again; refuse
+  when it is gone or ambiguous. An edit is never applied over newer text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from penna.vault.markdown import Block, parse_note
+
+Action = Literal["expand", "rephrase", "continue", "variants"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Half-open character offsets into the document text."""
+
+    start: int
+    end: int
+
+    def text(self, document: str) -> str:
+        return document[self.start:self.end]
+
+
+def line_offsets(text: str) -> list[int]:
+    offsets, total = [0], 0
+    for line in text.split("\n"):
+        total += len(line) + 1
+        offsets.append(total)
+    return offsets
+
+
+def block_at(text: str, line: int, kinds: tuple[str, ...]) -> Block | None:
+    for block in parse_note(text).blocks:
+        if block.kind in kinds and block.start <= line < block.end:
+            return block
+    return None
+
+
+def block_span(text: str, block: Block) -> Span:
+    offsets = line_offsets(text)
+    end = offsets[block.end] - 1 if block.end < len(offsets) else len(text)
+    return Span(offsets[block.start], min(end, len(text)))
+
+
+def find_target(text: str, action: Action, start: int, end: int) -> tuple[Span, str] | None:
+    """The span and the kind of input ("bullets" or "prose") for an action, or None if the
+    action does not apply here. `start`/`end` are offsets of the selection (equal for a cursor)."""
+    offsets = line_offsets(text)
+    line = max(0, sum(1 for o in offsets[1:] if o <= start))
+    if start != end:
+        selected = text[start:end]
+        if not selected.strip():
+            return None
+        bullets = any(_is_list_line(l) for l in selected.splitlines())
+        if action == "expand" and not bullets:
+            return None
+        if action in ("rephrase", "continue") and bullets:
+            return None
+        return Span(start, end), "bullets" if bullets else "prose"
+    if action in ("expand", "variants"):
+        block = block_at(text, line, ("list",))
+        if block:
+            return block_span(text, block), "bullets"
+        if action == "expand":
+            return None
+    block = block_at(text, line, ("paragraph",))
+    if block is None:
+        return None
+    span = block_span(text, block)
+    if action == "continue":
+        return Span(span.end, span.end), "prose"
+    return span, "prose"
+
+
+def _is_list_line(line: str) -> bool:
+    from penna.vault.markdown import LIST_ITEM
+
+    return bool(LIST_ITEM.match(line))
+
+
+def reanchor(original_text: str, span: Span, current_text: str) -> Span | None:
+    """The span's new place in `current_text`, or None when it cannot be found unambiguously.
+
+    Unchanged document: same span. Otherwise the original content of the span (plus, for an
+    insertion point, the text just before it) must occur exactly once in the new text.
+    """
+    if original_text == current_text:
+        return span
+    needle = span.text(original_text)
+    if not needle:  # an insertion point: anchor on the text before it
+        context = original_text[max(0, span.start - 80):span.start]
+        if not context or current_text.count(context) != 1:
+            return None
+        at = current_text.index(context) + len(context)
+        return Span(at, at)
+    if current_text.count(needle) != 1:
+        return None
+    at = current_text.index(needle)
+    return Span(at, at + len(needle))

@@ -1,0 +1,1 @@
+"""One module per feature area, each with `setup(server)`."""

@@ -1,0 +1,57 @@
+"""Configuration: `initializationOptions`, then `workspace/configuration` (section `penna`),
+refreshed live on `workspace/didChangeConfiguration`. Bad values: one message, defaults kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from penna.config import settings_from_dict
+
+
+def setup(server: Any) -> None:
+    @server.feature(types.INITIALIZE)
+    def on_initialize(ls: Any, params: types.InitializeParams) -> None:
+        options = params.initialization_options
+        if isinstance(options, dict) and "penna" in options and isinstance(options["penna"], dict):
+            options = options["penna"]
+        settings, problems = settings_from_dict(options, ls.settings)
+        ls.apply_settings(settings)
+        for problem in problems:
+            ls.show(problem, types.MessageType.Warning)
+
+    async def pull(ls: Any) -> None:
+        capabilities = ls.client_capabilities.workspace
+        if not (capabilities and capabilities.configuration):
+            return
+        try:
+            result = await ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="penna")]))
+        except Exception:  # noqa: BLE001 - a client that cannot answer keeps the current settings
+            return
+        raw = result[0] if result else None
+        if raw is None:
+            return
+        settings, problems = settings_from_dict(raw, ls.settings)
+        ls.apply_settings(settings)
+        for problem in problems:
+            ls.show(problem, types.MessageType.Warning)
+
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: Any, _params: types.InitializedParams) -> None:
+        await pull(ls)
+        for root in ls.vault_roots():
+            ls._engine(root)  # start indexing the workspace's vaults at once
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def on_change(ls: Any, params: types.DidChangeConfigurationParams) -> None:
+        pushed = params.settings.get("penna") if isinstance(params.settings, dict) else None
+        if isinstance(pushed, dict):
+            settings, problems = settings_from_dict(pushed, ls.settings)
+            ls.apply_settings(settings)
+            for problem in problems:
+                ls.show(problem, types.MessageType.Warning)
+        else:
+            await pull(ls)
+        ls.model_error_reported = False

@@ -1,0 +1,65 @@
+"""Running the model off the event loop: one worker thread, cancellable, with progress.
+
+pygls cancels an async handler's task on `$/cancelRequest`; a thread cannot be cancelled. So the
+handler awaits a future from this worker, and when the await is cancelled it sets the job's
+cancel token, which the generation loop checks between tokens and prompt slices. Warm-ups run on
+the same worker and are cancelled the moment a real request arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from penna.writing.model import CancelToken
+
+T = TypeVar("T")
+
+
+class GenerationRunner:
+    def __init__(self) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="penna-generate")
+        self._warm_tokens: list[CancelToken] = []
+        self._lock = threading.Lock()
+        self.last_cancel_latency: float | None = None
+
+    async def run(self, job: Callable[[CancelToken], T], *, cancel: CancelToken | None = None) -> T:
+        """Run `job(cancel_token)` on the worker; cancelling the awaiting task stops it."""
+        token = cancel or CancelToken()
+        with self._lock:
+            for warm in self._warm_tokens:
+                warm.cancel()  # a real request outranks any warm-up
+            self._warm_tokens.clear()
+        future = asyncio.get_running_loop().run_in_executor(self._pool, job, token)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            started = time.perf_counter()
+            token.cancel()
+            # Wait for the worker to notice, so no late result or edit can follow the cancel.
+            try:
+                await asyncio.wait_for(asyncio.shield(future), timeout=5)
+            except BaseException:  # noqa: BLE001 - the job's own Cancelled, or a timeout
+                pass
+            self.last_cancel_latency = time.perf_counter() - started
+            raise
+
+    def submit_warm(self, job: Callable[[CancelToken], Any]) -> concurrent.futures.Future[Any]:
+        token = CancelToken()
+        with self._lock:
+            self._warm_tokens.append(token)
+        return self._pool.submit(job, token)
+
+    def submit(self, job: Callable[[CancelToken], T], token: CancelToken | None = None) -> concurrent.futures.Future[T]:
+        """Fire-and-forget (e.g. hover preparing a rephrasing for next time)."""
+        return self._pool.submit(job, token or CancelToken())
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for warm in self._warm_tokens:
+                warm.cancel()
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,157 @@
+"""`penna serve`: the language server. It only wires things up.
+
+The server holds one engine per vault (workspace folder) and a generation runner; each feature
+area lives in `penna.lsp.features.<area>` and registers its handlers through `setup(server)`
+(esbonio's pattern), so this file stays small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import TextDocument
+
+from penna import __version__
+from penna.config import Settings
+from penna.engine import Engine, VaultError
+from penna.knowledge.index import IndexUnavailable
+from penna.lsp.generation import GenerationRunner
+
+log = logging.getLogger("penna.lsp")
+
+
+def uri_to_path(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(unquote(parsed.path))
+
+
+class PennaProtocol(LanguageServerProtocol):
+    """pygls 2.1 runs `workspace/executeCommand` through a builtin generator whose request is
+    never registered for `$/cancelRequest`, so commands could not be cancelled. penna's async
+    commands are dispatched here as ordinary request handlers instead, which pygls cancels."""
+
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        handler = (self.fm.commands.get(params.command)
+                   if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(params, types.ExecuteCommandParams)
+                   else None)
+        if handler is None or not asyncio.iscoroutinefunction(handler) or not params.command.startswith("penna."):
+            super()._handle_request(msg_id, method_name, params)
+            return
+        self._ctx_msg_id.set(msg_id)
+        self._execute_handler(msg_id, handler, args=tuple(params.arguments or ()),
+                              callback=partial(self._send_handler_result, msg_id=msg_id))
+
+
+class PennaServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("penna", __version__, max_workers=4, protocol_cls=PennaProtocol)
+        self.settings = Settings()
+        self.engines: dict[Path, Engine] = {}
+        self.runner = GenerationRunner()
+        self.hover_cache: dict[str, str] = {}
+        self.model_error_reported = False
+        self._engines_lock = threading.Lock()
+        # Features that follow document changes (diagnostics, rewrites) subscribe here:
+        # pygls allows one handler per notification, and documents.py owns those.
+        self.document_listeners: list[Callable[[str, str], None]] = []  # (uri, event)
+
+    # --- vaults ------------------------------------------------------------------------------
+    def vault_roots(self) -> list[Path]:
+        roots = []
+        for folder in self.workspace.folders.values():
+            path = uri_to_path(folder.uri)
+            if path:
+                roots.append(path)
+        if not roots and self.workspace.root_path:
+            roots.append(Path(self.workspace.root_path))
+        return roots
+
+    def engine_for(self, uri: str) -> tuple[Engine, str] | None:
+        """The engine of the vault holding `uri`, and the note's vault-relative path. None for
+        documents outside every vault (or not files)."""
+        path = uri_to_path(uri)
+        if path is None or ".." in Path(unquote(urlparse(uri).path)).parts:
+            return None
+        roots = sorted(self.vault_roots(), key=lambda p: len(str(p)), reverse=True) or [path.parent]
+        for root in roots:
+            try:
+                path.resolve().relative_to(root.resolve())
+            except (ValueError, OSError):
+                continue
+            engine = self._engine(root)
+            if engine is None:
+                return None
+            rel = engine.rel_path(path)
+            return (engine, rel) if rel else None
+        return None
+
+    def _engine(self, root: Path) -> Engine | None:
+        with self._engines_lock:
+            key = root.resolve()
+            if key not in self.engines:
+                try:
+                    engine = Engine(key, self.settings)
+                except (VaultError, IndexUnavailable) as error:
+                    self.show(f"penna: {error}", types.MessageType.Error)
+                    return None
+                self.engines[key] = engine
+                threading.Thread(target=self._initial_sync, args=(engine,), daemon=True, name="penna-index").start()
+            return self.engines[key]
+
+    def _initial_sync(self, engine: Engine) -> None:
+        try:
+            report = engine.sync()
+            log.info("indexed %s: %s", engine.vault, report.summary())
+        except Exception as error:  # noqa: BLE001 - a vault problem must not kill the server
+            self.show(f"penna: indexing {engine.vault} failed: {error}", types.MessageType.Error)
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.hover_cache.clear()
+        for engine in list(self.engines.values()):
+            engine.apply_settings(settings)
+
+    # --- helpers for features ----------------------------------------------------------------
+    def document(self, uri: str) -> TextDocument:
+        return self.workspace.get_text_document(uri)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def report_model_error(self, error: Exception) -> None:
+        """Say once, clearly, that the model is unavailable; everything else keeps working."""
+        if not self.model_error_reported:
+            self.model_error_reported = True
+            self.show(f"penna: the model is unavailable ({error}). Completion of links and tags, hover analysis, "
+                      "diagnostics and the context viewer keep working.", types.MessageType.Error)
+
+
+def create_server() -> PennaServer:
+    from penna.lsp.features import actions, commands, completion, diagnostics, documents, hover, settings
+
+    server = PennaServer()
+    for feature in (settings, documents, actions, commands, hover, completion, diagnostics):
+        feature.setup(server)
+    return server
+
+
+def run(tcp_port: int | None = None) -> None:
+    logging.basicConfig(level=logging.WARNING, format="penna %(levelname)s %(message)s")
+    server = create_server()
+    if tcp_port:
+        server.start_tcp("127.0.0.1", tcp_port)
+    else:
+        server.start_io()
+    server.runner.shutdown()

@@ -1,0 +1,101 @@
+"""A pytest-lsp client that behaves like an editor: it keeps the documents it opened, applies
+`workspace/applyEdit` to them (checking versions like VS Code does), and tells the server."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp.client import make_test_lsp_client
+
+SERVER = [sys.executable, "-m", "penna", "serve"]
+
+
+@dataclass
+class Buffer:
+    uri: str
+    text: str
+    version: int = 1
+
+
+@dataclass
+class EditorState:
+    buffers: dict[str, Buffer] = field(default_factory=dict)
+    applied: list[types.WorkspaceEdit] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def offset(text: str, position: types.Position) -> int:
+    lines = text.split("\n")
+    return sum(len(l) + 1 for l in lines[: position.line]) + position.character  # ASCII test texts
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(text, edit.range.start)] + edit.new_text + text[offset(text, edit.range.end):]
+    return text
+
+
+def make_client() -> LanguageClient:
+    client = make_test_lsp_client()
+    client.editor = EditorState()  # type: ignore[attr-defined]
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(ls: LanguageClient, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        state: EditorState = ls.editor  # type: ignore[attr-defined]
+        for change in params.edit.document_changes or []:
+            buffer = state.buffers[change.text_document.uri]
+            if change.text_document.version is not None and change.text_document.version != buffer.version:
+                state.refused.append(f"version {change.text_document.version} != {buffer.version}")
+                return types.ApplyWorkspaceEditResult(applied=False, failure_reason="document version changed")
+        for change in params.edit.document_changes or []:
+            apply_and_notify(ls, change)
+        state.applied.append(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    return client
+
+
+def apply_and_notify(client: LanguageClient, change: types.TextDocumentEdit) -> None:
+    state: EditorState = client.editor  # type: ignore[attr-defined]
+    buffer = state.buffers[change.text_document.uri]
+    if change.text_document.version is not None:
+        assert change.text_document.version == buffer.version, "edit bound to another version"
+    buffer.text = apply_text_edits(buffer.text, list(change.edits))
+    buffer.version += 1
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=buffer.uri, version=buffer.version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=buffer.text)]))
+
+
+def open_note(client: LanguageClient, path: Path) -> Buffer:
+    text = path.read_text(encoding="utf-8")
+    buffer = Buffer(path.as_uri(), text)
+    client.editor.buffers[buffer.uri] = buffer  # type: ignore[attr-defined]
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=buffer.uri, language_id="markdown", version=1, text=text)))
+    return buffer
+
+
+def type_text(client: LanguageClient, buffer: Buffer, at: types.Position, text: str) -> None:
+    """The user types: change the buffer and tell the server."""
+    cut = offset(buffer.text, at)
+    buffer.text = buffer.text[:cut] + text + buffer.text[cut:]
+    buffer.version += 1
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=buffer.uri, version=buffer.version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=buffer.text)]))
+
+
+def config(env: dict[str, str] | None = None) -> ClientServerConfig:
+    return ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=env)
+
+
+def settings(**overrides: Any) -> dict[str, Any]:
+    base = {"seed": 7, "maxTokens": 120, "hoverWaitMs": 1500}
+    base.update(overrides)
+    return base

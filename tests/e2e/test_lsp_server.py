@@ -1,0 +1,209 @@
+"""End-to-end: the real `penna serve` over stdio, the real default model, driven by pytest-lsp
+with VS Code's and Neovim's client capabilities (spec warnings are errors, see the Makefile)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsp_harness import apply_and_notify, config, open_note, settings, type_text
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient, client_capabilities
+
+from conftest import SAMPLE_VAULT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.model]
+DRAFT = "Drafts/Winter loaf.md"
+
+
+@pytest.fixture
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("lsp") / "vault"
+    shutil.copytree(SAMPLE_VAULT, target)
+    (target / "Drafts" / "Essay.md").write_text(
+        "# Essay\n\nIt is important to note that bread is slow. The oven matters.\n\n"
+        "- first point about flour\n- second point about water\n", encoding="utf-8")
+    return target
+
+
+@pytest_lsp.fixture(config=config(), params=["visual-studio-code", "neovim"])
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, vault: Path):
+    lsp_client.set_configuration({"penna": settings()})
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities(request.param),
+        root_uri=vault.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")],
+        initialization_options=settings()))
+    lsp_client.vault = vault  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def actions_at(client: LanguageClient, uri: str, line: int) -> list[types.CodeAction]:
+    result = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(types.Position(line, 2), types.Position(line, 2)),
+        context=types.CodeActionContext(diagnostics=[])))
+    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+
+
+async def run_action(client: LanguageClient, action: types.CodeAction) -> None:
+    """Do what an editor does with a chosen action: resolve and apply, or run its command."""
+    if action.data is not None and action.edit is None:
+        resolved = await client.code_action_resolve_async(action)
+        assert resolved.edit and resolved.edit.document_changes, "resolve produced no edit"
+        for change in resolved.edit.document_changes:
+            assert isinstance(change, types.TextDocumentEdit) and change.text_document.version is not None
+            apply_and_notify(client, change)
+    else:
+        assert action.command is not None
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command=action.command.command, arguments=action.command.arguments))
+
+
+async def test_expand_bullets_replaces_them_with_prose(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / DRAFT)
+    started = time.perf_counter()
+    actions = await actions_at(client, buffer.uri, 6)
+    listed = time.perf_counter() - started
+    titles = [a.title for a in actions]
+    assert "Expand bullets into prose" in titles and "Three variants" in titles
+    assert listed < 5.0  # generous: the list needs no model (the benchmark measures the real figure)
+    await run_action(client, next(a for a in actions if a.title == "Expand bullets into prose"))
+    body = buffer.text.split("# Winter loaf\n\n", 1)[1]
+    assert not body.lstrip().startswith("- "), body
+    assert len(body.split()) >= 8 and body.strip()[-1] in ".!?…"
+    assert "audience: home bakers" in buffer.text  # nothing outside the bullets was touched
+
+
+async def test_rephrase_continue_and_variants_each_edit(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / "Drafts/Essay.md")
+    before = buffer.text
+    actions = {a.title: a for a in await actions_at(client, buffer.uri, 2)}
+    assert {"Rephrase in my voice", "Continue this paragraph"} <= set(actions)
+    await run_action(client, actions["Continue this paragraph"])
+    assert buffer.text.startswith(before.split("\n\n- ")[0]) and len(buffer.text) > len(before)
+    actions = {a.title: a for a in await actions_at(client, buffer.uri, 2)}
+    await run_action(client, actions["Rephrase in my voice"])
+    assert "It is important to note that bread is slow." not in buffer.text
+    bullets_line = buffer.text.split("\n").index("- first point about flour")
+    actions = {a.title: a for a in await actions_at(client, buffer.uri, bullets_line)}
+    await run_action(client, actions["Three variants"])
+    assert "> [!penna]- Variants" in buffer.text and "> **3.**" in buffer.text
+    assert "- first point about flour" in buffer.text  # variants are added, the bullets stay
+
+
+async def test_command_path_applies_edit_through_apply_edit(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / DRAFT)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="penna.expand", arguments=[{"uri": buffer.uri, "range": {"start": {"line": 6, "character": 0},
+                                                                         "end": {"line": 6, "character": 0}}}]))
+    assert result["applied"] is True and result["text"]
+    assert client.editor.applied and result["text"] in buffer.text
+
+
+async def test_cancel_stops_generation_and_applies_nothing(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / DRAFT)
+    # Cancel as an editor does: `$/cancelRequest` for the request id, then read the response
+    # JSON-RPC still requires (it must be the RequestCancelled error, not a late result).
+    request_id = "cancel-me"
+    # pytest-lsp's send_request_async is a coroutine: schedule it so the request goes out now.
+    response = asyncio.ensure_future(client.protocol.send_request_async(
+        types.WORKSPACE_EXECUTE_COMMAND,
+        types.ExecuteCommandParams(command="penna.variants",
+                                   arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}]),
+        msg_id=request_id))
+    for _ in range(300):  # wait until generation has really started (progress reported)
+        await asyncio.sleep(0.05)
+        if any(client.progress_reports.values()):
+            break
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=request_id))
+    with pytest.raises(JsonRpcException) as raised:
+        await response
+    assert raised.value.code == -32800  # RequestCancelled
+    status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
+    assert status["lastCancelSeconds"] is not None
+    assert status["lastCancelSeconds"] < 2.0  # generous here; `penna bench` reports the real figure
+    await asyncio.sleep(0.5)
+    assert client.editor.applied == [] and buffer.text.count("\n- ") == 4
+
+
+async def test_typing_during_generation_reanchors_or_refuses(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / DRAFT)
+    task = asyncio.ensure_future(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}])))
+    await asyncio.sleep(0.3)
+    type_text(client, buffer, types.Position(5, 0), "A new first line typed meanwhile.\n\n")
+    result = await task
+    assert result["applied"] is True  # re-anchored onto the unchanged bullets
+    assert buffer.text.count("A new first line typed meanwhile.") == 1
+    assert "- start the levain" not in buffer.text
+
+    # A change inside the target span cannot be re-anchored: refused, and the text is offered.
+    buffer = open_note(client, client.vault / "Notes/Scoring.md")
+    bullet_line = buffer.text.split("\n").index("- shallow angle for an ear")
+    task = asyncio.ensure_future(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": bullet_line, "character": 0}}])))
+    await asyncio.sleep(0.3)
+    type_text(client, buffer, types.Position(bullet_line, 2), "very ")
+    result = await task
+    assert result["applied"] is False and result["text"] and "changed while writing" in result["message"]
+    assert "- very shallow angle for an ear" in buffer.text  # the keystroke survived
+
+
+async def test_hover_gives_style_analysis_at_once_and_rephrasing_when_ready(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / "Drafts/Essay.md")
+    params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=buffer.uri), position=types.Position(2, 5))
+    first = await client.text_document_hover_async(params)
+    assert first and "how would I phrase this?" in first.contents.value
+    assert "“it is important to note”" in first.contents.value.lower() or "important to note" in first.contents.value
+    text = first.contents.value
+    for _ in range(60):
+        if "In your voice" in text:
+            break
+        await asyncio.sleep(0.5)
+        text = (await client.text_document_hover_async(params)).contents.value
+    assert "In your voice" in text
+
+
+async def test_context_viewer_shows_four_parts(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / DRAFT)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="penna.showContext", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}]))
+    markdown = result["markdown"]
+    for part in ("Participatory", "Procedural", "Perspectival", "Propositional"):
+        assert f"## {part}" in markdown
+    assert "file://" in markdown and "tokens" in markdown
+
+
+async def test_diagnostics_flag_generic_phrases_with_a_quick_fix(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / "Drafts/Essay.md")
+    for _ in range(40):
+        if client.diagnostics.get(buffer.uri):
+            break
+        await asyncio.sleep(0.1)
+    found = client.diagnostics[buffer.uri]
+    assert any(d.code == "generic-phrase" and d.severity == types.DiagnosticSeverity.Information for d in found)
+    result = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=buffer.uri), range=found[0].range,
+        context=types.CodeActionContext(diagnostics=found)))
+    assert any(a.kind == types.CodeActionKind.QuickFix for a in result if isinstance(a, types.CodeAction))
+
+
+async def test_configuration_change_applies_and_reports_bad_values(client: LanguageClient) -> None:
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"penna": {"temperature": "hot", "hover": "cached"}}))
+    for _ in range(40):
+        if any("temperature" in m.message for m in client.messages):
+            break
+        await asyncio.sleep(0.1)
+    assert any("'temperature' must be a number" in m.message for m in client.messages)
+    buffer = open_note(client, client.vault / "Notes/Cold kitchens.md")
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=buffer.uri), position=types.Position(4, 3)))
+    assert hover and "being prepared" not in hover.contents.value  # cached mode never generates
