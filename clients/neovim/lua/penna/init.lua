@@ -1,0 +1,287 @@
+-- penna for Neovim 0.11+: setup, and the user commands behind plugin/penna.lua.
+-- Every behaviour lives in the server (docs/protocol.md); this file only sends requests.
+
+local M = {}
+
+M.defaults = {
+  cmd = nil, -- e.g. { "/path/to/venv/bin/penna", "serve" }; default from lsp/penna.lua
+  vault = nil, -- notes under this folder use it as the workspace root, whatever the markers
+  settings = {}, -- the `penna` settings section (docs/protocol.md), e.g. { model = "~/m.gguf" }
+  completion = true, -- built-in LSP completion with autotrigger in penna buffers
+  progress = true, -- echo generation progress (the partial text) in the command line
+}
+M.options = vim.deepcopy(M.defaults)
+
+local augroup = vim.api.nvim_create_augroup("penna", { clear = true })
+
+-- Tokens of running work-done progress (to cancel), and our own requests in flight.
+local progress_tokens = {} ---@type table<any, {client_id: integer, title: string}>
+local inflight = {} ---@type table<integer, vim.lsp.Client> request id -> client
+
+local function notify(msg, level)
+  vim.notify("penna: " .. msg, level or vim.log.levels.INFO)
+end
+
+---@param bufnr integer?
+---@return vim.lsp.Client?
+function M.client(bufnr)
+  return vim.lsp.get_clients({ bufnr = bufnr, name = "penna" })[1]
+end
+
+-- An empty Lua table encodes as a JSON array; the server wants an object.
+local function object(t)
+  return next(t) == nil and vim.empty_dict() or t
+end
+
+local function root_dir_for(vault)
+  vault = vim.fs.normalize(vim.fn.fnamemodify(vim.fn.expand(vault), ":p")):gsub("/$", "")
+  return function(bufnr, on_dir)
+    local name = vim.fs.normalize(vim.api.nvim_buf_get_name(bufnr))
+    if vim.startswith(name, vault .. "/") then
+      on_dir(vault)
+    else
+      -- Outside the vault: behave as without one (markers, else the server's own fallback).
+      on_dir(vim.fs.root(bufnr, vim.lsp.config.penna.root_markers or { ".obsidian", ".git" }))
+    end
+  end
+end
+
+local function on_attach(args)
+  local client = vim.lsp.get_client_by_id(args.data.client_id)
+  if not client or client.name ~= "penna" then
+    return
+  end
+  if M.options.completion and vim.lsp.completion then
+    vim.lsp.completion.enable(true, client.id, args.buf, { autotrigger = true })
+    vim.b[args.buf].penna_completion = true
+  end
+end
+
+local function on_progress(args)
+  local client = vim.lsp.get_client_by_id(args.data.client_id)
+  local params = args.data.params
+  if not client or client.name ~= "penna" or type(params.value) ~= "table" then
+    return
+  end
+  local value = params.value
+  local running = progress_tokens[params.token]
+  if value.kind == "begin" then
+    running = { client_id = client.id, title = value.title or "penna" }
+    progress_tokens[params.token] = running
+  elseif value.kind == "end" then
+    progress_tokens[params.token] = nil
+  end
+  if M.options.progress then
+    local text = (running and running.title or "penna") .. ": " .. (value.message or "")
+    -- The message is the partial text: keep the last line's worth so the echo never scrolls.
+    text = text:gsub("%s+", " ")
+    local width = math.max(20, vim.v.echospace - 1)
+    if vim.fn.strdisplaywidth(text) > width then
+      text = "…" .. vim.fn.strcharpart(text, vim.fn.strchars(text) - width + 1)
+    end
+    vim.api.nvim_echo({ { text } }, false, {})
+  end
+end
+
+---@param opts table?
+function M.setup(opts)
+  M.options = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+  local o = M.options
+  local config = {}
+  if o.cmd then
+    config.cmd = o.cmd
+  end
+  if next(o.settings) then
+    config.settings = { penna = o.settings }
+    config.init_options = object(o.settings)
+  end
+  if o.vault then
+    config.root_dir = root_dir_for(o.vault)
+  end
+  vim.lsp.config("penna", config)
+
+  vim.api.nvim_clear_autocmds({ group = augroup })
+  vim.api.nvim_create_autocmd("LspAttach", { group = augroup, callback = on_attach })
+  vim.api.nvim_create_autocmd("LspProgress", { group = augroup, callback = on_progress })
+  vim.lsp.enable("penna")
+end
+
+-- LSP position of (0-based row, byte column) in the client's encoding, clamped to the line.
+local function lsp_position(bufnr, row, col, encoding)
+  local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
+  col = math.max(0, math.min(col, #line))
+  return { line = row, character = vim.str_utfindex(line, encoding, col, false) }
+end
+
+--- The `{uri, range, version}` argument for a penna command: the visual selection (charwise
+--- or by lines) when the command got a range, otherwise the cursor position, where the server
+--- picks the bullet block or paragraph itself.
+---@param bufnr integer
+---@param client vim.lsp.Client
+---@param cmd_opts table? the user command's opts (range, line1, line2)
+function M.arguments(bufnr, client, cmd_opts)
+  local enc = client.offset_encoding
+  local range
+  if cmd_opts and cmd_opts.range and cmd_opts.range > 0 then
+    local vs = vim.api.nvim_buf_get_mark(bufnr, "<")
+    local ve = vim.api.nvim_buf_get_mark(bufnr, ">")
+    if vim.fn.visualmode() == "v" and vs[1] == cmd_opts.line1 and ve[1] == cmd_opts.line2 then
+      -- Charwise: '> marks the first byte of the last selected character, which is included.
+      local last = vim.api.nvim_buf_get_lines(bufnr, ve[1] - 1, ve[1], false)[1] or ""
+      local stop = ve[2] < #last and ve[2] + 1 + vim.str_utf_end(last, ve[2] + 1) or #last
+      range = { start = lsp_position(bufnr, vs[1] - 1, vs[2], enc), ["end"] = lsp_position(bufnr, ve[1] - 1, stop, enc) }
+    else
+      range = {
+        start = lsp_position(bufnr, cmd_opts.line1 - 1, 0, enc),
+        ["end"] = lsp_position(bufnr, cmd_opts.line2 - 1, math.huge, enc),
+      }
+    end
+  else
+    local cursor = vim.api.nvim_win_get_cursor(0)
+    local pos = lsp_position(bufnr, cursor[1] - 1, cursor[2], enc)
+    range = { start = pos, ["end"] = pos }
+  end
+  return { uri = vim.uri_from_bufnr(bufnr), range = range, version = vim.lsp.util.buf_versions[bufnr] }
+end
+
+--- Run `workspace/executeCommand` for a penna command; `on_result(result, client)` on success.
+--- Returns the request id (cancellable with :PennaCancel).
+function M.execute(command, argument, bufnr, on_result)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    notify("no penna server is attached to this buffer (is it a Markdown note? see :checkhealth penna)",
+      vim.log.levels.WARN)
+    return nil
+  end
+  local id
+  -- Client:request flushes pending didChange first, so the server sees the version we send.
+  local ok, request_id = client:request("workspace/executeCommand", {
+    command = command,
+    arguments = { argument },
+  }, function(err, result)
+    inflight[id] = nil
+    if err then
+      if err.code == vim.lsp.protocol.ErrorCodes.RequestCancelled then
+        notify(command .. " cancelled")
+      else
+        notify(command .. ": " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      end
+      return
+    end
+    if on_result then
+      on_result(result, client)
+    end
+  end, bufnr)
+  if ok then
+    id = request_id
+    inflight[id] = client
+    return id
+  end
+  notify("could not send " .. command .. " (the server stopped?)", vim.log.levels.ERROR)
+end
+
+-- expand / rephrase / continue / variants: the server applies the edit via workspace/applyEdit.
+function M.generate(action, cmd_opts)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    return M.execute("penna." .. action, nil, bufnr) -- reports the missing client
+  end
+  return M.execute("penna." .. action, M.arguments(bufnr, client, cmd_opts), bufnr, function(result)
+    if type(result) == "table" and not result.applied then
+      -- Refused (text changed meanwhile, or empty output): the server says why and returns the text.
+      notify(result.message or "nothing was applied", vim.log.levels.WARN)
+    end
+  end)
+end
+
+-- Open markdown in a read-only scratch split beside the current window (reused if open).
+function M.show_markdown(markdown, name)
+  local buf = vim.fn.bufnr(name)
+  if buf == -1 or not vim.api.nvim_buf_is_valid(buf) then
+    buf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(buf, name)
+    vim.bo[buf].bufhidden = "wipe"
+    vim.bo[buf].filetype = "markdown"
+  end
+  vim.bo[buf].modifiable = true
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(markdown, "\n", { plain = true }))
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].readonly = true
+  local win = vim.fn.bufwinid(buf)
+  if win == -1 then
+    vim.cmd("vsplit")
+    win = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(win, buf)
+  end
+  vim.api.nvim_set_current_win(win)
+  return buf
+end
+
+function M.context(cmd_opts)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    return M.execute("penna.showContext", nil, bufnr)
+  end
+  local arg = M.arguments(bufnr, client, cmd_opts)
+  arg.position = arg.range.start
+  arg.version = nil
+  local note = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":t")
+  return M.execute("penna.showContext", arg, bufnr, function(result)
+    if type(result) ~= "table" or type(result.markdown) ~= "string" then
+      notify("penna.showContext returned no markdown", vim.log.levels.ERROR)
+      return
+    end
+    M.show_markdown(result.markdown, "penna://context/" .. note)
+  end)
+end
+
+-- Stop generations: our own requests, and any cancellable progress (e.g. a code action resolve).
+function M.cancel()
+  local count = 0
+  for id, client in pairs(inflight) do
+    client:cancel_request(id)
+    inflight[id] = nil
+    count = count + 1
+  end
+  for token, running in pairs(progress_tokens) do
+    local client = vim.lsp.get_client_by_id(running.client_id)
+    if client then
+      client:notify("window/workDoneProgress/cancel", { token = token })
+      count = count + 1
+    end
+    progress_tokens[token] = nil
+  end
+  notify(count > 0 and "cancelling" or "nothing to cancel")
+end
+
+-- Stop every penna client, then start again for the buffers they served (settings or cmd
+-- changes take effect). Waits (without blocking) for the old process to go, so two models
+-- never load side by side on a small machine.
+function M.restart()
+  local clients = vim.lsp.get_clients({ name = "penna" })
+  for _, client in ipairs(clients) do
+    client:stop()
+  end
+  local waited = 0
+  local function start_when_stopped()
+    local alive = vim.tbl_filter(function(c)
+      return vim.lsp.get_client_by_id(c.id) ~= nil
+    end, clients)
+    if #alive > 0 and waited < 3000 then
+      waited = waited + 100
+      vim.defer_fn(start_when_stopped, 100)
+      return
+    end
+    for _, c in ipairs(alive) do
+      c:stop(true)
+    end
+    vim.lsp.enable("penna") -- re-runs the FileType autostart for open buffers
+    notify("restarted")
+  end
+  start_when_stopped()
+end
+
+return M
