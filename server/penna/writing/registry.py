@@ -41,10 +41,11 @@ def resolve_model(reference: str, *, assemble: bool = True) -> ModelChoice:
     if reference == "default":
         return ModelChoice(default_model_path(assemble), "default", "default")
     path = Path(reference).expanduser()
-    if path.suffix.lower() == ".gguf" or path.exists() or "/" in reference:
-        if not path.exists():
-            raise ModelError(f"model file not found: {path}")
+    if path.is_file():
         return ModelChoice(path, "path", reference)
+    looks_like_path = path.is_absolute() or reference.startswith((".", "~"))
+    if looks_like_path:
+        raise ModelError(f"model file not found: {path}")
     try:
         from penna.writing.discovery import resolve_model_reference
     except ImportError as error:  # pragma: no cover
@@ -52,6 +53,8 @@ def resolve_model(reference: str, *, assemble: bool = True) -> ModelChoice:
     try:
         found = resolve_model_reference(reference)
     except LookupError as error:
+        if reference.lower().endswith(".gguf") and ":" not in reference:
+            raise ModelError(f"model file not found: {path}") from error
         raise ModelError(str(error)) from error
     source = reference.split(":", 1)[0] if ":" in reference else "discovered"
     return ModelChoice(Path(found), source, reference)

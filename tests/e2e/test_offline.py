@@ -1,0 +1,84 @@
+"""The offline guarantee, end to end: the real server indexes, expands, hovers and completes
+without ever opening a network socket. Its only channel is stdio."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsp_harness import config, open_note, settings
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+from conftest import SAMPLE_VAULT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.model]
+
+
+def inet_socket_inodes(pid: int) -> set[str]:
+    """Inodes of the process's open sockets that are TCP/UDP (not the AF_UNIX pair asyncio uses)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    inet = set()
+    for table in ("tcp", "tcp6", "udp", "udp6", "raw", "raw6"):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        inet |= {line.split()[9] for line in lines if len(line.split()) > 9}
+    return inodes & inet
+
+
+@pytest_lsp.fixture(config=config())
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    vault = tmp_path / "vault"
+    shutil.copytree(SAMPLE_VAULT, vault)
+    lsp_client.set_configuration({"penna": settings()})
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=settings()))
+    lsp_client.vault = vault  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_server_uses_no_network_socket(client: LanguageClient) -> None:
+    pid = client._server.pid  # the server process pytest-lsp started
+    seen: set[str] = set()
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        while not stop.is_set():
+            seen.update(inet_socket_inodes(pid))
+            await asyncio.sleep(0.02)
+
+    watcher = asyncio.ensure_future(watch())
+    buffer = open_note(client, client.vault / "Drafts/Winter loaf.md")
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}]))
+    assert result["applied"]
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=buffer.uri), position=types.Position(6, 3)))
+    buffer.text += "\n[[Cold"
+    buffer.version += 1
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=buffer.uri, version=buffer.version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=buffer.text)]))
+    completion = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=buffer.uri),
+        position=types.Position(buffer.text.count("\n"), 6)))
+    stop.set()
+    await watcher
+    assert hover is not None and "how would I phrase this" in hover.contents.value
+    assert completion is not None and any(i.label == "Cold kitchens" for i in completion.items)
+    assert seen == set(), f"the server opened network sockets: {seen}"
