@@ -1,0 +1,143 @@
+// End to end over the real protocol, without VS Code: launch the server the way the extension
+// resolves it, then do what VS Code does for a code action: list, then resolve the edit.
+// Needs the real server and model. The command comes from PENNA_SERVER_COMMAND (a JSON array,
+// standing in for the penna.server.command setting) and PENNA_PYTHON (penna.server.pythonPath).
+//   npm run compile && npm run test:e2e
+
+import assert from "node:assert/strict";
+import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { after, before, test } from "node:test";
+import {
+  ApplyWorkspaceEditRequest,
+  CodeAction,
+  CodeActionRequest,
+  CodeActionResolveRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  ProtocolConnection,
+  RegistrationRequest,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  TextDocumentEdit,
+  WorkDoneProgressCreateRequest,
+} from "vscode-languageserver-protocol/node";
+import { nodeHost, resolveServer } from "../server";
+
+const GENERATION_MS = 300_000;
+
+const NOTE = `# Winter bread
+
+- the starter sulks below 20 degrees
+- I proof overnight in the oven with the light on
+- the crumb is tighter but the flavour is deeper
+
+I bake on Saturdays because the week is too loud for dough.
+`;
+const BULLETS = { start: { line: 2, character: 0 }, end: { line: 4, character: 48 } };
+
+let vault: string;
+let server: ChildProcessWithoutNullStreams;
+let connection: ProtocolConnection;
+const messages: string[] = [];
+let stderr = "";
+
+before(async () => {
+  vault = fs.mkdtempSync(path.join(os.tmpdir(), "penna-vscode-e2e-"));
+  fs.mkdirSync(path.join(vault, ".obsidian"));
+  fs.mkdirSync(path.join(vault, "Notes"));
+  fs.writeFileSync(path.join(vault, "Winter bread.md"), NOTE);
+  fs.writeFileSync(path.join(vault, "About me.md"), "# About me\n\nI bake, I walk, and I write short plain essays about both. I think recipes lie about time.\n");
+  fs.writeFileSync(path.join(vault, "Notes", "Starter.md"), "# Starter\n\nMy starter is called Gus. He is slow in winter and I've stopped apologising for him.\n");
+
+  const resolution = resolveServer(
+    { command: JSON.parse(process.env.PENNA_SERVER_COMMAND ?? "[]") as string[], pythonPath: process.env.PENNA_PYTHON ?? "" },
+    nodeHost(vault),
+  );
+  assert.ok(resolution.ok, resolution.ok ? "" : resolution.error);
+  server = spawn(resolution.command, resolution.args, { stdio: "pipe" });
+  server.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  // What VS Code answers to the server's own requests.
+  connection.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+  connection.onRequest(RegistrationRequest.type, () => null);
+  connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
+  connection.onRequest(ApplyWorkspaceEditRequest.type, () => ({ applied: false, failureReason: "not expected in this test" }));
+  connection.onNotification("window/showMessage", (params: { message: string }) => messages.push(params.message));
+  connection.listen();
+
+  const folder = pathToFileURL(vault).toString();
+  await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: folder,
+    workspaceFolders: [{ uri: folder, name: "vault" }],
+    initializationOptions: {},
+    capabilities: {
+      window: { workDoneProgress: true },
+      workspace: { applyEdit: true, configuration: true, workspaceFolders: true, workspaceEdit: { documentChanges: true } },
+      textDocument: {
+        codeAction: {
+          dataSupport: true,
+          resolveSupport: { properties: ["edit"] },
+          codeActionLiteralSupport: { codeActionKind: { valueSet: ["refactor", "refactor.rewrite", "quickfix"] } },
+        },
+      },
+    },
+  });
+  await connection.sendNotification(InitializedNotification.type, {});
+});
+
+after(async () => {
+  if (connection) {
+    await Promise.race([connection.sendRequest(ShutdownRequest.type), new Promise((r) => setTimeout(r, 5000))]);
+    await connection.sendNotification(ExitNotification.type);
+    connection.dispose();
+  }
+  server?.kill();
+  fs.rmSync(vault, { recursive: true, force: true });
+});
+
+test("Expand bullets into prose resolves to a version-bound TextDocumentEdit replacing the bullets", { timeout: GENERATION_MS + 60_000 }, async () => {
+  const uri = pathToFileURL(path.join(vault, "Winter bread.md")).toString();
+  await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+    textDocument: { uri, languageId: "markdown", version: 7, text: NOTE },
+  });
+
+  const cursor = { line: 3, character: 4 };
+  const actions = (await connection.sendRequest(CodeActionRequest.type, {
+    textDocument: { uri },
+    range: { start: cursor, end: cursor },
+    context: { diagnostics: [], triggerKind: 1 },
+  })) as CodeAction[];
+  const titles = actions.map((a) => a.title);
+  const expand = actions.find((a) => a.title === "Expand bullets into prose");
+  assert.ok(expand, `no expand action among ${JSON.stringify(titles)}; server said ${JSON.stringify(messages)}; stderr: ${stderr}`);
+  assert.equal(expand.kind, "refactor.rewrite");
+  assert.equal(expand.edit, undefined, "the edit must wait for resolve (generation is slow)");
+  assert.equal(expand.command, undefined, "with resolve support no command fallback is needed");
+
+  const started = Date.now();
+  const resolved = await connection.sendRequest(CodeActionResolveRequest.type, expand);
+  const seconds = (Date.now() - started) / 1000;
+  const changes = resolved.edit?.documentChanges;
+  assert.ok(changes && changes.length === 1, `no edit: ${JSON.stringify(resolved)}; messages ${JSON.stringify(messages)}`);
+  const change = changes[0];
+  assert.ok(TextDocumentEdit.is(change), `not a TextDocumentEdit: ${JSON.stringify(change)}`);
+  assert.equal(change.textDocument.uri, uri);
+  assert.equal(change.textDocument.version, 7, "the edit must be bound to the version the server saw");
+  assert.equal(change.edits.length, 1);
+  const [edit] = change.edits;
+  assert.deepEqual(edit.range, BULLETS, "the edit must replace exactly the bullet block");
+  const prose = edit.newText;
+  assert.ok(!/^\s*[-*+] /m.test(prose), `still bullets: ${prose}`);
+  assert.ok(prose.trim().split(/\s+/).length >= 5, `not prose: ${JSON.stringify(prose)}`);
+  console.log(`# resolved in ${seconds.toFixed(1)} s: ${JSON.stringify(prose)}`);
+});
