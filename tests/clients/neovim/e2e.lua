@@ -193,7 +193,36 @@ step("PennaExpand", function()
   assert(words >= 5, "no prose where the second bullets were")
 end)
 
--- 6. :checkhealth penna, with the server attached and the model loaded.
+-- 6. :PennaCancel stops a running generation and nothing is applied.
+step("cancel", function()
+  local row = assert(find_line(buf, "I keep a notebook"))
+  vim.api.nvim_win_set_cursor(0, { row, 3 })
+  local before = table.concat(lines(buf), "\n")
+  local penna = require("penna")
+  local reports = 0
+  vim.api.nvim_create_autocmd("LspProgress", {
+    callback = function(ev)
+      local value = ev.data.params.value
+      if value.kind == "report" then reports = reports + 1 end
+      if value.kind == "end" then result.steps.cancel_progress_end = value.message end
+    end,
+  })
+  vim.cmd("PennaVariants")
+  assert(penna.busy(), "no generation started")
+  -- Cancel once the server reports partial text, i.e. while the model is writing.
+  local writing = vim.wait(120000, function() return reports > 0 end, 10)
+  result.steps.cancel_while_writing = writing
+  vim.cmd("PennaCancel")
+  local stopped = vim.wait(30000, function() return not penna.busy() end, 50)
+  assert(stopped, "still busy 30 s after :PennaCancel")
+  vim.wait(1000) -- an edit arriving late would land now
+  local said = table.concat(vim.tbl_map(function(n) return n.msg end, result.notifications), "\n")
+  result.steps.cancel = said
+  assert(said:find("penna: cancelled", 1, true), "no cancellation reported: " .. said)
+  assert(table.concat(lines(buf), "\n") == before, "the buffer changed after cancelling")
+end)
+
+-- 7. :checkhealth penna, with the server attached and the model loaded.
 step("checkhealth", function()
   vim.cmd("checkhealth penna")
   local hb
@@ -210,7 +239,7 @@ step("checkhealth", function()
   vim.cmd("tabclose")
 end)
 
--- 7. :PennaRestart brings up a new client for the open note.
+-- 8. :PennaRestart brings up a new client for the open note.
 step("restart", function()
   local old = client.id
   vim.api.nvim_set_current_buf(buf)

@@ -162,11 +162,7 @@ function M.execute(command, argument, bufnr, on_result)
   }, function(err, result)
     inflight[id] = nil
     if err then
-      if err.code == vim.lsp.protocol.ErrorCodes.RequestCancelled then
-        notify(command .. " cancelled")
-      else
-        notify(command .. ": " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      end
+      notify(command .. ": " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
       return
     end
     if on_result then
@@ -238,6 +234,12 @@ function M.context(cmd_opts)
   end)
 end
 
+--- Whether penna is writing: a command of ours in flight, or a cancellable progress running
+--- (e.g. a code action being resolved). Handy for a statusline.
+function M.busy()
+  return next(inflight) ~= nil or next(progress_tokens) ~= nil
+end
+
 -- Stop generations: our own requests, and any cancellable progress (e.g. a code action resolve).
 function M.cancel()
   local count = 0
@@ -254,7 +256,8 @@ function M.cancel()
     end
     progress_tokens[token] = nil
   end
-  notify(count > 0 and "cancelling" or "nothing to cancel")
+  -- Neovim drops the server's "cancelled" answer silently, so say it here.
+  notify(count > 0 and "cancelled" or "nothing to cancel")
 end
 
 -- Stop every penna client, then start again for the buffers they served (settings or cmd
