@@ -15,9 +15,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+# The VS Code extension's build and tests need its npm packages (Node 20 is required).
+clients/vscode/node_modules/.installed: clients/vscode/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node 20 to build and test the VS Code extension"; exit 1; }
+	cd clients/vscode && npm ci --no-audit --no-fund
+	touch $@
 
-demo: install
+install: $(VENV)/.installed clients/vscode/node_modules/.installed
+
+demo: $(VENV)/.installed
 	@echo "== the sample vault's bullets (examples/winter-bullets.md):"
 	@cat examples/winter-bullets.md
 	@echo "== penna expand, with the embedded default model:"

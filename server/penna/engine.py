@@ -27,6 +27,7 @@ from penna.knowledge.participatory import author_name, find_profile_note, partic
 from penna.knowledge.perspectival import CurrentNote, perspectival_section, salience
 from penna.knowledge.procedural import Profile, ProfileCache, procedural_section
 from penna.knowledge.propositional import propositional_section
+from penna.knowledge.rewrites import avoid_words, rewrite_count, rewrite_items, store_rewrite
 from penna.knowledge.tokens import count_tokens
 from penna.paths import index_path
 from penna.vault.markdown import parse_note
@@ -81,7 +82,7 @@ class Engine:
         self.model_state = ModelState()
         self._model: LlamaModel | None = None
         self._tokenizer: LlamaModel | None = None
-        self._model_lock = threading.Lock()
+        self._model_lock = threading.RLock()
         self._stable: dict[str, _StableEntry] = {}
 
     def close(self) -> None:
@@ -125,17 +126,19 @@ class Engine:
     def counter(self) -> tuple[Callable[[str], int], bool]:
         """Exact token counting with the model's tokenizer (vocabulary only, fast to load),
         or tiktoken when the model is unavailable."""
-        if self._model is not None:
-            return self._model.count, True
-        if self._tokenizer is None and self.model_state.state != "error":
-            try:
-                choice = resolve_model(self.settings.model)
-                self._tokenizer = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=1, vocab_only=True)
-            except ModelError as error:
-                self.model_state = ModelState("error", str(error))
-        if self._tokenizer is not None:
-            return self._tokenizer.count, True
-        return count_tokens, False
+        with self._model_lock:  # never load two llama.cpp models at once (the worker may be loading)
+            if self._model is not None:
+                return self._model.count, True
+            if self._tokenizer is None and self.model_state.state != "error":
+                try:
+                    choice = resolve_model(self.settings.model)
+                    self._tokenizer = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=1,
+                                                      vocab_only=True)
+                except ModelError as error:
+                    self.model_state = ModelState("error", str(error))
+            if self._tokenizer is not None:
+                return self._tokenizer.count, True
+            return count_tokens, False
 
     # --- the current note --------------------------------------------------------------------
     def rel_path(self, path: Path | str) -> str | None:
@@ -164,7 +167,7 @@ class Engine:
         """The stable prefix sections for a note, cached until the note's outline, the author's
         writing or the settings change, or the note is reopened (`refresh`)."""
         fingerprint = json.dumps([current.title, list(current.headings), list(current.tags), current.frontmatter,
-                                  self.index.written_version, budget.n_ctx, budget.max_new_tokens,
+                                  self.index.written_version, rewrite_count(self.index), budget.n_ctx, budget.max_new_tokens,
                                   self.settings.author_name, self.settings.profile_note], sort_keys=True, default=str)
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         entry = self._stable.get(current.path or "")
@@ -196,11 +199,22 @@ class Engine:
         self._stable.pop(rel_path or "", None)
 
     def rewrite_exemplars(self) -> list[Item]:
-        """The author's own rewrites of generated text: the most precise evidence of their voice."""
+        """The author's rewrites of penna's drafts, and the words they keep cutting."""
         if not self.settings.learn_from_rewrites:
             return []
-        rows = self.index.conn.execute("SELECT path, final FROM rewrites ORDER BY ts DESC LIMIT 3").fetchall()
-        return [Item(final, path, "written", "rewrite", 1.0) for path, final in rows]
+        items = rewrite_items(self.index)
+        avoid = avoid_words(self.index)
+        if avoid:
+            items.insert(0, Item("Words I cut from drafts: " + ", ".join(avoid), None, "written", "avoid"))
+        return items
+
+    def avoid_list(self) -> list[str]:
+        return avoid_words(self.index) if self.settings.learn_from_rewrites else []
+
+    def record_rewrite(self, rel_path: str, generated: str, final: str) -> bool:
+        if not self.settings.learn_from_rewrites:
+            return False
+        return store_rewrite(self.index, rel_path, generated, final)
 
     def context(self, rel_path: str | None, kind: TaskKind, text: str) -> AssembledContext:
         count, exact = self.counter()
@@ -253,7 +267,7 @@ class Engine:
                 result = run_continue(model, context.body, request, cancel=cancel, on_text=progress)
             else:
                 result = run_sentences(model, context.body, request, notes_for(kind, text), profile=self.profile().style,
-                                       exemplars=exemplars, cancel=cancel, on_text=progress)
+                                       exemplars=exemplars, cancel=cancel, on_text=progress, avoid=self.avoid_list())
             texts.append(result.text)
             stats.extend(result.stats)
         return Generation(texts, context, stats)

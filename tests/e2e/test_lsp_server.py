@@ -207,3 +207,37 @@ async def test_configuration_change_applies_and_reports_bad_values(client: Langu
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=buffer.uri), position=types.Position(4, 3)))
     assert hover and "being prepared" not in hover.contents.value  # cached mode never generates
+
+
+async def test_rewrites_become_exemplars_and_cut_words_are_avoided(client: LanguageClient) -> None:
+    buffer = open_note(client, client.vault / DRAFT)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}]))
+    assert result["applied"]
+    generated = result["text"].strip()
+    # The author rewrites the draft hard: keeps a few words of their own and adds a cut marker word.
+    final = "Winter dough is slow; I start the levain the night before and trust the clock less."
+    start = buffer.text.index(generated)
+    buffer.text = buffer.text[:start] + final + buffer.text[start + len(generated):]
+    buffer.version += 1
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=buffer.uri, version=buffer.version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=buffer.text)]))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=buffer.uri)))
+    from penna.knowledge.items import content_words
+    cut = sorted(set(content_words(generated)) - set(content_words(final)))
+    assert cut, "the rewrite must delete some of penna's words"
+    markdown = ""
+    for _ in range(40):
+        context = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="penna.showContext", arguments=[{"uri": buffer.uri, "position": {"line": 0, "character": 0}}]))
+        markdown = context["markdown"]
+        if "**rewrite**" in markdown:
+            break
+        await asyncio.sleep(0.1)
+    assert f"**rewrite**: {final}" in markdown
+    avoid_line = next(line for line in markdown.splitlines() if "Words I cut from drafts" in line)
+    assert any(word in avoid_line for word in cut)
+    forgotten = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.forgetRewrites"))
+    assert forgotten["forgotten"] == 1

@@ -139,10 +139,10 @@ class PennaServer(LanguageServer):
 
 
 def create_server() -> PennaServer:
-    from penna.lsp.features import actions, commands, completion, diagnostics, documents, hover, settings
+    from penna.lsp.features import actions, commands, completion, diagnostics, documents, hover, rewrites, settings
 
     server = PennaServer()
-    for feature in (settings, documents, actions, commands, hover, completion, diagnostics):
+    for feature in (settings, documents, actions, commands, hover, completion, diagnostics, rewrites):
         feature.setup(server)
     return server
 

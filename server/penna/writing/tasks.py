@@ -112,14 +112,17 @@ def budget_tail(kind: TaskKind, title: str, text: str, demo: str = "") -> str:
     return task_tail(kind, title, notes[:1], demo=demo) + "".join(f"\nNotes: {n}\nText:" for n in notes[1:])
 
 
-def score_sentence(candidate: str, note: str, profile: StyleProfile | None, exemplars: Sequence[str]) -> float:
+def score_sentence(candidate: str, note: str, profile: StyleProfile | None, exemplars: Sequence[str],
+                   avoid: Sequence[str] = ()) -> float:
     wanted = set(content_words(note))
     got = set(content_words(candidate))
     coverage = len(wanted & got) / len(wanted) if wanted else 1.0
     typical = profile.sentence_typicality(len(words(candidate))) if profile else 0.5
     generic = len(find_generic_phrases(candidate))
     copied = longest_shared_run(candidate, exemplars) if exemplars else 0
-    return 2.0 * coverage + 0.7 * typical - 1.0 * generic - (2.0 if copied >= COPY_RUN_LIMIT else 0.0)
+    avoided = len(got & set(avoid) - wanted)  # words the author keeps cutting, unless the note asks for them
+    return (2.0 * coverage + 0.7 * typical - 1.0 * generic - 0.5 * avoided
+            - (2.0 if copied >= COPY_RUN_LIMIT else 0.0))
 
 
 def _acceptable(sentence: str, note: str, exemplars: Sequence[str]) -> bool:
@@ -138,7 +141,7 @@ def _sentence_budget(note: str, remaining: int) -> int:
 
 def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Sequence[str], *,
                   profile: StyleProfile | None, exemplars: Sequence[str], cancel: CancelToken | None,
-                  on_text: Callable[[str], None] | None) -> TaskResult:
+                  on_text: Callable[[str], None] | None, avoid: Sequence[str] = ()) -> TaskResult:
     result = TaskResult("")
     written: list[str] = []
     remaining = request.max_tokens
@@ -158,7 +161,7 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
             if not candidate:
                 attempt += 1
                 continue
-            score = score_sentence(candidate, note, profile, exemplars)
+            score = score_sentence(candidate, note, profile, exemplars, avoid)
             if score > best_score:
                 best, best_score = candidate, score
             attempt += 1

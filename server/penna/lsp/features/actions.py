@@ -178,6 +178,8 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
                    "The result is in the response; paste what you like.")
         ls.show(message, types.MessageType.Warning)
         return Outcome(False, new_text, None, message)
+    if action != "variants" and ls.settings.learn_from_rewrites:
+        ls.rewrites.expect(uri, rel, engine, new_text.strip())
     edit = types.TextDocumentEdit(
         text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=current.version),
         edits=[types.TextEdit(range=range_of(current, current.source, anchored), new_text=new_text)])

@@ -9,6 +9,7 @@ from lsprotocol import types
 
 from penna.context.assemble import ContextTooSmall
 from penna.context.viewer import context_markdown
+from penna.knowledge.rewrites import forget_rewrites
 from penna.lsp.edits import find_target
 from penna.lsp.features.actions import offset_of
 from penna.lsp.server import uri_to_path
@@ -72,8 +73,5 @@ def setup(server: Any) -> None:
 
     @server.command("penna.forgetRewrites")
     def forget(ls: Any, *_args: Any) -> dict[str, Any]:
-        forgotten = 0
-        for engine in ls.engines.values():
-            with engine.index.transaction() as conn:
-                forgotten += conn.execute("DELETE FROM rewrites").rowcount
+        forgotten = sum(forget_rewrites(engine.index) for engine in ls.engines.values())
         return {"forgotten": forgotten}
