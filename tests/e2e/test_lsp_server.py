@@ -205,7 +205,7 @@ async def test_configuration_change_applies_and_reports_bad_values(client: Langu
     assert any("'temperature' must be a number" in m.message for m in client.messages)
     buffer = open_note(client, client.vault / "Notes/Cold kitchens.md")
     hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=buffer.uri), position=types.Position(4, 3)))
+        text_document=types.TextDocumentIdentifier(uri=buffer.uri), position=types.Position(5, 3)))
     assert hover and "being prepared" not in hover.contents.value  # cached mode never generates
 
 

@@ -157,7 +157,7 @@ def procedural_section(index: Index, profile: Profile, topic_terms: Sequence[str
                        exclude_paths: Sequence[str] = (), extra_exemplars: Sequence[Item] = ()) -> Section:
     section = Section("procedural", "How I write")
     section.items.extend(Item(line, None, "written", "style") for line in style_card(profile))
-    section.items.extend(extra_exemplars)
+    section.items.extend(extra_exemplars)  # the author's rewrites (and avoid list) outrank the vault
     section.items.extend(select_exemplars(index, profile, topic_terms, exclude_paths=exclude_paths))
     if profile.words < 500:
         section.notes.append(f"only {profile.words} words of the author's own prose found; the style card is rough")
