@@ -21,6 +21,7 @@ from typing import Any
 
 PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
 STATE_CACHE_SIZE = 6
+EVICT_SAVE_MIN = 256  # cached tokens worth saving before a different prompt evicts them
 
 
 class ModelError(RuntimeError):
@@ -199,8 +200,13 @@ class LlamaModel:
     def prefill(self, tokens: Sequence[int], cancel: CancelToken | None = None, stats: GenerationStats | None = None) -> None:
         """Evaluate all but the last token of `tokens`, reusing whatever prefix is cached."""
         llm = self.llm
+        cached = self._cached_tokens()
+        if len(cached) >= EVICT_SAVE_MIN and _common_prefix(cached, tokens) < len(cached) // 2:
+            # Another note's prompt is about to overwrite this one: keep its state to come back to.
+            self.save_prefix()
+        restored = self._restore_best_prefix(tokens)
         if stats is not None:
-            stats.state_loaded = self._restore_best_prefix(tokens)
+            stats.state_loaded = restored
         keep = min(_common_prefix(self._cached_tokens(), tokens), len(tokens) - 1)
         llm._ctx.kv_cache_seq_rm(-1, keep, -1)
         llm.n_tokens = keep
