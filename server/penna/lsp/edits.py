@@ -103,3 +103,9 @@ def reanchor(original_text: str, span: Span, current_text: str) -> Span | None:
         return None
     at = current_text.index(needle)
     return Span(at, at + len(needle))
+
+
+def paragraph_before(text: str, offset: int) -> str:
+    """The paragraph text from its start up to `offset` (what "continue" continues)."""
+    start = text.rfind("\n\n", 0, offset)
+    return text[start + 2 if start >= 0 else 0:offset]

@@ -17,7 +17,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from penna.lsp.edits import Action, Span, find_target, reanchor
+from penna.lsp.edits import Action, Span, find_target, paragraph_before, reanchor
 from penna.writing.model import Cancelled, CancelToken, ModelError
 
 TITLES: dict[str, str] = {
@@ -136,7 +136,7 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
         raise ValueError(f"nothing to {action} here: put the cursor on a bullet list or a paragraph")
     span, shape = target
     kind = "expand" if shape == "bullets" else ("continue" if action == "continue" else "rephrase")
-    source_text = original[span.start:span.end] if action != "continue" else _paragraph_before(original, span.start)
+    source_text = original[span.start:span.end] if action != "continue" else paragraph_before(original, span.start).strip()
 
     token = CancelToken()
     progress = await _begin_progress(ls, progress_token, TITLES[action], token)
@@ -184,11 +184,6 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
         text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=current.version),
         edits=[types.TextEdit(range=range_of(current, current.source, anchored), new_text=new_text)])
     return Outcome(True, new_text, types.WorkspaceEdit(document_changes=[edit]))
-
-
-def _paragraph_before(text: str, offset: int) -> str:
-    start = text.rfind("\n\n", 0, offset)
-    return text[start + 2 if start >= 0 else 0:offset].strip()
 
 
 def _replacement(action: str, texts: list[str], original: str, span: Span) -> str:

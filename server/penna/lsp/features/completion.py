@@ -10,6 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from penna.lsp.edits import paragraph_before
 from penna.writing.model import Cancelled, CancelToken, ModelError
 
 WIKILINK_OPEN = re.compile(r"\[\[([^\[\]|#]*)$")
@@ -68,7 +69,7 @@ def setup(server: Any) -> None:
             return None  # never mid-word, never unasked
         if engine.model_state.state == "error":
             return None
-        paragraph = _paragraph_before(doc.source, doc.offset_at_position(params.position))
+        paragraph = paragraph_before(doc.source, doc.offset_at_position(params.position))
         if not paragraph.strip():
             return None
         token = CancelToken()
@@ -92,8 +93,3 @@ def setup(server: Any) -> None:
                                     kind=types.CompletionItemKind.Text, detail="penna: continue in your voice",
                                     documentation=text, filter_text=before.split()[-1] if before.split() else "")
         return types.CompletionList(is_incomplete=True, items=[item])
-
-
-def _paragraph_before(text: str, offset: int) -> str:
-    start = text.rfind("\n\n", 0, offset)
-    return text[start + 2 if start >= 0 else 0:offset]
