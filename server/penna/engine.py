@@ -106,6 +106,10 @@ class Engine:
     def profile(self) -> Profile:
         return self.profiles.get(self.index)
 
+    def profile_if_ready(self) -> Profile | None:
+        """The profile without waiting (editor requests): maybe a version old, or None."""
+        return self.profiles.peek(self.index)
+
     # --- the model ---------------------------------------------------------------------------
     def model(self) -> LlamaModel:
         """The loaded model, loading it on first call. Raises ModelError with a clear reason."""

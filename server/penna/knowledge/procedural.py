@@ -21,7 +21,7 @@ from penna.vault.text import sentences, words
 
 EXEMPLAR_MIN_WORDS = 35
 EXEMPLAR_MAX_WORDS = 200
-PHRASE_SAMPLE = 4000  # written paragraphs sampled for characteristic phrases
+PHRASE_SAMPLE = 1500  # written paragraphs sampled for characteristic phrases
 
 
 @dataclass
@@ -67,23 +67,47 @@ def characteristic_phrases(texts: Sequence[tuple[str, str]], limit: int = 12) ->
 
 
 class ProfileCache:
-    """One profile per index, rebuilt only when the author's writing changed."""
+    """One profile per index, rebuilt only when the author's writing changed.
+
+    `get` computes when needed (seconds on a large vault). `peek` never waits: it returns the
+    last profile, possibly a version behind, or None, and starts a rebuild in the background.
+    Editor requests use `peek`, so they never stall behind the profile.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cached: Profile | None = None
+        self._building = False
 
     def get(self, index: Index) -> Profile:
         version = index.written_version
         with self._lock:
             if self._cached is None or self._cached.version != version:
-                style = StyleProfile(index.written_style())
-                rows = index.conn.execute(
-                    "SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
-                    "WHERE c.origin='written' AND c.kind='paragraph' ORDER BY c.id DESC LIMIT ?",
-                    (PHRASE_SAMPLE,)).fetchall()
-                self._cached = Profile(style, characteristic_phrases(rows), version)
+                self._cached = _build_profile(index, version)
             return self._cached
+
+    def peek(self, index: Index) -> Profile | None:
+        cached = self._cached
+        if (cached is None or cached.version != index.written_version) and not self._building:
+            self._building = True
+
+            def build() -> None:
+                try:
+                    self.get(index)
+                finally:
+                    self._building = False
+
+            threading.Thread(target=build, daemon=True, name="penna-profile").start()
+        return cached
+
+
+def _build_profile(index: Index, version: int) -> Profile:
+    style = StyleProfile(index.written_style())
+    rows = index.conn.execute(
+        "SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
+        "WHERE c.origin='written' AND c.kind='paragraph' ORDER BY c.id DESC LIMIT ?",
+        (PHRASE_SAMPLE,)).fetchall()
+    return Profile(style, characteristic_phrases(rows), version)
 
 
 def style_card(profile: Profile) -> list[str]:

@@ -114,6 +114,7 @@ class PennaServer(LanguageServer):
         try:
             report = engine.sync()
             log.info("indexed %s: %s", engine.vault, report.summary())
+            engine.profile()  # build the style profile now, off the request path
         except Exception as error:  # noqa: BLE001 - a vault problem must not kill the server
             self.show(f"penna: indexing {engine.vault} failed: {error}", types.MessageType.Error)
 

@@ -19,9 +19,11 @@ MIN_PROFILE_SENTENCES = 40
 
 
 def compute(engine: Any, text: str) -> list[types.Diagnostic]:
-    profile = engine.profile().style
-    low, high = profile.sentence_iqr
-    too_long = high + 3 * max(4.0, high - low) if profile.counts.sentences >= MIN_PROFILE_SENTENCES else None
+    ready = engine.profile_if_ready()
+    profile = ready.style if ready else None
+    low, high = profile.sentence_iqr if profile else (0.0, 0.0)
+    too_long = (high + 3 * max(4.0, high - low)
+                if profile and profile.counts.sentences >= MIN_PROFILE_SENTENCES else None)
     lines = text.split("\n")
     found: list[types.Diagnostic] = []
     for block in parse_note(text).blocks:

@@ -64,8 +64,16 @@ def setup(server: Any) -> None:
         if block is None:
             return None
         paragraph = block_span(text, block).text(text).strip()
-        profile = engine.profile().style
-        lines = ["**penna** — how would I phrase this?", ""] + [f"- {n}" for n in style_notes(profile, paragraph)]
+        ready = engine.profile_if_ready()
+        if ready is None:  # wait off the event loop, briefly: other requests go on meanwhile
+            try:
+                ready = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, engine.profile),
+                                               timeout=max(0.5, ls.settings.hover_wait_ms / 1000))
+            except asyncio.TimeoutError:
+                ready = None
+        notes = (style_notes(ready.style, paragraph) if ready
+                 else ["Your style profile is still being built from the vault."])
+        lines = ["**penna** — how would I phrase this?", ""] + [f"- {n}" for n in notes]
         rephrased = await rephrasing(ls, engine, rel, paragraph)
         if rephrased:
             lines += ["", "**In your voice:**", "", rephrased]
