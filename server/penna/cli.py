@@ -98,10 +98,6 @@ def cmd_index(args: argparse.Namespace) -> int:
           f"{counts['chunks']} chunks, {counts['links']} links — {engine.index.db_path}")
     for path, reason in report.skipped[:10]:
         print(f"skipped {path}: {reason}", file=sys.stderr)
-    if args.watch:
-        from penna.knowledge.watcher import watch_forever
-
-        watch_forever(engine)
     engine.close()
     return 0
 
@@ -226,7 +222,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or refresh the vault's index")
     vault_args(p)
     p.add_argument("vault_pos", nargs="?", metavar="VAULT")
-    p.add_argument("--watch", action="store_true", help="keep watching the vault for changes")
     p.set_defaults(func=cmd_index)
 
     for name, help_text in (("expand", "turn bullets (stdin) into prose in the author's voice"),
