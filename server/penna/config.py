@@ -7,6 +7,7 @@ Invalid values never stop penna: they are reported and the default is kept.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,7 @@ def _int_range(lo: int, hi: int | None = None):
 
 def _number_range(lo: float, hi: float | None, *, open_low: bool = False):
     def check(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"must be a number, got {value!r}")
         if (value <= lo if open_low else value < lo) or (hi is not None and value > hi):
             raise ValueError(f"must be in {'(' if open_low else '['}{lo}, {hi if hi is not None else '∞'}]")

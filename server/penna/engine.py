@@ -30,6 +30,7 @@ from penna.knowledge.propositional import propositional_section
 from penna.knowledge.rewrites import avoid_words, rewrite_count, rewrite_items, store_rewrite
 from penna.knowledge.tokens import count_tokens
 from penna.paths import index_path
+from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
 from penna.vault.note import note_title
 from penna.writing.model import CancelToken, GenerationStats, LlamaModel, ModelError
@@ -151,7 +152,8 @@ class Engine:
         if not candidate.is_absolute():
             candidate = self.vault / candidate
         try:
-            return candidate.resolve().relative_to(self.vault).as_posix()
+            # NFC, as the index spells it (a note may be saved under an NFD name).
+            return normalise_rel(candidate.resolve().relative_to(self.vault).as_posix())
         except (ValueError, OSError):
             return None
 

@@ -34,7 +34,7 @@ def _split_long(text: str) -> list[str]:
     pieces: list[str] = []
     current: list[str] = []
     size = 0
-    for sentence in sentences(text) or [text]:
+    for sentence in _pieces(text):
         cost = count_tokens(sentence)
         if current and size + cost > MAX_TOKENS:
             pieces.append(" ".join(current))
@@ -44,6 +44,21 @@ def _split_long(text: str) -> list[str]:
     if current:
         pieces.append(" ".join(current))
     return pieces
+
+
+def _pieces(text: str) -> list[str]:
+    """Sentences, line by line (list items are not sentences); a run-on without any full stop
+    (a 1 MB line, a 10,000-item list) is cut by words, so no chunk is ever huge."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        for sentence in sentences(line) or ([line] if line.strip() else []):
+            if len(sentence) <= MAX_TOKENS * 4:
+                out.append(sentence)
+                continue
+            words = sentence.split(" ")
+            step = max(1, MAX_TOKENS // 2)
+            out.extend(" ".join(words[i:i + step])[: MAX_TOKENS * 4] for i in range(0, len(words), step))
+    return out or [text[: MAX_TOKENS * 4]]
 
 
 def make_chunks(passages: Sequence[Passage]) -> list[Chunk]:

@@ -89,6 +89,23 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
 
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock across processes (none where fcntl or the file is unavailable)."""
+    try:
+        import fcntl
+
+        handle = open(path, "a")  # noqa: SIM115 - closed below
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
 class IndexUnavailable(RuntimeError):
     """The index cannot be opened or written (read-only or full cache directory, …)."""
 
@@ -177,37 +194,57 @@ class Index:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. A full or read-only cache becomes IndexUnavailable (a message
+        for the user), and the transaction is rolled back, so the index stays consistent."""
         with self._write_lock:
             conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                raise self._unavailable(error) from error
+
+    def _unavailable(self, error: Exception) -> IndexUnavailable:
+        return IndexUnavailable(f"cannot write the index at {self.db_path}: {error} "
+                                "(free some space, or set PENNA_CACHE_DIR to a writable folder)")
 
     def _open_or_rebuild(self) -> None:
         try:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise IndexUnavailable(f"cannot create the index folder {self.db_path.parent}: {error.strerror}") from error
-        problem = self._check_existing()
-        if problem:
-            self.rebuilt_reason = problem
-            self.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
-        try:
-            if not self._has_schema():
-                with self._write_lock:
-                    vault = str(self.vault_root).replace("'", "''")
-                    self.conn.executescript(
-                        f"BEGIN IMMEDIATE;{SCHEMA}"
-                        f"INSERT INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}'),"
-                        f" ('vault', '{vault}'), ('written_version', '0');COMMIT;")
-        except sqlite3.OperationalError as error:
-            raise IndexUnavailable(f"cannot write the index at {self.db_path}: {error}") from error
+        # Two processes on one vault (two editors, or an editor and `penna index`): one checks
+        # and creates the database while the other waits, so neither deletes the other's index.
+        with _file_lock(Path(f"{self.db_path}.lock")):
+            problem = self._check_existing()
+            if problem:
+                self.rebuilt_reason = problem
+                self.close()
+                try:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+                except OSError as error:
+                    raise IndexUnavailable(f"cannot replace the index at {self.db_path}: {error.strerror}") from error
+            try:
+                if not self._has_schema():
+                    with self._write_lock:
+                        vault = str(self.vault_root).replace("'", "''")
+                        self.conn.executescript(
+                            f"BEGIN IMMEDIATE;{SCHEMA}"
+                            f"INSERT INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}'),"
+                            f" ('vault', '{vault}'), ('written_version', '0');COMMIT;")
+            except sqlite3.OperationalError as error:
+                raise self._unavailable(error) from error
 
     def _has_schema(self) -> bool:
         row = self.conn.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()

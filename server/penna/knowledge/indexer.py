@@ -17,7 +17,7 @@ from penna.config import Settings
 from penna.knowledge.chunks import make_chunks
 from penna.knowledge.index import Index
 from penna.knowledge.style import StyleCounts
-from penna.vault.files import NotANote, decode_note, is_note_path, normalise_rel, read_note, scan_vault
+from penna.vault.files import NotANote, decode_note, is_note_path, locate, normalise_rel, read_note, scan_vault
 from penna.vault.note import Note, load_note
 
 Progress = Callable[[int, int, str], None]
@@ -82,8 +82,8 @@ class Indexer:
         rel_path = normalise_rel(rel_path)
         if not is_note_path(rel_path, self.settings.exclude):
             return "skipped: not a note"
-        path = self.root / rel_path
         try:
+            path = locate(self.root, rel_path)
             stat = path.stat()
             known = self.index.note(rel_path)
             if known and known.mtime == stat.st_mtime and known.size == stat.st_size:
@@ -112,7 +112,7 @@ class Indexer:
         if not self.root.is_dir():
             raise FileNotFoundError(f"vault folder not found: {self.root}")
         known = self.index.file_states()
-        files = list(scan_vault(self.root, self.settings.exclude))
+        files = list(scan_vault(self.root, self.settings.exclude, errors=report.skipped))
         report.scanned = len(files)
         on_disk = {f.rel_path for f in files}
         for path in set(known) - on_disk:

@@ -84,25 +84,42 @@ def _is_list_line(line: str) -> bool:
     return bool(LIST_ITEM.match(line))
 
 
+def _occurrences(text: str, needle: str, limit: int = 2) -> list[int]:
+    """Where `needle` starts in `text`, overlapping matches included (str.count skips them)."""
+    found: list[int] = []
+    at = text.find(needle)
+    while at >= 0 and len(found) < limit:
+        found.append(at)
+        at = text.find(needle, at + 1)
+    return found
+
+
 def reanchor(original_text: str, span: Span, current_text: str) -> Span | None:
     """The span's new place in `current_text`, or None when it cannot be found unambiguously.
 
     Unchanged document: same span. Otherwise the original content of the span (plus, for an
-    insertion point, the text just before it) must occur exactly once in the new text.
+    insertion point, the text just before it) must occur exactly once in the new text, and
+    exactly once in the original: were there two copies, the user may have deleted the target
+    and the edit would land on the other one.
     """
     if original_text == current_text:
         return span
     needle = span.text(original_text)
     if not needle:  # an insertion point: anchor on the text before it
         context = original_text[max(0, span.start - 80):span.start]
-        if not context or current_text.count(context) != 1:
+        if not context or len(_occurrences(original_text, context)) != 1:
             return None
-        at = current_text.index(context) + len(context)
+        found = _occurrences(current_text, context)
+        if len(found) != 1:
+            return None
+        at = found[0] + len(context)
         return Span(at, at)
-    if current_text.count(needle) != 1:
+    if len(_occurrences(original_text, needle)) != 1:
         return None
-    at = current_text.index(needle)
-    return Span(at, at + len(needle))
+    found = _occurrences(current_text, needle)
+    if len(found) != 1:
+        return None
+    return Span(found[0], found[0] + len(needle))
 
 
 def paragraph_before(text: str, offset: int) -> str:

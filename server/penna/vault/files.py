@@ -65,11 +65,17 @@ def is_note_path(rel_path: str, exclude: Sequence[str] = ()) -> bool:
     return rel_path.lower().endswith(NOTE_SUFFIXES) and not is_excluded(rel_path, exclude)
 
 
-def scan_vault(root: Path, exclude: Sequence[str] = ()) -> Iterator[NoteFile]:
-    """Every note in the vault. Symlinks are followed only while they stay inside it."""
+def scan_vault(root: Path, exclude: Sequence[str] = (),
+               errors: list[tuple[str, str]] | None = None) -> Iterator[NoteFile]:
+    """Every note in the vault. Symlinks are followed only while they stay inside it.
+
+    What cannot be read (a folder without permission, a second file whose name differs only in
+    Unicode normalisation) is appended to `errors` as (path, reason) instead of failing the scan.
+    """
     root = Path(root)
     real_root = root.resolve()
     seen_dirs: set[str] = set()
+    seen_notes: set[str] = set()
     stack = [(root, "")]
     while stack:
         directory, rel_dir = stack.pop()
@@ -82,9 +88,12 @@ def scan_vault(root: Path, exclude: Sequence[str] = ()) -> Iterator[NoteFile]:
         seen_dirs.add(real_dir)
         try:
             entries = list(os.scandir(directory))
-        except OSError:
-            continue  # permission denied, or removed while scanning
-        for entry in sorted(entries, key=lambda e: e.name):
+        except OSError as error:  # permission denied, or removed while scanning
+            if errors is not None and not isinstance(error, FileNotFoundError):
+                errors.append((rel_dir.rstrip("/") or ".", error.strerror or str(error)))
+            continue
+        # NFC spellings first, so of two names differing only in normalisation the NFC one wins.
+        for entry in sorted(entries, key=lambda e: (normalise_rel(e.name), normalise_rel(e.name) != e.name)):
             rel = normalise_rel(f"{rel_dir}{entry.name}")
             try:
                 if entry.is_symlink() and not _inside(Path(entry.path), real_root):
@@ -93,10 +102,38 @@ def scan_vault(root: Path, exclude: Sequence[str] = ()) -> Iterator[NoteFile]:
                     if entry.name not in SKIPPED_DIRS and not is_excluded(rel + "/x", exclude):
                         stack.append((Path(entry.path), rel + "/"))
                 elif entry.is_file() and is_note_path(rel, exclude):
+                    if rel in seen_notes:
+                        if errors is not None:
+                            errors.append((rel, "another file has the same name in another Unicode normalisation"))
+                        continue
+                    seen_notes.add(rel)
                     stat = entry.stat()
                     yield NoteFile(rel, Path(entry.path), stat.st_mtime, stat.st_size)
             except OSError:
                 continue
+
+
+def locate(root: Path, rel_path: str) -> Path:
+    """The file behind a vault-relative (NFC) note path. Linux keeps names as written, so a
+    note saved under an NFD name is found by comparing normalised names. Raises NotANote for a
+    symlink leading out of the vault; a missing note gives a path that does not exist."""
+    root = Path(root)
+    path = root / rel_path
+    if not os.path.lexists(path):
+        current = root
+        for part in rel_path.split("/"):
+            candidate = current / part
+            if not os.path.lexists(candidate):
+                try:
+                    candidate = next((current / name for name in os.listdir(current)
+                                      if unicodedata.normalize("NFC", name) == part), candidate)
+                except OSError:
+                    return path
+            current = candidate
+        path = current
+    if os.path.lexists(path) and not _inside(path, root.resolve()):
+        raise NotANote("a link to a file outside the vault is not followed")
+    return path
 
 
 def _inside(path: Path, real_root: Path) -> bool:

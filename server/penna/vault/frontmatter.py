@@ -27,6 +27,16 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+        # PyYAML silently keeps the last of duplicate keys; say so (Obsidian refuses the header).
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = getattr(key_node, "value", None)
+            if isinstance(key, str) and key in seen:
+                self.duplicates.append(key)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
 
 # Dates stay strings: the index stores JSON, and a user's "2024-13-45" must not raise.
 _NoAliasLoader.yaml_implicit_resolvers = {
@@ -63,18 +73,25 @@ def parse_yaml_mapping(raw: str) -> tuple[dict[str, Any], str | None]:
     if "\t" in raw:
         # YAML forbids tabs for indentation; most are meant as spaces.
         raw = raw.replace("\t", "  ")
+    loader = _NoAliasLoader(raw)
+    loader.duplicates = []
     try:
-        data = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        data = loader.get_single_data()
     except yaml.YAMLError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "invalid"
         return {}, f"invalid frontmatter YAML: {first_line}"
     except RecursionError:
         return {}, "invalid frontmatter YAML: nested too deeply"
+    finally:
+        loader.dispose()
     if data is None:
         return {}, None
     if not isinstance(data, dict):
         return {}, f"frontmatter is a {type(data).__name__}, not a mapping; ignored"
-    return {str(k): _jsonable(v) for k, v in data.items()}, None
+    duplicates = list(dict.fromkeys(loader.duplicates))
+    warning = (f"frontmatter has duplicate key {', '.join(repr(k) for k in duplicates)}; the last value is used"
+               if duplicates else None)
+    return {str(k): _jsonable(v) for k, v in data.items()}, warning
 
 
 def _jsonable(value: Any, depth: int = 0) -> Any:
