@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,8 @@ from penna.writing.model import CancelToken, GenerationStats, LlamaModel, ModelE
 from penna.writing.registry import ModelChoice, resolve_model
 from penna.writing.tasks import (TaskKind, TaskRequest, TaskResult, budget_tail, notes_for, run_chat,
                                  run_continue, run_sentences)
+
+log = logging.getLogger("penna.engine")
 
 
 class VaultError(ValueError):
@@ -80,7 +83,10 @@ class Engine:
         self.indexer = Indexer(self.index, self.settings)
         self.profiles = ProfileCache()
         self.buffers: dict[str, str] = {}  # open editor buffers win over disk
-        self.model_state = ModelState()
+        # Told of every model state change (from whichever thread loads it): the server reports
+        # loading as progress and a failure once.
+        self.model_listeners: list[Callable[[ModelState], None]] = []
+        self._model_state = ModelState()
         self._model: LlamaModel | None = None
         self._tokenizer: LlamaModel | None = None
         self._model_lock = threading.RLock()
@@ -88,6 +94,19 @@ class Engine:
 
     def close(self) -> None:
         self.index.close()
+
+    @property
+    def model_state(self) -> ModelState:
+        return self._model_state
+
+    @model_state.setter
+    def model_state(self, state: ModelState) -> None:
+        self._model_state = state
+        for listener in list(self.model_listeners):
+            try:
+                listener(state)
+            except Exception:  # noqa: BLE001 - a listener's bug must not break loading
+                log.exception("model state listener failed")
 
     # --- settings and index ------------------------------------------------------------------
     def apply_settings(self, settings: Settings) -> None:

@@ -66,6 +66,8 @@ class PennaServer(LanguageServer):
         # Features that follow document changes (diagnostics, rewrites) subscribe here:
         # pygls allows one handler per notification, and documents.py owns those.
         self.document_listeners: list[Callable[[str, str], None]] = []  # (uri, event)
+        self.engine_hooks: list[Callable[[Engine], None]] = []  # features that follow each new engine
+        self._loop: asyncio.AbstractEventLoop | None = None  # for messages sent from other threads
 
     # --- vaults ------------------------------------------------------------------------------
     def vault_roots(self) -> list[Path]:
@@ -98,6 +100,11 @@ class PennaServer(LanguageServer):
         return None
 
     def _engine(self, root: Path) -> Engine | None:
+        if self._loop is None:
+            try:
+                self._loop = asyncio.get_running_loop()  # handlers run on the event loop
+            except RuntimeError:
+                pass
         with self._engines_lock:
             key = root.resolve()
             if key not in self.engines:
@@ -107,6 +114,8 @@ class PennaServer(LanguageServer):
                     self.show(f"penna: {error}", types.MessageType.Error)
                     return None
                 self.engines[key] = engine
+                for hook in self.engine_hooks:
+                    hook(engine)
                 threading.Thread(target=self._initial_sync, args=(engine,), daemon=True, name="penna-index").start()
             return self.engines[key]
 
@@ -140,10 +149,12 @@ class PennaServer(LanguageServer):
 
 
 def create_server() -> PennaServer:
-    from penna.lsp.features import actions, commands, completion, diagnostics, documents, hover, rewrites, settings
+    from penna.lsp.features import (actions, commands, completion, diagnostics, documents, hover, model_status,
+                                    rewrites, settings)
 
     server = PennaServer()
-    for feature in (settings, documents, actions, commands, hover, completion, diagnostics, rewrites):
+    for feature in (settings, documents, actions, commands, hover, completion, diagnostics, rewrites,
+                    model_status):
         feature.setup(server)
     return server
 
