@@ -98,6 +98,13 @@ def check_gguf(path: Path) -> None:
         magic = handle.read(4)
     if magic != b"GGUF":
         raise ModelError(f"not a GGUF model file (bad header): {path}")
+    # A truncated download or a damaged header is named as such (llama.cpp only says "failed").
+    from penna.writing.gguf_info import GgufError, read_gguf_info
+
+    try:
+        read_gguf_info(path)
+    except GgufError as error:
+        raise ModelError(str(error)) from None
 
 
 class LlamaModel:
@@ -127,6 +134,9 @@ class LlamaModel:
             llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                         n_batch=128, verbose=False, vocab_only=vocab_only)
         except (ValueError, RuntimeError, OSError) as error:
+            if "context" in str(error):  # the weights loaded; the KV cache for n_ctx did not fit
+                raise ModelError(f"could not create a {n_ctx}-token context for {path.name}: not enough memory? "
+                                 f"Lower nCtx (--n-ctx).") from error
             raise ModelError(f"could not load the model {path.name}: {error} (is the file complete?)") from error
         return cls(llm, path, n_ctx)
 
