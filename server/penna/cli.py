@@ -30,7 +30,7 @@ class CliError(Exception):
 
 def _settings(args: argparse.Namespace) -> Settings:
     raw = {}
-    for key, attr in (("model", "model"), ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
+    for key, attr in (("model", "model"), ("remoteUrl", "remote_url"), ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
                       ("maxTokens", "max_tokens"), ("seed", "seed"), ("authorName", "author")):
         value = getattr(args, attr, None)
         if value is not None:
@@ -171,8 +171,15 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 def cmd_model(args: argparse.Namespace) -> int:
     from penna.writing.model import LlamaModel
-    from penna.writing.registry import resolve_model
+    from penna.writing.registry import effective_choice, resolve_model, use_model
 
+    if args.action == "use":
+        if not args.ref:
+            raise CliError("say which model: penna model use REF (default, a .gguf path, ollama:NAME:TAG, a name "
+                           "from `penna model list`, or http://HOST:PORT for a model server)")
+        path, described = use_model(args.ref, n_ctx=_settings(args).n_ctx)
+        print(f"using {described}\nsaved in {path}")
+        return 0
     if args.action == "list":
         from penna.writing.discovery import discover_models
 
@@ -184,11 +191,21 @@ def cmd_model(args: argparse.Namespace) -> int:
             print(f"{found.name}\t[{found.source}]\t{detail}\t{found.path}")
         return 0
     settings = _settings(args)
-    choice = resolve_model(settings.model)
+    model_ref, remote_url, saved = effective_choice(settings.model, settings.remote_url)
+    origin = ", saved with `penna model use`" if saved else ""
+    if remote_url:
+        from penna.writing.remote import RemoteModel
+
+        remote = RemoteModel.connect(remote_url, n_ctx=settings.n_ctx, model=model_ref)
+        print(f"model: {remote.name} on the model server {remote.address.url}{origin}")
+        print(f"tokens: counted with {remote.tokenizer + ' /tokenize' if remote.tokenizer else 'tiktoken (approximate)'}; "
+              f"n_ctx {remote.n_ctx}")
+        return 0
+    choice = resolve_model(model_ref)
     started = time.perf_counter()
     model = LlamaModel.load(choice.path, n_ctx=settings.n_ctx, threads=settings.threads)
     print(f"model: {model.name} ({model.architecture}, {'chat template' if model.is_chat else 'base model, no chat template'})")
-    print(f"source: {choice.source} ({choice.reference})")
+    print(f"source: {choice.source} ({choice.reference}{origin})")
     print(f"file: {choice.path} ({choice.path.stat().st_size / 2**20:.0f} MB), loaded in {time.perf_counter() - started:.2f}s")
     print(f"settings: n_ctx {settings.n_ctx}, threads {settings.threads}")
     return 0
@@ -212,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def model_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", help="'default', a .gguf path, or ollama:NAME:TAG")
+        p.add_argument("--remote-url", dest="remote_url", help="an OpenAI-compatible model server, e.g. http://host:8080")
         p.add_argument("--n-ctx", type=int, dest="n_ctx")
         p.add_argument("--threads", type=int)
         p.add_argument("--temperature", type=float)
@@ -246,8 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     model_args(p)
     p.set_defaults(func=cmd_profile)
 
-    p = sub.add_parser("model", help="which model is in use and where it came from")
-    p.add_argument("action", nargs="?", choices=["show", "list"], default="show")
+    p = sub.add_parser("model", help="which model is in use and where it came from; list or choose models")
+    p.add_argument("action", nargs="?", choices=["show", "list", "use"], default="show")
+    p.add_argument("ref", nargs="?", metavar="REF", help="for `use`: default, a .gguf path, ollama:NAME:TAG, "
+                   "a name from `penna model list`, or http://HOST:PORT")
     model_args(p)
     p.set_defaults(func=cmd_model)
 

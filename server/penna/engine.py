@@ -34,8 +34,9 @@ from penna.paths import index_path
 from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
 from penna.vault.note import note_title
+from penna.writing.backend import Backend, counts_exactly
 from penna.writing.model import CancelToken, GenerationStats, LlamaModel, ModelError
-from penna.writing.registry import ModelChoice, resolve_model
+from penna.writing.registry import ModelChoice, effective_choice, resolve_model
 from penna.writing.tasks import (TaskKind, TaskRequest, TaskResult, budget_tail, notes_for, run_chat,
                                  run_continue, run_sentences)
 
@@ -87,8 +88,9 @@ class Engine:
         # loading as progress and a failure once.
         self.model_listeners: list[Callable[[ModelState], None]] = []
         self._model_state = ModelState()
-        self._model: LlamaModel | None = None
+        self._model: Backend | None = None
         self._tokenizer: LlamaModel | None = None
+        self._model_key: tuple[str, str] | None = None  # (model, remote URL) the loaded model is for
         self._model_lock = threading.RLock()
         self._stable: dict[str, _StableEntry] = {}
 
@@ -110,8 +112,8 @@ class Engine:
 
     # --- settings and index ------------------------------------------------------------------
     def apply_settings(self, settings: Settings) -> None:
-        model_changed = (settings.model, settings.n_ctx, settings.threads) != (
-            self.settings.model, self.settings.n_ctx, self.settings.threads)
+        model_changed = (settings.model, settings.remote_url, settings.n_ctx, settings.threads) != (
+            self.settings.model, self.settings.remote_url, self.settings.n_ctx, self.settings.threads)
         self.settings = settings
         self.indexer.settings = settings
         self._stable.clear()
@@ -131,31 +133,62 @@ class Engine:
         return self.profiles.peek(self.index)
 
     # --- the model ---------------------------------------------------------------------------
-    def model(self) -> LlamaModel:
-        """The loaded model, loading it on first call. Raises ModelError with a clear reason."""
+    def _choice_key(self) -> tuple[str, str]:
+        """(model reference, remote URL): the settings, or what `penna model use` saved."""
+        model, remote, _saved = effective_choice(self.settings.model, self.settings.remote_url)
+        return model, remote
+
+    def model(self) -> Backend:
+        """The loaded model (or the connected model server, when remoteUrl is set), loading it on
+        first call. Raises ModelError with a clear reason."""
         with self._model_lock:
-            if self._model is not None:
+            try:
+                key = self._choice_key()
+            except ModelError as error:  # a damaged saved choice
+                self.model_state = ModelState("error", str(error))
+                raise
+            if self._model is not None and key == self._model_key:
                 return self._model
+            self._model = self._tokenizer = None  # `penna model use` changed the choice meanwhile
             self.model_state = ModelState("loading")
             started = time.perf_counter()
+            model_ref, remote = key
             try:
-                choice = resolve_model(self.settings.model)
-                self._model = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=self.settings.threads)
+                if remote:  # the only network penna ever uses: the server the user configured
+                    from penna.writing.remote import RemoteModel
+
+                    self._model = RemoteModel.connect(remote, n_ctx=self.settings.n_ctx, model=model_ref)
+                    choice = ModelChoice(self._model.path, "remote", remote)
+                else:
+                    choice = resolve_model(model_ref)
+                    self._model = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=self.settings.threads)
             except ModelError as error:
                 self.model_state = ModelState("error", str(error))
                 raise
+            self._model_key = key
             self.model_state = ModelState("ready", None, choice, time.perf_counter() - started)
             return self._model
 
     def counter(self) -> tuple[Callable[[str], int], bool]:
         """Exact token counting with the model's tokenizer (vocabulary only, fast to load),
-        or tiktoken when the model is unavailable."""
+        or tiktoken when the model is unavailable. A model server counts with its /tokenize
+        endpoint when it has one (else tiktoken, and the flag says so)."""
         with self._model_lock:  # never load two llama.cpp models at once (the worker may be loading)
-            if self._model is not None:
-                return self._model.count, True
+            try:
+                model_ref, remote = self._choice_key()
+            except ModelError:
+                return count_tokens, False
+            if self._model is not None and (model_ref, remote) == self._model_key:
+                return self._model.count, counts_exactly(self._model)
+            if remote:
+                try:
+                    backend = self.model()
+                except ModelError:
+                    return count_tokens, False
+                return backend.count, counts_exactly(backend)
             if self._tokenizer is None and self.model_state.state != "error":
                 try:
-                    choice = resolve_model(self.settings.model)
+                    choice = resolve_model(model_ref)
                     self._tokenizer = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=1,
                                                       vocab_only=True)
                 except ModelError as error:

@@ -1,0 +1,89 @@
+"""A real OpenAI-compatible model server for tests: `python -m llama_cpp.server` with the default
+model on a free loopback port (importable as `llama_server`: tests/ is on sys.path).
+
+llama.cpp's own `llama-server` binary is not installable here; llama_cpp.server speaks the same
+/v1 API, so the remote backend is exercised against a real server, a real socket and a real model.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+STARTUP_SECONDS = 90.0  # the model loads in ~1 s, but a busy 2-core machine can be slow to import
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _ready(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/v1/models")
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
+@contextmanager
+def llama_server(model: Path, log: Path, n_ctx: int = 2048) -> Iterator[str]:
+    """Start the server, wait until /v1/models answers, yield its base URL, stop it."""
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", str(n_ctx)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _ready(port):
+            if process.poll() is not None:
+                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {log.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"llama_cpp.server did not start in {STARTUP_SECONDS:g} s: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def client_connections(port: int) -> int:
+    """Established TCP connections from any client on this machine to `port` (from /proc/net/tcp):
+    how a test sees that a cancelled stream was really closed."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            remote, state = fields[2], fields[3]
+            if state == "01" and int(remote.rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
+
+
+def post_json(url: str, path: str, body: dict) -> dict:
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+    answer = json.loads(conn.getresponse().read())
+    conn.close()
+    return answer

@@ -1,0 +1,353 @@
+"""The remote backend against a real `python -m llama_cpp.server` (default model, loopback), shared by
+the module: streaming, exact counts from the server's tokenizer, cancellation that closes the
+stream, prefix reuse, a server that is down, bad URLs, and the engine choosing the backend.
+
+A few failure modes a real server cannot be made to show on demand (503 while loading, silence,
+dying mid-answer, not being an OpenAI server at all) use a stand-in `http.server` on loopback; each
+such test says so.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from llama_server import client_connections, free_port, llama_server
+
+from penna.config import Settings
+from penna.engine import Engine
+from penna.writing import remote as remote_module
+from penna.writing.model import Cancelled, CancelToken, GenerationStats, LlamaModel
+from penna.writing.registry import resolve_model
+from penna.writing.remote import ATTEMPTS, BACKOFF, RemoteError, RemoteModel, parse_url
+
+TEXT = "Cold kitchen, 17°C, everything slow; start the levain the night before — and watch the dough."
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with llama_server(resolve_model("default").path, log) as url:
+        yield url
+
+
+@pytest.fixture
+def remote(server: str) -> RemoteModel:
+    return RemoteModel.connect(server, n_ctx=2048)
+
+
+def port_of(url: str) -> int:
+    return parse_url(url).port
+
+
+# --- addresses (no network) -----------------------------------------------------------------------
+@pytest.mark.parametrize(("url", "message"), [
+    ("", "remoteUrl is empty"),
+    ("127.0.0.1:8080", "has no scheme: did you mean http://127.0.0.1:8080"),
+    ("ftp://127.0.0.1:8080", "only http:// and https://"),
+    ("http://127.0.0.1:80a80", "invalid port"),
+    ("http://:8080", "no host name"),
+    ("http://127.0.0.1:8080/v1?key=x", "without ?query"),
+])
+def test_bad_urls_are_refused_with_what_is_wrong(url: str, message: str) -> None:
+    with pytest.raises(RemoteError, match=message.replace("?", r"\?")):
+        parse_url(url)
+
+
+def test_a_base_url_with_or_without_v1_is_the_same_server() -> None:
+    plain, openai_style = parse_url("http://gpu-box:8080"), parse_url("http://gpu-box:8080/v1/")
+    assert plain == openai_style and plain.prefix == "" and plain.port == 8080
+    proxied = parse_url("https://example.org/llm/v1")
+    assert (proxied.port, proxied.prefix, proxied.url) == (443, "/llm", "https://example.org/llm")
+
+
+# --- the real server ------------------------------------------------------------------------------
+@pytest.mark.model
+@pytest.mark.e2e
+def test_connect_learns_the_model_and_counts_exactly_like_the_local_tokenizer(remote: RemoteModel) -> None:
+    assert remote.tokenizer == "llama_cpp.server" and remote.exact_count
+    assert remote.name.endswith(".gguf") and remote.n_ctx == 2048
+    local = LlamaModel.load(resolve_model("default").path, n_ctx=512, threads=1, vocab_only=True)
+    for text in (TEXT, "", "## Notes I turned into prose\nNotes: a; b\nText:"):
+        assert remote.count(text) == local.count(text), text
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_streaming_yields_pieces_as_they_come_and_honours_stop(remote: RemoteModel) -> None:
+    stats = GenerationStats()
+    arrivals: list[float] = []
+    pieces = []
+    for piece in remote.stream("# Bread\n\nMy sourdough notes, written out.\n\n", max_tokens=40, temperature=0.7,
+                               seed=3, stop=["\n"], stats=stats):
+        arrivals.append(time.perf_counter())
+        pieces.append(piece)
+    assert len(pieces) >= 3 and "\n" not in "".join(pieces)
+    assert arrivals[-1] > arrivals[0]  # streamed, not delivered at once
+    assert stats.generated_tokens == len(pieces) and 0 < stats.first_token_seconds <= stats.seconds
+    assert stats.prompt_tokens == remote.count("# Bread\n\nMy sourdough notes, written out.\n\n") + 1  # + BOS
+    assert remote.streams_open == 0
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_cancel_closes_the_stream_and_the_server_keeps_serving(server: str, remote: RemoteModel) -> None:
+    port = port_of(server)
+    baseline = client_connections(port)
+    cancel = CancelToken()
+    seen: list[str] = []
+    during: list[int] = []
+    fired: list[float] = []
+
+    def fire() -> None:  # from another thread, as the language server does
+        fired.append(time.perf_counter())
+        cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        for piece in remote.stream("Once upon a time, in a cold kitchen,", max_tokens=1000, temperature=0.8,
+                                   seed=1, stop=[], cancel=cancel):
+            seen.append(piece)
+            if len(seen) == 3:
+                during.append(client_connections(port))
+                threading.Timer(0.05, fire).start()
+    latency = time.perf_counter() - fired[0]
+    assert 3 <= len(seen) < 200 and latency < 1.0  # it stopped at once, far from the 1,000 tokens asked
+    assert during == [baseline + 1]  # the stream had its own connection…
+    assert remote.streams_open == 0
+    for _ in range(40):  # …and it is gone (the kernel may take a moment to update its table)
+        if client_connections(port) <= baseline:
+            break
+        time.sleep(0.05)
+    assert client_connections(port) <= baseline
+    again = "".join(remote.stream("The oven", max_tokens=8, temperature=0.7, seed=2, stop=[]))
+    assert again.strip()
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_cancel_during_prompt_evaluation_returns_at_once(remote: RemoteModel) -> None:
+    prompt = " ".join(f"Line {i}: the dough rose slowly in the cold." for i in range(25))  # ~330 tokens, cold
+    cancel = CancelToken()
+    threading.Timer(0.2, cancel.cancel).start()
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        for _ in remote.stream(prompt, max_tokens=50, temperature=0.7, seed=1, stop=[], cancel=cancel):
+            pass
+    assert time.perf_counter() - started < 1.5  # the socket was shut down; we did not wait for the server
+    assert "".join(remote.stream("Bread", max_tokens=6, temperature=0.7, seed=1, stop=[])).strip()
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_a_warmed_prefix_makes_the_next_request_start_fast(remote: RemoteModel) -> None:
+    prefix = "# Notebook\n\n" + " ".join(f"Note {i}: flour, water, salt and time." for i in range(25))
+    warmed = remote.warm(prefix)
+    stats = GenerationStats()
+    text = "".join(remote.stream(prefix + "\n\nNotes: rye\nText:", max_tokens=4, temperature=0.7, seed=1,
+                                 stop=[], stats=stats))
+    assert text and stats.first_token_seconds is not None
+    # The server evaluated the prefix once; only the tail is new (the benchmark measures the figures).
+    assert stats.first_token_seconds < 0.5 * warmed.seconds, (stats.first_token_seconds, warmed.seconds)
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_a_prompt_larger_than_the_servers_window_is_refused_clearly(remote: RemoteModel) -> None:
+    with pytest.raises(remote_module.ModelError, match="does not fit the model server's context window"):
+        list(remote.stream("bread " * 2100, max_tokens=50, temperature=0.7, seed=1, stop=[]))
+
+
+# --- a server that is down or wrong ---------------------------------------------------------------
+def test_a_server_that_is_down_fails_clearly_after_bounded_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()  # nothing listens there
+    attempts = []
+    real_connect = http.client.HTTPConnection.connect
+    monkeypatch.setattr(http.client.HTTPConnection, "connect",
+                        lambda self: (attempts.append(1), real_connect(self))[1])
+    started = time.perf_counter()
+    with pytest.raises(RemoteError, match=rf"127.0.0.1:{port} is not reachable \(connection refused after "
+                                          rf"{ATTEMPTS} attempts\): is it running\?"):
+        RemoteModel.connect(f"http://127.0.0.1:{port}", n_ctx=2048)
+    elapsed = time.perf_counter() - started
+    assert len(attempts) == ATTEMPTS
+    assert BACKOFF * (2 ** (ATTEMPTS - 1) - 1) <= elapsed < 5.0  # it backed off, and gave up in time
+
+    attempts.clear()
+    offline = RemoteModel(parse_url(f"http://127.0.0.1:{port}"), n_ctx=2048)
+    with pytest.raises(RemoteError, match="not reachable"):
+        list(offline.stream("Bread", max_tokens=4, temperature=0.7, seed=1, stop=[]))
+    assert len(attempts) == ATTEMPTS and offline.streams_open == 0
+
+
+def test_cancel_stops_the_retries_at_once() -> None:
+    offline = RemoteModel(parse_url(f"http://127.0.0.1:{free_port()}"), n_ctx=2048)
+    cancel = CancelToken()
+    threading.Timer(0.1, cancel.cancel).start()
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        list(offline.stream("Bread", max_tokens=4, temperature=0.7, seed=1, stop=[], cancel=cancel))
+    assert time.perf_counter() - started < BACKOFF + 0.3
+
+
+@contextmanager
+def stand_in(handle: Callable[[http.server.BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """A stand-in HTTP server on loopback: for server behaviours a real one cannot be made to show."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            handle(self)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def reply(handler: http.server.BaseHTTPRequestHandler, status: int, body: bytes,
+          content_type: str = "application/json") -> None:
+    handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def sse(*events: dict) -> bytes:
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+
+
+def test_a_web_server_that_is_not_a_model_server_is_named_as_such() -> None:
+    # Stand-in: any web server without the OpenAI API (a wrong port, a dashboard).
+    with stand_in(lambda h: reply(h, 404, b"<html>Not Found</html>", "text/html")) as url:
+        with pytest.raises(RemoteError, match="is not an OpenAI-compatible model server"):
+            RemoteModel.connect(url, n_ctx=2048)
+
+
+def test_a_server_still_loading_its_model_is_retried_then_used() -> None:
+    # Stand-in: llama-server answers 503 {"error": "Loading model"} until its model is loaded.
+    calls = {"completions": 0}
+
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path == "/v1/completions":
+            calls["completions"] += 1
+            if calls["completions"] < ATTEMPTS:
+                reply(h, 503, b'{"error": {"code": 503, "message": "Loading model"}}')
+                return
+            reply(h, 200, sse({"choices": [{"text": "Bread", "finish_reason": None}]},
+                              {"choices": [{"text": " rises.", "finish_reason": "stop"}]}), "text/event-stream")
+        else:
+            reply(h, 404, b'{"detail": "Not Found"}')
+
+    with stand_in(handle) as url:
+        model = RemoteModel(parse_url(url), n_ctx=2048)
+        assert "".join(model.stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[])) == "Bread rises."
+        assert calls["completions"] == ATTEMPTS
+
+
+def test_a_server_that_stays_silent_times_out_with_a_clear_message() -> None:
+    # Stand-in: a server that accepts the request and never answers (hung, or a wrong service).
+    release = threading.Event()
+
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        release.wait(5)
+
+    with stand_in(handle) as url:
+        model = RemoteModel(parse_url(url), n_ctx=2048, read_timeout=0.5)
+        started = time.perf_counter()
+        with pytest.raises(RemoteError, match=r"did not answer within 0.5 s before answering"):
+            list(model.stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]))
+        assert time.perf_counter() - started < 3.0  # a read timeout is not retried: the server was busy
+        release.set()
+
+
+def test_a_server_that_dies_mid_answer_is_reported_and_the_error_event_is_shown() -> None:
+    # Stand-in: the connection closes after one piece, with no [DONE] (the server crashed).
+    def dying(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.wfile.write(b'data: {"choices": [{"text": "Bread", "finish_reason": null}]}\n\n')
+        h.wfile.flush()
+        h.close_connection = True
+
+    with stand_in(dying) as url:
+        model = RemoteModel(parse_url(url), n_ctx=2048)
+        pieces: list[str] = []
+        with pytest.raises(RemoteError, match="closed the connection mid-answer"):
+            for piece in model.stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]):
+                pieces.append(piece)
+        assert pieces == ["Bread"]  # what arrived was delivered; nothing was retried after text
+
+    def failing(h: http.server.BaseHTTPRequestHandler) -> None:
+        reply(h, 200, b'data: {"error": {"message": "slot unavailable"}}\n\n', "text/event-stream")
+
+    with stand_in(failing) as url:
+        with pytest.raises(RemoteError, match="failed mid-answer: slot unavailable"):
+            list(RemoteModel(parse_url(url), n_ctx=2048).stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]))
+
+
+def test_without_a_tokenizer_endpoint_counts_fall_back_to_tiktoken_and_say_so() -> None:
+    # Stand-in: an Ollama-like server (/v1/models and /v1/completions, no tokenizer endpoint).
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path == "/v1/models":
+            reply(h, 200, b'{"object": "list", "data": [{"id": "llama3.2:3b"}, {"id": "qwen3:4b"}]}')
+        else:
+            reply(h, 404, b"404 page not found", "text/plain")
+
+    with stand_in(handle) as url:
+        model = RemoteModel.connect(url, n_ctx=4096, model="ollama:qwen3:4b")
+        assert model.model_id == "qwen3:4b" and model.tokenizer is None and not model.exact_count
+        assert model.count(TEXT) > 10
+        with pytest.raises(RemoteError, match="has no model 'mistral'; it serves: llama3.2:3b, qwen3:4b"):
+            RemoteModel.connect(url, n_ctx=4096, model="mistral")
+
+
+# --- the engine picks the backend -----------------------------------------------------------------
+@pytest.mark.model
+@pytest.mark.e2e
+def test_the_engine_generates_through_the_server_when_remote_url_is_set(server: str, sample_vault: Path) -> None:
+    engine = Engine(sample_vault, Settings(remote_url=server, seed=7, max_tokens=64, n_ctx=1024))  # small: fast
+    engine.sync()
+    count, exact = engine.counter()
+    assert isinstance(engine.model(), RemoteModel) and exact
+    assert engine._tokenizer is None  # no local model or vocabulary was loaded
+    assert engine.model_state.state == "ready" and engine.model_state.choice.source == "remote"
+    pieces: list[str] = []
+    result = engine.generate("expand", "Drafts/Winter loaf.md", "- cold kitchen\n- slow bulk ferment",
+                             on_text=lambda _n, text: pieces.append(text))
+    assert result.texts[0].strip() and pieces and result.context.exact
+    assert count(result.context.prompt) == result.context.tokens
+    engine.close()
+
+
+def test_the_engine_reports_a_server_that_is_down_and_counts_with_tiktoken(sample_vault: Path) -> None:
+    engine = Engine(sample_vault, Settings(remote_url=f"http://127.0.0.1:{free_port()}"))
+    engine.sync()
+    count, exact = engine.counter()
+    assert not exact and count(TEXT) > 0
+    assert engine.model_state.state == "error" and "not reachable" in (engine.model_state.error or "")
+    with pytest.raises(RemoteError, match="is it running"):
+        engine.generate("expand", None, "- cold kitchen")
+    engine.close()
