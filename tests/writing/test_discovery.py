@@ -402,3 +402,38 @@ def test_discovery_without_headers_lists_paths_only(home: Path, models: dict[str
     found = by_name(discover_models(home=home, environ=NO_ENV, read_headers=False))
 
     assert found["pub/Tiny-GGUF/tiny.gguf"].info is None and found["pub/Tiny-GGUF/tiny.gguf"].error is None
+
+
+# ----------------------------------------------------------------------------- a real model, end to end
+
+
+@pytest.mark.model
+def test_a_real_model_in_an_ollama_store_resolves_through_its_manifest_and_loads(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default model laid out as `ollama pull gemma3:270m` would leave it (digest-named blob,
+    manifest), found by the name users type, and loaded by llama.cpp from the blob."""
+    from penna.writing.model import LlamaModel
+    from penna.writing.registry import default_model_path, resolve_model
+
+    store = home / ".ollama" / "models"
+    source = default_model_path()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    blob = store / "blobs" / f"sha256-{digest}"
+    blob.parent.mkdir(parents=True)
+    try:
+        os.link(source, blob)  # a hard link: a real file in the store, without copying 253 MB
+    except OSError:
+        shutil.copyfile(source, blob)
+    write_manifest(store, "registry.ollama.ai", "library", "gemma3", "270m",
+                   [{"mediaType": "application/vnd.ollama.image.model", "digest": f"sha256:{digest}",
+                     "size": source.stat().st_size}])
+    monkeypatch.setenv("HOME", str(home))  # where resolve_model's discovery looks, as for a real user
+    monkeypatch.delenv("OLLAMA_MODELS", raising=False)
+
+    listed = by_name(discover_models(home=home, environ=NO_ENV))["ollama:gemma3:270m"]
+    assert listed.info is not None and listed.info.architecture == "gemma3" and not listed.info.has_chat_template
+    choice = resolve_model("ollama:gemma3:270m")
+    assert choice.path == blob and choice.source == "ollama"
+    model = LlamaModel.load(choice.path, n_ctx=512, threads=1, vocab_only=True)
+    assert model.architecture == "gemma3" and model.count("Cold kitchen, slow dough.") > 3

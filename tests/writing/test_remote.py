@@ -351,3 +351,28 @@ def test_the_engine_reports_a_server_that_is_down_and_counts_with_tiktoken(sampl
     with pytest.raises(RemoteError, match="is it running"):
         engine.generate("expand", None, "- cold kitchen")
     engine.close()
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_penna_model_use_a_server_checks_it_saves_it_and_the_engine_follows(
+        server: str, sample_vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from penna.cli import main
+    from penna.writing.registry import saved_choice
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    assert main(["model", "use", dead]) == 1
+    assert "not reachable" in capsys.readouterr().err and saved_choice() is None  # checked before saving
+
+    assert main(["model", "use", server + "/v1"]) == 0
+    out = capsys.readouterr().out
+    assert f"the model server at {server}" in out and "llama_cpp.server tokenizer" in out
+    assert saved_choice() is not None and saved_choice().remote_url == server
+    assert main(["model", "show"]) == 0
+    assert "saved with `penna model use`" in capsys.readouterr().out
+
+    engine = Engine(sample_vault, Settings())  # the editor sent nothing: the saved server is used
+    assert isinstance(engine.model(), RemoteModel)
+    engine.apply_settings(Settings(model=str(resolve_model("default").path)))  # an explicit local model wins
+    assert not isinstance(engine.model(), RemoteModel)
+    engine.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def use_model(reference: str, *, n_ctx: int) -> tuple[Path, str]:
     reference = reference.strip()
     if reference in ("", "default"):
         return clear_choice(), "the embedded default model (Gemma 3 270M base)"
-    if reference.lower().startswith(("http://", "https://")):
+    if "://" in reference:  # a server (parse_url says what is wrong with other schemes)
         from penna.writing.remote import RemoteModel
 
         remote = RemoteModel.connect(reference, n_ctx=n_ctx)
@@ -146,7 +147,12 @@ def use_model(reference: str, *, n_ctx: int) -> tuple[Path, str]:
         counting = f"its {remote.tokenizer} tokenizer" if remote.tokenizer else "tiktoken (approximate)"
         path = save_choice(SavedChoice("default", remote.address.url))
         return path, f"the model server at {remote.address.url} (model {remote.name}; tokens counted with {counting})"
-    choice = resolve_model(reference, assemble=False)
+    try:
+        choice = resolve_model(reference, assemble=False)
+    except ModelError as error:
+        if re.fullmatch(r"[\w.-]+:\d{2,5}", reference):  # "localhost:8080": a server without its scheme
+            raise ModelError(f"{error}; for a model server, give its URL: http://{reference}") from error
+        raise
     from penna.writing.gguf_info import GgufError, read_gguf_info
 
     try:
