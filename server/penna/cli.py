@@ -91,6 +91,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     engine = _engine(args, sync=False)
     if engine.index.rebuilt_reason:
         print(f"rebuilding the index: {engine.index.rebuilt_reason}", file=sys.stderr)
+    if args.watch:
+        return watch_forever(engine)
     report = engine.sync(_progress_bar("indexing") if sys.stderr.isatty() else None)
     counts = engine.index.counts()
     print(report.summary())
@@ -99,6 +101,35 @@ def cmd_index(args: argparse.Namespace) -> int:
     for path, reason in report.skipped[:10]:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     engine.close()
+    return 0
+
+
+def watch_forever(engine) -> int:  # type: ignore[no-untyped-def]
+    """`penna index --watch`: sync, then keep the index following the vault, one line per
+    batch, until Ctrl-C or until the vault folder disappears (exit status 1)."""
+    from penna.knowledge.watcher import BatchReport, VaultWatcher
+
+    def show(report: BatchReport) -> None:
+        if any(outcome != "unchanged" for outcome in report.outcomes.values()):
+            print(report.summary(), flush=True)
+
+    watcher = VaultWatcher(engine.indexer, on_batch=show)
+    watcher.start()  # before the sync, so that nothing changes unseen between the two
+    try:
+        with watcher.paused():
+            report = engine.sync(_progress_bar("indexing") if sys.stderr.isatty() else None)
+        print(report.summary(), flush=True)
+        print(f"watching {engine.vault} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        while not watcher.finished.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        engine.close()
+    if watcher.vault_missing:
+        print(f"penna: the vault folder {engine.vault} disappeared: stopped watching", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 
@@ -240,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or refresh the vault's index")
     vault_args(p)
     p.add_argument("vault_pos", nargs="?", metavar="VAULT")
+    p.add_argument("--watch", action="store_true", help="then keep the index following the vault until Ctrl-C")
     p.set_defaults(func=cmd_index)
 
     for name, help_text in (("expand", "turn bullets (stdin) into prose in the author's voice"),

@@ -224,8 +224,9 @@ class Engine:
     def _stable_for(self, current: CurrentNote, count: Callable[[str], int], budget: Budget) -> _StableEntry:
         """The stable prefix sections for a note, cached until the note's outline, the author's
         writing or the settings change, or the note is reopened (`refresh`)."""
+        neighbours = sorted(set(self.index.outgoing(current.path) + self.index.backlinks(current.path))) if current.path else []
         fingerprint = json.dumps([current.title, list(current.headings), list(current.tags), current.frontmatter,
-                                  self.index.written_version, rewrite_count(self.index), budget.n_ctx, budget.max_new_tokens,
+                                  neighbours, self.index.written_version, rewrite_count(self.index), budget.n_ctx, budget.max_new_tokens,
                                   self.settings.author_name, self.settings.profile_note], sort_keys=True, default=str)
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         entry = self._stable.get(current.path or "")
@@ -255,6 +256,17 @@ class Engine:
     def refresh(self, rel_path: str | None) -> None:
         """Forget a note's cached prefix (on open): its perspective is recomputed next time."""
         self._stable.pop(rel_path or "", None)
+
+    def refresh_all(self) -> None:
+        self._stable.clear()
+
+    def notes_changed(self, paths: list[str]) -> None:
+        """Notes changed in the index (the watcher): forget the cached prefixes that show one of
+        them. A note's own outline, its links and the author's style are in the cache key already."""
+        changed = set(paths)
+        for key, entry in list(self._stable.items()):
+            if any(item.source in changed for fitted in entry.fitted for item in fitted.kept if item.source != key):
+                self._stable.pop(key, None)
 
     def rewrite_exemplars(self) -> list[Item]:
         """The author's rewrites of penna's drafts, and the words they keep cutting."""

@@ -32,3 +32,44 @@ def test_recently_touched_note_ranks_first(tmp_path: Path) -> None:
     assert scores["new.md"] > scores.get("old.md", 0.0)
     items = engine.context(None, "expand", "- kneading gluten dough").section("propositional").kept
     assert [i.source for i in items][:2] == ["new.md", "old.md"]
+
+
+def test_salience_survives_a_restart(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    text = "Kneading by hand builds gluten slowly and teaches the feel of dough.\n"
+    for name in ("a.md", "b.md", "c.md"):
+        write(vault, name, text)
+    year_ago = time.time() - 365 * 86400
+    for name in ("a.md", "b.md", "c.md"):
+        os.utime(vault / name, (year_ago, year_ago))
+    engine = Engine(vault, Settings())
+    engine.sync()
+    engine.index.record_attention("c.md", "edit")
+    engine.index.record_attention("b.md", "open", time.time() - 3 * 86400)
+    before = salience(engine.index, 14)
+    engine.close()
+
+    restarted = Engine(vault, Settings())  # a new process: only the index on disk carries over
+    restarted.sync()
+    after = salience(restarted.index, 14)
+    assert set(after) == set(before) == {"b.md", "c.md"}
+    assert all(abs(after[p] - before[p]) < 1e-3 for p in before)
+    items = restarted.context(None, "expand", "- kneading gluten dough").section("propositional").kept
+    assert [i.source for i in items][:3] == ["c.md", "b.md", "a.md"]
+    restarted.close()
+
+
+def test_a_note_edited_today_outweighs_an_identical_one_untouched_for_a_year(tmp_path: Path) -> None:
+    for name in ("Today.md", "Last year.md"):
+        write(tmp_path, name, "# Same\n\nThe same words in both notes.\n")
+    year_ago = time.time() - 365 * 86400
+    os.utime(tmp_path / "Last year.md", (year_ago, year_ago))
+    engine = Engine(tmp_path, Settings())
+    engine.sync()
+    engine.index.record_attention("Last year.md", "edit", year_ago)
+    engine.index.record_attention("Today.md", "edit")
+    recent = [i.source for i in engine.context("Draft.md", "expand", "- x").section("perspectival").kept
+              if i.label == "recent"]
+    assert recent[0] == "Today.md"
+    assert salience(engine.index, 14)["Today.md"] > 100 * salience(engine.index, 14).get("Last year.md", 0.0)
+    engine.close()

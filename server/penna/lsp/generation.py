@@ -24,6 +24,7 @@ class GenerationRunner:
     def __init__(self) -> None:
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="penna-generate")
         self._warm_tokens: list[CancelToken] = []
+        self._active: dict[int, CancelToken] = {}  # jobs not yet finished (by id: tokens are unhashable)
         self._lock = threading.Lock()
         self.last_cancel_latency: float | None = None
 
@@ -34,7 +35,7 @@ class GenerationRunner:
             for warm in self._warm_tokens:
                 warm.cancel()  # a real request outranks any warm-up
             self._warm_tokens.clear()
-        future = asyncio.get_running_loop().run_in_executor(self._pool, job, token)
+        future = asyncio.get_running_loop().run_in_executor(self._pool, self._tracked(job), token)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -52,14 +53,27 @@ class GenerationRunner:
         token = CancelToken()
         with self._lock:
             self._warm_tokens.append(token)
-        return self._pool.submit(job, token)
+        return self._pool.submit(self._tracked(job), token)
 
     def submit(self, job: Callable[[CancelToken], T], token: CancelToken | None = None) -> concurrent.futures.Future[T]:
         """Fire-and-forget (e.g. hover preparing a rephrasing for next time)."""
-        return self._pool.submit(job, token or CancelToken())
+        return self._pool.submit(self._tracked(job), token or CancelToken())
+
+    def _tracked(self, job: Callable[[CancelToken], T]) -> Callable[[CancelToken], T]:
+        def run(token: CancelToken) -> T:
+            with self._lock:
+                self._active[id(token)] = token
+            try:
+                return job(token)
+            finally:
+                with self._lock:
+                    self._active.pop(id(token), None)
+        return run
 
     def shutdown(self) -> None:
+        """Stop everything: the client is gone (or said exit), so a running generation stops
+        within one token instead of keeping the process alive until it finishes."""
         with self._lock:
-            for warm in self._warm_tokens:
-                warm.cancel()
+            for token in [*self._warm_tokens, *self._active.values()]:
+                token.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
@@ -52,6 +53,44 @@ class PennaProtocol(LanguageServerProtocol):
         self._ctx_msg_id.set(msg_id)
         self._execute_handler(msg_id, handler, args=tuple(params.arguments or ()),
                               callback=partial(self._send_handler_result, msg_id=msg_id))
+
+    # pygls leaves three kinds of request unanswered or answers them with a traceback; a client
+    # would wait forever. Each gets the error code the LSP specification names.
+    _penna_initialized = False
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:  # e.g. a negative position: pygls logs it and never answers
+            if not (isinstance(data, dict) and "id" in data and "method" in data):
+                raise
+            self._send_response(data["id"], error=types.ResponseError(
+                code=error.code, message=f"invalid parameters for {data['method']}"))
+            return _Answered()
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Answered):
+            return
+        method, msg_id = getattr(message, "method", None), getattr(message, "id", None)
+        if method and method != types.EXIT:
+            if self._shutdown and msg_id is not None:
+                self._send_response(msg_id, error=types.ResponseError(
+                    code=JsonRpcInvalidRequest.CODE, message="penna is shutting down: no requests after shutdown"))
+                return
+            if not self._penna_initialized and method != types.INITIALIZE:
+                if msg_id is not None:
+                    self._send_response(msg_id, error=types.ResponseError(
+                        code=JsonRpcServerNotInitialized.CODE, message="penna is not initialized: send initialize first"))
+                return  # notifications before initialize are dropped, as the specification says
+            if method == types.INITIALIZE:
+                self._penna_initialized = True
+        super().handle_message(message)
+
+
+class _Answered:
+    """A request already answered with an error while it was being read."""
+
+    jsonrpc = "2.0"
 
 
 class PennaServer(LanguageServer):

@@ -124,12 +124,19 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
         raise ValueError(f"{uri} is not a note inside an open vault")
     engine, rel = found
     doc = ls.document(uri)
-    original, version = doc.source, doc.version
-    if "range" in data:
-        rng = _range_from(data["range"])
-    else:
-        position = types.Position(**data["position"]) if "position" in data else types.Position(0, 0)
-        rng = types.Range(position, position)
+    try:
+        original = doc.source
+    except OSError as error:
+        raise ValueError(f"{uri} is not open in the editor and cannot be read: {error.strerror}") from None
+    try:
+        if "range" in data:
+            rng = _range_from(data["range"])
+        else:
+            position = types.Position(**data["position"]) if "position" in data else types.Position(0, 0)
+            rng = types.Range(position, position)
+    except (TypeError, KeyError, ValueError):
+        raise ValueError("invalid range or position: expected {\"start\": {\"line\": L, \"character\": C}, "
+                         "\"end\": {…}} with whole numbers ≥ 0") from None
     start, end = offset_of(doc, rng.start), offset_of(doc, rng.end)
     target = find_target(original, action, start, end)
     if target is None:
@@ -172,7 +179,9 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
         return Outcome(False, "", None, "penna: the model produced no text this time; try again")
     new_text = _replacement(action, result.texts, original, span)
     current = ls.document(uri)
-    anchored = reanchor(original, span, current.source) if current.version != version else span
+    # Compare the text, not the version: a client may send a version going backwards, and an
+    # equal version number does not prove equal text.
+    anchored = reanchor(original, span, current.source)
     if anchored is None:
         message = ("penna: the text changed while writing, so nothing was replaced. "
                    "The result is in the response; paste what you like.")

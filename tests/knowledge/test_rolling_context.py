@@ -1,0 +1,149 @@
+"""Specification of the rolling context: the engine with its vault watcher (as the language
+server wires them) follows what the author writes, opens and reads, without a restart.
+
+Real watchdog, real files, real SQLite; token counts with the model's tokenizer when the default
+model is installed (tiktoken otherwise). No generation.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import write
+
+from penna.config import Settings
+from penna.engine import Engine
+from penna.knowledge.watcher import VaultWatcher
+
+DEBOUNCE = 0.3
+MARGIN = 3.0  # generous: a shared CI machine; the benchmark reports the real latency
+SETTLE = 60.0
+
+
+class Live:
+    """Engine + watcher, wired like `PennaServer._engine` wires them."""
+
+    def __init__(self, vault: Path) -> None:
+        self.engine = Engine(vault, Settings())
+        self.watcher = VaultWatcher(self.engine.indexer, debounce=DEBOUNCE, buffers=self.engine.buffers,
+                                    on_indexed=self.engine.notes_changed)
+        self.watcher.start()
+        with self.watcher.paused():
+            self.engine.sync()
+
+    def settle(self) -> None:
+        assert self.watcher.settle(SETTLE), "the watcher did not settle"
+
+    def passages(self, note: str | None, request: str) -> list[tuple[str | None, str | None, str]]:
+        kept = self.engine.context(note, "expand", request).section("propositional").kept
+        return [(item.source, item.origin, item.text) for item in kept]
+
+    def perspective(self, note: str | None) -> str:
+        return self.engine.context(note, "expand", "- anything").section("perspectival").text
+
+
+@pytest.fixture
+def live(sample_vault: Path) -> Iterator[Live]:
+    running = Live(sample_vault)
+    yield running
+    running.watcher.stop()
+    running.engine.close()
+
+
+def test_a_note_saved_on_disk_reaches_the_context_within_the_debounce(live: Live) -> None:
+    request = "- spelt porridge in the levain"
+    assert not any("spelt" in text for _, _, text in live.passages(None, request))
+    started = time.monotonic()
+    write(live.engine.vault, "Notes/Spelt.md", "# Spelt\n\nSpelt porridge folded into the levain keeps the crumb moist.\n")
+    while not any(source == "Notes/Spelt.md" for source, _, _ in live.passages(None, request)):
+        assert time.monotonic() - started < DEBOUNCE + MARGIN, "the note never reached the context"
+        time.sleep(0.02)
+    print(f"\nsaved note in the context after {time.monotonic() - started:.3f}s (debounce {DEBOUNCE}s)")
+
+
+def test_unsaved_buffer_text_is_what_the_context_uses_and_closing_falls_back_to_disk(live: Live) -> None:
+    vault, engine = live.engine.vault, live.engine
+    # The author opens the draft and types, without saving: a new heading, a tag and a link.
+    draft = "Drafts/Winter loaf.md"
+    engine.buffers[draft] = (vault / draft).read_text(encoding="utf-8") + "\n## Rye in winter\n\n#rye See [[Scoring]].\n"
+    # Another open note holds unsaved text about rye.
+    engine.buffers["Notes/Cold kitchens.md"] = "# Cold kitchens\n\nRye ferments happily at seventeen degrees, unlike wheat.\n"
+    live.watcher.touch([draft, "Notes/Cold kitchens.md"])  # what didOpen/didChange do
+    live.settle()
+
+    perspective = live.perspective(draft)
+    assert "Rye in winter" in perspective and "#rye" in perspective
+    assert "Linked notes: Scoring" in perspective  # the link exists only in the unsaved text
+    passages = live.passages(draft, "- rye at seventeen degrees")
+    assert ("Notes/Cold kitchens.md", "written",
+            "Rye ferments happily at seventeen degrees, unlike wheat.") in passages
+    assert live.engine.index.outgoing(draft) == ["Notes/Scoring.md"]
+
+    del engine.buffers["Notes/Cold kitchens.md"]
+    live.watcher.touch(["Notes/Cold kitchens.md"])  # didClose
+    live.settle()
+    assert not any("seventeen degrees, unlike wheat" in text for _, _, text in live.passages(draft, "- rye at seventeen degrees"))
+    assert "Winter baking is slow baking" in live.engine.index.chunks_of("Notes/Cold kitchens.md")[0].text
+
+
+def test_the_cached_prefix_follows_a_renamed_neighbour_and_a_change_in_the_authors_writing(live: Live) -> None:
+    engine, vault = live.engine, live.engine.vault
+    note = "Notes/Cold kitchens.md"
+    write(vault, note, (vault / note).read_text(encoding="utf-8") + "\nSee [[Scoring]].\n")
+    live.settle()
+    before = live.engine.context(note, "expand", "- anything").prefix
+    assert "Scoring" in live.perspective(note)
+    assert live.engine.context(note, "expand", "- other bullets").prefix == before  # stable between requests
+
+    os.rename(vault / "Notes/Scoring.md", vault / "Notes/Slashing.md")
+    write(vault, "Notes/Slashing.md", (vault / "Notes/Slashing.md").read_text(encoding="utf-8").replace("# Scoring", "# Slashing"))
+    live.settle()
+    version = engine.index.written_version
+    after = live.engine.context(note, "expand", "- anything").prefix
+    assert after != before
+    # The old link no longer resolves, so the neighbour is gone from the prefix.
+    assert "Linked notes: Scoring" not in after
+
+    write(vault, "Notes/New habit.md", "# New habit\n\nI always proof overnight now; I never rush it.\n" * 3)
+    live.settle()
+    assert engine.index.written_version > version  # the author's writing changed: the profile key moves
+    assert engine.profile().version == engine.index.written_version
+
+
+def test_recently_touched_note_ranks_first_after_the_watcher_sees_the_edit(live: Live) -> None:
+    vault = live.engine.vault
+    text = "Kneading by hand builds gluten slowly and teaches the feel of dough.\n"
+    write(vault, "Notes/Kneading A.md", "# Kneading A\n\n" + text)
+    write(vault, "Notes/Kneading B.md", "# Kneading B\n\n" + text)
+    live.settle()
+    year_ago = time.time() - 365 * 86400
+    for name in ("Notes/Kneading A.md", "Notes/Kneading B.md"):
+        os.utime(vault / name, (year_ago, year_ago))
+    live.settle()
+    first = [s for s, _, _ in live.passages(None, "- kneading gluten dough") if s and "Kneading" in s]
+    assert first[:2] == ["Notes/Kneading A.md", "Notes/Kneading B.md"]  # a tie: path order
+
+    write(vault, "Notes/Kneading B.md", "# Kneading B\n\n" + text)  # the author touches B today
+    live.settle()
+    ranked = [s for s, _, _ in live.passages(None, "- kneading gluten dough") if s and "Kneading" in s]
+    assert ranked[:2] == ["Notes/Kneading B.md", "Notes/Kneading A.md"]
+
+
+def test_recent_reading_feeds_the_propositional_section_labelled_read(live: Live) -> None:
+    vault = live.engine.vault
+    text = "Steam in the first minutes of the bake keeps the crust soft so the loaf can rise.\n"
+    write(vault, "Clippings/Steam A.md", "# Steam A\n\n" + text)
+    write(vault, "Clippings/Steam B.md", "# Steam B\n\n" + text)
+    live.settle()
+    year_ago = time.time() - 365 * 86400
+    conn = live.engine.index.conn
+    with live.engine.index.transaction():
+        conn.execute("UPDATE attention SET ts=? WHERE path LIKE 'Clippings/Steam %'", (year_ago,))
+        conn.execute("UPDATE notes SET mtime=? WHERE path LIKE 'Clippings/Steam %'", (year_ago,))
+    live.engine.index.record_attention("Clippings/Steam B.md", "read")  # opened today
+    passages = [(s, o) for s, o, _ in live.passages("Drafts/Winter loaf.md", "- steam crust rise") if s and "Steam" in s]
+    assert passages[0] == ("Clippings/Steam B.md", "read")  # the identical clipping read a year ago comes later, if at all
