@@ -1,0 +1,141 @@
+"""End-to-end: the running server follows the vault (real `penna serve` over stdio, real
+watchdog), and `penna index --watch` does the same from the command line.
+
+The model is pointed at a missing file: nothing here needs it, and loading it would only slow
+the machine down (the server says once that the model is unavailable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsp_harness import config, open_note, type_text
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+from conftest import SAMPLE_VAULT
+
+pytestmark = pytest.mark.e2e
+WAIT = 30.0  # generous: a shared CI machine
+
+
+@pytest.fixture
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("watch") / "vault"
+    shutil.copytree(SAMPLE_VAULT, target)
+    return target
+
+
+@pytest_lsp.fixture(config=config())
+async def client(lsp_client: LanguageClient, vault: Path, tmp_path: Path):
+    options = {"model": str(tmp_path / "missing.gguf")}
+    lsp_client.set_configuration({"penna": options})
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")],
+        initialization_options=options))
+    lsp_client.vault = vault  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def labels(client: LanguageClient, uri: str, line: int, character: int) -> list[str]:
+    result = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, character)))
+    items = result.items if isinstance(result, types.CompletionList) else (result or [])
+    return [item.label for item in items]
+
+
+async def eventually(check, what: str) -> float:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    while not await check():
+        if time.monotonic() - started > WAIT:
+            raise AssertionError(f"{what}: not within {WAIT:.0f}s")
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
+async def test_a_note_created_on_disk_after_start_is_offered_in_link_completion(client: LanguageClient) -> None:
+    vault: Path = client.vault  # type: ignore[attr-defined]
+    buffer = open_note(client, vault / "Drafts/Winter loaf.md")
+    end = len(buffer.text.split("\n")) - 1
+    type_text(client, buffer, types.Position(end, 0), "[[Autol")
+    line = buffer.text.split("\n")[end]
+    assert "Autolyse" not in await labels(client, buffer.uri, end, len(line))
+
+    (vault / "Notes/Autolyse.md").write_text("# Autolyse\n\nFlour and water rest before the salt.\n", encoding="utf-8")
+    seconds = await eventually(lambda: _offers(client, buffer.uri, end, len(line), "Autolyse"), "the new note")
+    print(f"\nnew note offered {seconds:.2f}s after it was written")
+
+    (vault / "Notes/Autolyse.md").unlink()
+    await eventually(lambda: _lacks(client, buffer.uri, end, len(line), "Autolyse"), "the deleted note gone")
+
+
+async def test_headings_typed_in_an_open_buffer_complete_before_saving_and_not_after_closing(client: LanguageClient) -> None:
+    vault: Path = client.vault  # type: ignore[attr-defined]
+    other = open_note(client, vault / "Notes/Scoring.md")
+    type_text(client, other, types.Position(len(other.text.split("\n")), 0), "\n## Unsaved heading\n")
+    draft = open_note(client, vault / "Drafts/Winter loaf.md")
+    end = len(draft.text.split("\n")) - 1
+    type_text(client, draft, types.Position(end, 0), "[[Scoring#Uns")
+    column = len(draft.text.split("\n")[end])
+    await eventually(lambda: _offers(client, draft.uri, end, column, "Unsaved heading"), "the unsaved heading")
+
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=other.uri)))  # unsaved text is dropped: disk wins
+    await eventually(lambda: _lacks(client, draft.uri, end, column, "Unsaved heading"), "back to disk")
+
+
+async def test_the_vault_deleted_while_running_is_reported_and_the_server_keeps_answering(client: LanguageClient) -> None:
+    vault: Path = client.vault  # type: ignore[attr-defined]
+    buffer = open_note(client, vault / "Drafts/Winter loaf.md")
+    await eventually(lambda: _offers(client, buffer.uri, 0, 0, None), "the index")
+    shutil.rmtree(vault)
+
+    async def reported() -> bool:
+        return any("is gone" in m.message and m.type == types.MessageType.Warning for m in client.messages)
+
+    await eventually(reported, "a message about the vault")
+    # Requests still get answers from what was indexed: no crash, no hang.
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
+    assert result["vaults"][0]["notes"] > 0
+
+
+async def _offers(client: LanguageClient, uri: str, line: int, character: int, label: str | None) -> bool:
+    if label is None:  # only that the index is ready
+        status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
+        return bool(status["vaults"]) and status["vaults"][0]["notes"] > 0
+    return label in await labels(client, uri, line, character)
+
+
+async def _lacks(client: LanguageClient, uri: str, line: int, character: int, label: str) -> bool:
+    return label not in await labels(client, uri, line, character)
+
+
+def test_penna_index_watch_follows_the_vault_until_it_disappears(vault: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "penna", "index", "--watch", str(vault)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()  # the start-up sync's summary
+        assert "added" in first, first
+        assert "watching" in process.stderr.readline()
+        (vault / "Inbox.md").write_text("# Inbox\n\nBuy rye flour.\n", encoding="utf-8")
+        assert process.stdout.readline().startswith("added 1 note")
+        (vault / "Inbox.md").write_text("# Inbox\n\nBuy rye flour and salt.\n", encoding="utf-8")
+        assert process.stdout.readline().startswith("updated 1 note")
+        shutil.rmtree(vault)
+        assert process.wait(timeout=WAIT) == 1
+        assert "disappeared" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
