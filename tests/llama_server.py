@@ -57,7 +57,7 @@ def llama_server(model: Path, log: Path, n_ctx: int = 2048) -> Iterator[str]:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=3)  # it may be busy evaluating a prompt a test cancelled
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -1,0 +1,137 @@
+"""End-to-end: the real `penna serve` configured with `remoteUrl`, generating through a real
+`python -m llama_cpp.server` (default model, loopback) started by this module: expand applies
+prose, a cancel closes the server stream and applies nothing, and a server that is down is
+reported clearly while the rest of the editor keeps working."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from llama_server import client_connections, free_port, llama_server
+from lsp_harness import config, open_note, settings
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient, client_capabilities
+
+from conftest import SAMPLE_VAULT
+from penna.writing.registry import resolve_model
+
+pytestmark = [pytest.mark.e2e, pytest.mark.model]
+DRAFT = "Drafts/Winter loaf.md"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with llama_server(resolve_model("default").path, log) as url:
+        yield url
+
+
+@pytest.fixture
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("lsp-remote") / "vault"
+    shutil.copytree(SAMPLE_VAULT, target)
+    return target
+
+
+async def start(client: LanguageClient, vault: Path, remote_url: str) -> None:
+    options = settings(remoteUrl=remote_url, nCtx=1024, maxTokens=64)  # small: the test stays fast
+    client.set_configuration({"penna": options})
+    await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")],
+        initialization_options=options))
+
+
+@pytest_lsp.fixture(config=config())
+async def client(lsp_client: LanguageClient, server: str, vault: Path):
+    await start(lsp_client, vault, server)
+    lsp_client.vault = vault  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def command(client: LanguageClient, name: str, uri: str, line: int) -> dict:
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command=name, arguments=[{"uri": uri, "position": {"line": line, "character": 0}}]))
+
+
+async def test_expand_and_cancel_through_the_model_server(client: LanguageClient, server: str) -> None:
+    port = int(server.rsplit(":", 1)[1])
+    buffer = open_note(client, client.vault / DRAFT)
+    result = await command(client, "penna.expand", buffer.uri, 6)
+    assert result["applied"] is True and result["text"].strip()
+    body = buffer.text.split("# Winter loaf\n\n", 1)[1]
+    assert not body.lstrip().startswith("- ") and result["text"] in buffer.text
+    status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
+    assert status["model"]["state"] == "ready" and status["model"]["source"] == "remote"
+    assert status["model"]["name"].endswith(".gguf")  # the server's model id: its file
+    context = await command(client, "penna.showContext", buffer.uri, 2)
+    assert "Counted with the model's tokenizer" in context["markdown"]  # the server's /tokenize, exact
+
+    # Cancel mid-generation as an editor does; nothing is applied and the server stream is closed.
+    other = open_note(client, client.vault / "Notes/Scoring.md")
+    bullet_line = other.text.split("\n").index("- shallow angle for an ear")
+    before = other.text
+    response = asyncio.ensure_future(client.protocol.send_request_async(
+        types.WORKSPACE_EXECUTE_COMMAND,
+        types.ExecuteCommandParams(command="penna.variants",
+                                   arguments=[{"uri": other.uri, "position": {"line": bullet_line, "character": 0}}]),
+        msg_id="cancel-remote"))
+    # Wait until a generation stream is open: penna keeps one connection for counting tokens,
+    # and each stream has its own.
+    for _ in range(600):
+        await asyncio.sleep(0.05)
+        if any(client.progress_reports.values()) and client_connections(port) >= 2:
+            break
+    assert client_connections(port) >= 2
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="cancel-remote"))
+    with pytest.raises(JsonRpcException) as raised:
+        await response
+    assert raised.value.code == -32800  # RequestCancelled, not a late result
+    for _ in range(40):
+        if client_connections(port) <= 1:
+            break
+        await asyncio.sleep(0.05)
+    assert client_connections(port) <= 1  # the generation's stream was closed; only the counting one is left
+    status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
+    assert status["lastCancelSeconds"] is not None and status["lastCancelSeconds"] < 2.0
+    await asyncio.sleep(0.3)
+    assert other.text == before and len(client.editor.applied) == 1  # only the first expand
+
+    # The server keeps serving: the next request works.
+    again = await command(client, "penna.expand", other.uri, bullet_line)
+    assert again["applied"] is True and again["text"].strip() and "- shallow angle for an ear" not in other.text
+
+
+@pytest_lsp.fixture(config=config())
+async def offline_client(lsp_client: LanguageClient, vault: Path):
+    await start(lsp_client, vault, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    lsp_client.vault = vault  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_model_server_that_is_down_is_reported_and_editing_goes_on(offline_client: LanguageClient) -> None:
+    client = offline_client
+    buffer = open_note(client, client.vault / DRAFT)
+    with pytest.raises(JsonRpcException, match=r"is not reachable \(connection refused after 3 attempts\)"):
+        await command(client, "penna.expand", buffer.uri, 6)
+    for _ in range(40):
+        if any("not reachable" in m.message for m in client.messages):
+            break
+        await asyncio.sleep(0.1)
+    assert any("not reachable" in m.message and "is it running" in m.message for m in client.messages)
+    prose = open_note(client, client.vault / "Notes/Scoring.md")
+    line = next(i for i, l in enumerate(prose.text.split("\n")) if len(l.split()) > 8 and not l.startswith(("-", "#", ">")))
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=prose.uri), position=types.Position(line, 2)))
+    assert hover and "how would I phrase this?" in hover.contents.value  # the index-only features keep working
+    context = await command(client, "penna.showContext", buffer.uri, 6)
+    assert "approximate" in context["markdown"]  # tiktoken, and it says so
+    assert client.editor.applied == []
