@@ -19,6 +19,7 @@ meanwhile wait, then are checked against what the sync wrote, so nothing changes
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -103,6 +104,7 @@ class VaultWatcher:
         self.batches = 0
         self.events = 0  # events that concerned a note or a folder of notes
         self.vault_missing = False
+        self.unwatched: str | None = None  # why the vault cannot be watched (buffers are still indexed)
         self.finished = threading.Event()  # set once the watcher has stopped, for whatever reason
         self._batch = Batch()
         self._busy = False
@@ -123,9 +125,15 @@ class VaultWatcher:
             self._vault_gone()
             return
         self._observer = Observer()
-        self._observer.schedule(_Handler(self), str(self.root), recursive=True, event_filter=EVENTS)
-        logging.getLogger(WATCHDOG_LOG).addHandler(self._overflow)
-        self._observer.start()
+        try:
+            self._observer.schedule(_Handler(self), str(self.root), recursive=True, event_filter=EVENTS)
+            self._observer.start()
+            logging.getLogger(WATCHDOG_LOG).addHandler(self._overflow)
+        except OSError as error:  # inotify's watch or instance limit, most often
+            self._observer = None
+            limit = " (raise fs.inotify.max_user_watches)" if error.errno in (errno.ENOSPC, errno.EMFILE) else ""
+            self.unwatched = f"{error.strerror or error}{limit}"
+            log.warning("cannot watch %s: %s", self.root, self.unwatched)
         self._worker = threading.Thread(target=self._run, name="penna-vault-watcher", daemon=True)
         self._worker.start()
 

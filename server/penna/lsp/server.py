@@ -26,6 +26,7 @@ from penna import __version__
 from penna.config import Settings
 from penna.engine import Engine, VaultError
 from penna.knowledge.index import IndexUnavailable
+from penna.knowledge.watcher import VaultWatcher
 from penna.lsp.generation import GenerationRunner
 
 log = logging.getLogger("penna.lsp")
@@ -98,6 +99,7 @@ class PennaServer(LanguageServer):
         super().__init__("penna", __version__, max_workers=4, protocol_cls=PennaProtocol)
         self.settings = Settings()
         self.engines: dict[Path, Engine] = {}
+        self.watchers: dict[Path, VaultWatcher] = {}  # one per engine: index updates off the request path
         self.runner = GenerationRunner()
         self.hover_cache: dict[str, str] = {}
         self.model_error_reported = False
@@ -155,16 +157,49 @@ class PennaServer(LanguageServer):
                 self.engines[key] = engine
                 for hook in self.engine_hooks:
                     hook(engine)
-                threading.Thread(target=self._initial_sync, args=(engine,), daemon=True, name="penna-index").start()
+                self._watch(key, engine)
+            elif self.watchers[key].vault_missing and key.is_dir():
+                self._watch(key, self.engines[key])  # the vault is back (a drive remounted): catch up
             return self.engines[key]
 
-    def _initial_sync(self, engine: Engine) -> None:
+    def _watch(self, key: Path, engine: Engine) -> None:
+        self.watchers[key] = VaultWatcher(engine.indexer, buffers=engine.buffers,
+                                          on_indexed=partial(self._notes_changed, engine),
+                                          on_vault_missing=partial(self._vault_missing, engine))
+        threading.Thread(target=self._initial_sync, args=(engine, self.watchers[key]), daemon=True,
+                         name="penna-index").start()
+
+    def _initial_sync(self, engine: Engine, watcher: VaultWatcher) -> None:
         try:
-            report = engine.sync()
+            watcher.start()  # before the sync, so that nothing changes unseen between the two
+            if watcher.unwatched:
+                self.show_from_thread(f"penna: cannot watch {engine.vault} for changes ({watcher.unwatched}); "
+                                      "changes made outside the editor are indexed at the next start.",
+                                      types.MessageType.Warning)
+            with watcher.paused():
+                report = engine.sync()
             log.info("indexed %s: %s", engine.vault, report.summary())
+            watcher.touch(list(engine.buffers))  # the sync read these from disk; the editor's text wins
+            engine.refresh_all()
             engine.profile()  # build the style profile now, off the request path
         except Exception as error:  # noqa: BLE001 - a vault problem must not kill the server
-            self.show(f"penna: indexing {engine.vault} failed: {error}", types.MessageType.Error)
+            self.show_from_thread(f"penna: indexing {engine.vault} failed: {error}", types.MessageType.Error)
+
+    def _notes_changed(self, engine: Engine, paths: list[str]) -> None:
+        """On the watcher's thread, after notes changed in the index: drop the prompt prefixes
+        that showed them, and rebuild the style profile in the background if the author's own
+        writing changed, so that no request waits for it."""
+        engine.notes_changed(paths)
+        engine.profile_if_ready()
+
+    def _vault_missing(self, engine: Engine) -> None:
+        self.show_from_thread(
+            f"penna: the vault folder {engine.vault} is gone (deleted, renamed or unmounted). penna stopped "
+            "watching it and keeps what it had indexed; it catches up when the folder is back.", types.MessageType.Warning)
+
+    def stop_watchers(self) -> None:
+        for watcher in list(self.watchers.values()):
+            watcher.stop()
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -178,6 +213,14 @@ class PennaServer(LanguageServer):
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def show_from_thread(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """`show` from a worker thread: the message is written by the event loop."""
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(self.show, message, kind)
+        else:
+            self.show(message, kind)
 
     def report_model_error(self, error: Exception) -> None:
         """Say once, clearly, that the model is unavailable; everything else keeps working."""
@@ -205,4 +248,5 @@ def run(tcp_port: int | None = None) -> None:
         server.start_tcp("127.0.0.1", tcp_port)
     else:
         server.start_io()
+    server.stop_watchers()
     server.runner.shutdown()
