@@ -242,6 +242,12 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from penna.bench.runner import main as bench_main
+
+    return bench_main(args)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from penna.lsp.server import run
 
@@ -306,6 +312,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the language server over stdio")
     p.add_argument("--tcp", type=int, metavar="PORT", help="listen on TCP (debugging only)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("bench", help="measure speed, scale and memory against the targets (table, JSON, PNG)")
+    p.add_argument("--quick", action="store_true", help="small synthetic vaults and few repeats (about two minutes)")
+    p.add_argument("--generate", type=int, metavar="N", help="only write a synthetic vault of N notes (into --out)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the synthetic vaults")
+    p.add_argument("--out", type=Path, help="output folder (default: ./penna-bench-TIME)")
+    p.add_argument("--work", type=Path, help="keeps synthetic vaults and indexes between runs (default: in the temp dir)")
+    p.add_argument("--data", type=Path, help="the real data (default: ../shared/data beside the checkout)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

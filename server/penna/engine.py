@@ -20,7 +20,8 @@ from pathlib import Path
 
 from penna.config import Settings
 from penna.context.render import demo_pairs
-from penna.context.assemble import AssembledContext, Budget, FittedSection, assemble, fit_stable, stable_prefix
+from penna.context.assemble import (AssembledContext, Budget, FittedSection, assemble, fit_pinned, fit_stable,
+                                    stable_prefix)
 from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer, Progress, SyncReport
 from penna.knowledge.items import Item, Section, query_terms
@@ -35,7 +36,7 @@ from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
 from penna.vault.note import note_title
 from penna.writing.backend import Backend, counts_exactly
-from penna.writing.model import CancelToken, GenerationStats, LlamaModel, ModelError
+from penna.writing.model import Cancelled, CancelToken, GenerationStats, LlamaModel, ModelError
 from penna.writing.registry import ModelChoice, effective_choice, resolve_model
 from penna.writing.tasks import (TaskKind, TaskRequest, TaskResult, budget_tail, notes_for, run_chat,
                                  run_continue, run_sentences)
@@ -69,6 +70,7 @@ class _StableEntry:
     sections: list[Section]
     fitted: list[FittedSection]
     demo: str
+    pinned: FittedSection | None = None  # the note's own propositional passages, part of the prefix
 
 
 class Engine:
@@ -236,20 +238,24 @@ class Engine:
         exclude = [current.path] if current.path else []
         profile = self.profile()
         rewrites = self.rewrite_exemplars()
+        scores = salience(self.index, self.settings.half_life_days)
         sections = [
             participatory_section(self.index, configured_name=self.settings.author_name,
                                   profile_note=self.settings.profile_note, topic_terms=topic,
                                   current_frontmatter=current.frontmatter, exclude_paths=exclude),
             procedural_section(self.index, profile, topic, exclude_paths=exclude, extra_exemplars=rewrites),
-            perspectival_section(self.index, current, salience(self.index, self.settings.half_life_days),
-                                 half_life_days=self.settings.half_life_days,
+            perspectival_section(self.index, current, scores, half_life_days=self.settings.half_life_days,
                                  open_paths=list(self.buffers)),
         ]
         author = author_name(self.index, self.settings.author_name,
                              find_profile_note(self.index, self.settings.profile_note))
         fitted = fit_stable(sections, budget, count)
         exemplars = [i.text for f in fitted if f.name == "procedural" for i in f.kept if i.label in ("exemplar", "rewrite")]
-        entry = _StableEntry(key, author, sections, fitted, demo_pairs(exemplars))
+        # What the vault says about the note's topic, and its linked notes, is per note as well:
+        # it joins the prefix (warmed on open), so a request evaluates only its own few passages.
+        pinned = fit_pinned(propositional_section(self.index, topic, current_path=current.path, salience=scores),
+                            budget, count)
+        entry = _StableEntry(key, author, sections, fitted, demo_pairs(exemplars), pinned)
         self._stable[current.path or ""] = entry
         return entry
 
@@ -291,10 +297,11 @@ class Engine:
         budget = Budget(self.settings.n_ctx, self.settings.max_tokens)
         current = self.current_note(rel_path)
         stable = self._stable_for(current, count, budget)
-        terms = query_terms(text, current.title)
-        propositional = propositional_section(self.index, terms, current_path=rel_path,
-                                              salience=salience(self.index, self.settings.half_life_days))
-        return assemble(author=stable.author, stable=stable.fitted, propositional=propositional,
+        # The request's own passages: few, and after the note's, so only they and the task are new.
+        late = propositional_section(self.index, query_terms(text), current_path=rel_path,
+                                     salience=salience(self.index, self.settings.half_life_days))
+        late.items = [item for item in late.items if item.label != "linked"]  # the note's links are pinned
+        return assemble(author=stable.author, stable=stable.fitted, propositional=late, pinned=stable.pinned,
                         task=budget_tail(kind, current.title, text, demo=stable.demo), budget=budget, count=count,
                         exact=exact)
 
@@ -310,7 +317,7 @@ class Engine:
         count, _exact = self.counter()
         current = self.current_note(rel_path)
         stable = self._stable_for(current, count, Budget(self.settings.n_ctx, self.settings.max_tokens))
-        return model.warm(stable_prefix(stable.author, stable.fitted), cancel)
+        return model.warm(stable_prefix(stable.author, stable.fitted, stable.pinned), cancel)
 
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
                  cancel: CancelToken | None = None, on_text: Callable[[int, str], None] | None = None,
@@ -321,6 +328,8 @@ class Engine:
             raise ValueError("no bullets or sentences found in the selection")
         model = self.model()
         context = self.context(rel_path, kind, text)
+        if cancel is not None and cancel.cancelled:  # cancelled while queued or assembling: stop before the model
+            raise Cancelled()
         title = self.current_note(rel_path).title
         exemplars = [i.text for s in context.sections if s.name == "procedural" for i in s.kept if i.label == "exemplar"]
         base_seed = self.settings.seed if seed is None else seed

@@ -1,14 +1,21 @@
 """Budgeted context assembly: the four Ps in a fixed order, fitted to the token budget.
 
-Order: participatory, procedural, perspectival (the stable prefix, chosen per note), then
-propositional (per request), then the task. llama.cpp reuses the KV cache for a shared token
-prefix, so everything that does not depend on the request comes first and is rendered
-byte-identically for every request on the same note.
+Order: participatory, procedural, perspectival, propositional, then the task. llama.cpp reuses
+the KV cache for a shared token prefix, so everything that does not depend on the request comes
+first and is rendered byte-identically for every request on the same note.
 
-Budget: n_ctx − max_new_tokens. The stable sections get fixed shares of a fixed part of it (so
-their size never depends on the request); propositional gets what the stable part and the task
-leave. Items are added in priority order while they fit; what does not fit is reported in
-`dropped`, never cut silently. Counts are exact, with the model's tokenizer when one is given.
+Propositional comes in two parts, so that most of it is stable too: what the vault says about the
+note's topic (retrieved on its title, headings and tags, plus its linked notes: chosen per note,
+part of the prefix, warmed when the note opens), then a small, late part retrieved on the request
+itself. Only that late part and the task are evaluated per request. Measured on vaultofknowledge
+with the default model, a whole propositional section per request made the second action on a
+note cost ~0.45× a cold start; pinned, the per-request tail is a few hundred tokens.
+
+Budget: n_ctx − max_new_tokens. The stable sections, the note's propositional part included,
+get fixed shares of a fixed part of it (so their size never depends on the request); the
+request's part gets a small cap. Items are added in priority order while they fit; what does not
+fit is reported in `dropped`, never cut silently. Counts are exact, with the model's tokenizer
+when one is given.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from penna.knowledge.items import Item, Section
 Counter = Callable[[str], int]
 STABLE_ORDER = ("participatory", "procedural", "perspectival")
 STABLE_SHARES = {"participatory": 0.2, "procedural": 0.6, "perspectival": 0.2}
-STABLE_FRACTION = 0.7
-PROPOSITIONAL_SHARE = 0.25
+STABLE_FRACTION = 0.7  # of the fixed part; the note's propositional part gets the rest
+# The request's own passages: kept small, because every token of it is evaluated per request
+# (~5 ms a token on 2 cores) and, for small models, more retrieved text dilutes the voice.
+REQUEST_SHARE = 0.05
 
 
 class ContextTooSmall(ValueError):
@@ -50,9 +59,21 @@ class Budget:
     def task_reserve(self) -> int:
         return min(512, self.n_ctx // 4)
 
+    @property
+    def fixed(self) -> int:
+        return max(0, self.n_ctx - self.max_new_tokens - self.task_reserve)
+
     def stable_budget(self, name: str) -> int:
-        fixed = max(0, self.n_ctx - self.max_new_tokens - self.task_reserve)
-        return int(fixed * STABLE_FRACTION * STABLE_SHARES[name])
+        return int(self.fixed * STABLE_FRACTION * STABLE_SHARES[name])
+
+    @property
+    def pinned_budget(self) -> int:
+        """The note's own propositional part (stable, in the prefix)."""
+        return int(self.fixed * (1 - STABLE_FRACTION))
+
+    @property
+    def request_budget(self) -> int:
+        return int(self.n_ctx * REQUEST_SHARE)
 
 
 @dataclass
@@ -63,11 +84,12 @@ class AssembledContext:
     budget: Budget
     count: Counter
     exact: bool  # counted with the model's tokenizer (else tiktoken, approximate)
+    pinned: str = ""  # the note's propositional part: the start of the propositional section's text
 
     @property
     def prefix(self) -> str:
         """The stable part: identical for every request on the same note."""
-        return self.header + "".join(s.text for s in self.sections if s.name in STABLE_ORDER)
+        return self.header + "".join(s.text for s in self.sections if s.name in STABLE_ORDER) + self.pinned
 
     @property
     def body(self) -> str:
@@ -89,8 +111,9 @@ class AssembledContext:
         return next(s for s in self.sections if s.name == name)
 
 
-def stable_prefix(author: str, stable: Sequence[FittedSection]) -> str:
-    return document_header(author) + "".join(s.text for s in stable)
+def stable_prefix(author: str, stable: Sequence[FittedSection], pinned: FittedSection | None = None) -> str:
+    """What a note's requests all start with (what warm-up evaluates)."""
+    return document_header(author) + "".join(s.text for s in stable) + (pinned.text if pinned else "")
 
 
 def fit_section(section: Section, budget: int, count: Counter) -> FittedSection:
@@ -120,16 +143,62 @@ def fit_stable(sections: Sequence[Section], budget: Budget, count: Counter) -> l
     return [fit_section(by_name[name], budget.stable_budget(name), count) for name in STABLE_ORDER if name in by_name]
 
 
+def fit_pinned(section: Section, budget: Budget, count: Counter) -> FittedSection:
+    """The note's propositional part. Cache it with the stable sections."""
+    return fit_section(section, budget.pinned_budget, count)
+
+
+def fit_late(pinned: FittedSection | None, section: Section, budget: int, count: Counter) -> FittedSection:
+    """The request's passages, appended to the note's part as more items of the same section
+    (the pinned text stays a byte-identical prefix). Passages already pinned are skipped."""
+    heading = render_section(section.name, ["x"]).removesuffix("x\n\n")
+    shown = {(i.source, i.text) for i in pinned.kept} if pinned else set()
+    fitted = FittedSection(section.name, budget, notes=list(section.notes))
+    text = ""
+    for item in section.items:
+        if (item.source, item.text) in shown:
+            continue
+        rendered = render_item(section.name, item)
+        if not rendered.strip():
+            continue
+        trial = text + rendered + "\n\n"
+        cost = count(trial if pinned and pinned.text else heading + trial)
+        if cost <= budget:
+            text = trial
+            fitted.kept.append(item)
+            fitted.tokens = cost
+        else:
+            fitted.dropped.append(item)
+    fitted.text = text if (pinned and pinned.text) or not text else heading + text
+    return fitted
+
+
+def _merge(pinned: FittedSection | None, late: FittedSection, count: Counter) -> FittedSection:
+    if pinned is None:
+        return late
+    merged = FittedSection(late.name, pinned.budget + late.budget, [*pinned.kept, *late.kept],
+                           [*pinned.dropped, *late.dropped], notes=[*pinned.notes, *late.notes])
+    merged.text = pinned.text + late.text
+    merged.tokens = count(merged.text) if merged.text else 0
+    return merged
+
+
 def assemble(*, author: str, stable: Sequence[FittedSection], propositional: Section, task: str,
-             budget: Budget, count: Counter, exact: bool) -> AssembledContext:
+             budget: Budget, count: Counter, exact: bool, pinned: FittedSection | None = None) -> AssembledContext:
     header = document_header(author)
-    fixed = count(header + "".join(s.text for s in stable) + task)
-    remaining = budget.n_ctx - budget.max_new_tokens - fixed
+    limit = budget.n_ctx - budget.max_new_tokens
+    base = header + "".join(s.text for s in stable)
+    if pinned and pinned.text and count(base + pinned.text + task) > limit:
+        # A long request: the note's passages give way (and say so) rather than refusing it.
+        pinned = FittedSection(pinned.name, pinned.budget, [], [*pinned.kept, *pinned.dropped],
+                               notes=[*pinned.notes, "the note's own passages made room for a long request"])
+    fixed = count(base + (pinned.text if pinned else "") + task)
+    remaining = limit - fixed
     if remaining < 0:
         over = -remaining
         raise ContextTooSmall(
             f"the request needs {fixed + budget.max_new_tokens} tokens but the context window is {budget.n_ctx}; "
             f"shorten the selection by about {over} tokens or raise nCtx")
-    # More retrieved text is slower to evaluate cold and, for small models, dilutes the voice.
-    fitted = fit_section(propositional, min(remaining, int(budget.n_ctx * PROPOSITIONAL_SHARE)), count)
-    return AssembledContext(header, [*stable, fitted], task, budget, count, exact)
+    late = fit_late(pinned, propositional, min(remaining, budget.request_budget), count)
+    return AssembledContext(header, [*stable, _merge(pinned, late, count)], task, budget, count, exact,
+                            pinned=pinned.text if pinned else "")

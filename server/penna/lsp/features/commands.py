@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from lsprotocol import types
@@ -69,7 +70,10 @@ def setup(server: Any) -> None:
             model.update(name=state.choice.path.name, path=str(state.choice.path), source=state.choice.source)
         if state and state.error:
             model["error"] = state.error
-        return {"model": model, "vaults": vaults, "lastCancelSeconds": ls.runner.last_cancel_latency}
+        # The start-up thread indexes, then builds the style profile; `penna bench` waits for it.
+        indexing = any(t.name == "penna-index" and t.is_alive() for t in threading.enumerate())
+        return {"model": model, "vaults": vaults, "indexing": indexing,
+                "lastCancelSeconds": ls.runner.last_cancel_latency}
 
     @server.command("penna.forgetRewrites")
     def forget(ls: Any, *_args: Any) -> dict[str, Any]:

@@ -1,0 +1,368 @@
+"""`penna bench`: every figure of issue 6, with its target and its same-run reference.
+
+Outputs: a table on stdout, `bench.json` (every sample, for comparing runs over time) and
+`latency.png` in the output folder. `--quick` runs the same code on small synthetic vaults
+with few repeats (still the real model and the real server over stdio); a full run uses the
+real vaults in ../shared/data and synthetic vaults of 1k, 3k and 10k notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from penna.bench import figures as F
+from penna.bench.figures import Figure, p50, p95
+from penna.bench.workloads import SHARED_DATA, Vault, count_notes, drafts, find_spots, real_vaults, synthetic
+
+SERVER_SETTINGS = {"hover": "cached", "seed": 7, "maxTokens": 120}  # hover: the instant part only
+
+
+@dataclass
+class Plan:
+    quick: bool
+    sizes: tuple[int, ...]  # synthetic vaults for the scaling figures; the last is "10k"
+    repeats: int  # model repeats (first-token figures)
+    passes: int  # passes over the request spots
+    spots: int  # request places per kind
+    context_notes: int
+    updates: int
+    cancels: int
+    throughput_tokens: int
+    throughput_repeats: int
+    n_ctx: int | None = None  # None: the default setting
+
+
+    @classmethod
+    def make(cls, quick: bool) -> Plan:
+        if quick:
+            # A smaller window makes cold prompts short: the model figures take seconds, not minutes.
+            return cls(True, (80, 160), 1, 2, 8, 3, 2, 1, 16, 1, n_ctx=1024)
+        return cls(False, (1000, 3000, 10000), 4, 3, 40, 12, 8, 6, 96, 3)
+
+
+class Bench:
+    def __init__(self, plan: Plan, out: Path, work: Path, data: Path) -> None:
+        self.plan, self.out, self.work, self.data = plan, out, work, data
+        self.figures: list[Figure] = []
+        self.distributions: dict[str, list[float]] = {}
+        self.extra: dict[str, Any] = {}
+        self.log_lines: list[str] = []
+
+    def log(self, message: str) -> None:
+        line = f"[{time.strftime('%H:%M:%S')}] {message}"
+        self.log_lines.append(line)
+        print(line, file=sys.stderr, flush=True)
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        return figure
+
+    # --- the run -----------------------------------------------------------------------------
+    def run(self) -> None:
+        from penna.config import Settings
+
+        settings = Settings() if self.plan.n_ctx is None else Settings().replace(n_ctx=self.plan.n_ctx, max_tokens=128)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.extra["settings"] = {"n_ctx": settings.n_ctx, "threads": settings.threads, "max_tokens": settings.max_tokens}
+        vaults = [synthetic(self.work / "vaults", n) for n in self.plan.sizes]
+        self.log("synthetic vaults ready: " + ", ".join(v.name for v in vaults))
+        reals = {} if self.plan.quick else real_vaults(self.data)
+        big = vaults[-1]
+        knowledge = (Vault("vaultofknowledge", reals["vaultofknowledge"], 0, "real")
+                     if "vaultofknowledge" in reals else None)
+        missing = f"real data not found at {self.data}" if not self.plan.quick else "not measured by --quick"
+
+        indexed = self.index_figures(settings, vaults, reals, knowledge, missing)
+        self.context_figures(indexed, vaults, knowledge)
+        self.update_figure(indexed[big.name], big)
+        model_vault = knowledge or big
+        self.model_figures(indexed[model_vault.name], model_vault)
+        for engine in indexed.values():
+            engine.close()
+        self.server_figures(vaults, knowledge, missing)
+
+    # --- index -------------------------------------------------------------------------------
+    def index_figures(self, settings: Any, vaults: list[Vault], reals: dict[str, Path], knowledge: Vault | None,
+                      missing: str) -> dict[str, Any]:
+        from penna.bench.index_bench import index_vault
+
+        engines: dict[str, Any] = {}
+        times: dict[str, Any] = {}
+        for vault in vaults + [Vault(name, path, 0, "real") for name, path in reals.items()]:
+            self.log(f"indexing {vault.name} cold, then reopening it")
+            engine, t = index_vault(vault.path, self.cache(vault) / "index.sqlite", settings,
+                                    reopen=3 if not self.plan.quick else 2)
+            vault.notes = vault.notes or t.notes
+            engines[vault.name] = engine
+            times[vault.name] = t
+            self.extra.setdefault("index", {})[vault.name] = {
+                "notes": t.notes, "read_seconds": t.read_seconds, "cold_seconds": t.cold_seconds,
+                "profile_seconds": t.profile_seconds, "reopen_seconds": t.reopen_seconds}
+        k = times.get("vaultofknowledge")
+        self.add(Figure("index_vok_cold", "index vaultofknowledge cold", "s", "max", 10.0, "≤ 10 s",
+                        k.cold_seconds if k else None, "single", reference="read all files",
+                        reference_value=k.read_seconds if k else None, workload=f"{k.notes} notes" if k else "",
+                        skipped="" if k else missing))
+        self.add(Figure("index_vok_reopen", "reopen vaultofknowledge unchanged", "s", "max", 1.0, "≤ 1 s",
+                        p50(k.reopen_seconds) if k else None, "p50", list(k.reopen_seconds) if k else [],
+                        reference="its cold index", reference_value=k.cold_seconds if k else None,
+                        skipped="" if k else missing))
+        if "nullprogram" in times:
+            n = times["nullprogram"]
+            self.add(Figure("index_nullprogram_cold", "index nullprogram posts cold", "s", "report", None, "",
+                            n.cold_seconds, "single", reference="read all files", reference_value=n.read_seconds,
+                            workload=f"{n.notes} posts", note=f"reopen p50 {p50(n.reopen_seconds):.2f} s"))
+        big = vaults[-1]
+        small = vaults[0]
+        tb, ts = times[big.name], times[small.name]
+        linear = ts.cold_seconds * big.notes / small.notes
+        self.add(Figure("index_synthetic_cold", f"index synthetic {big.notes:,} cold", "s",
+                        "max", 40.0 if big.notes >= 10000 else None, "≤ 40 s (10k)" if big.notes >= 10000 else "",
+                        tb.cold_seconds, "single", reference=f"{small.notes:,} notes × {big.notes // small.notes}",
+                        reference_value=linear, workload=f"{tb.notes} notes",
+                        note=f"style profile built after indexing: {tb.profile_seconds:.2f} s" + (
+                            "" if big.notes >= 10000 else "; target applies at 10k, --quick reports only")))
+        if big.notes < 10000:
+            self.figures[-1].check = "report"
+        for vault in vaults:
+            t = times[vault.name]
+            self.add(Figure(f"scale_index_{vault.notes}", f"scaling: index {vault.notes:,} notes", "s", "report", None,
+                            "roughly linear", t.cold_seconds, "single",
+                            reference=f"linear from {small.notes:,}",
+                            reference_value=ts.cold_seconds * vault.notes / small.notes,
+                            note=f"{1000 * t.cold_seconds / max(1, t.notes):.2f} ms per note"))
+        return engines
+
+    def cache(self, vault: Vault) -> Path:
+        folder = self.work / "cache" / vault.name.replace(" ", "-").replace(",", "")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    # --- context -----------------------------------------------------------------------------
+    def context_figures(self, engines: dict[str, Any], vaults: list[Vault], knowledge: Vault | None) -> None:
+        from penna.bench.index_bench import measure_context
+
+        per = {}
+        for vault in [vaults[0], vaults[-1]] + ([knowledge] if knowledge else []):
+            self.log(f"context assembly on {vault.name}")
+            found = drafts(vault.path, self.plan.context_notes)
+            per[vault.name] = measure_context(engines[vault.name], found, per_note=5 if not self.plan.quick else 3)
+        big, small = per[vaults[-1].name], per[vaults[0].name]
+        self.distributions[f"context assembly, {vaults[-1].name}"] = big.per_request
+        self.add(Figure("context_p95", f"context assembly on {vaults[-1].name} (per request)", "s", "max", 0.050,
+                        "p95 ≤ 50 ms", p95(big.per_request), "p95", big.per_request,
+                        reference=f"p95 on {vaults[0].name}", reference_value=p95(small.per_request),
+                        reference_samples=small.per_request,
+                        note=f"first request on a note (its prefix built): p50 {1000 * p50(big.first):.0f} ms, "
+                             f"p95 {1000 * p95(big.first):.0f} ms; prompt p50 {p50(big.prompt_tokens):.0f} tokens"))
+        if knowledge:
+            k = per[knowledge.name]
+            self.extra["context_vaultofknowledge"] = {"per_request": k.per_request, "first": k.first}
+
+    # --- one-note update ---------------------------------------------------------------------
+    def update_figure(self, engine: Any, vault: Vault) -> None:
+        from penna.bench.index_bench import measure_updates
+
+        self.log(f"one-note updates through the watcher on {vault.name}")
+        t = measure_updates(engine, vault.path, self.plan.updates)
+        self.distributions["one-note update (watcher)"] = t.watcher
+        self.add(Figure("update", f"one-note update, event to index ({vault.name})", "s", "max", 0.100,
+                        "≤ 100 ms", p50(t.watcher) if t.watcher else None, "p50", t.watcher,
+                        reference="index_file alone", reference_value=p50(t.direct) if t.direct else None,
+                        reference_samples=t.direct, skipped=t.error,
+                        note=(f"p95 {1000 * p95(t.watcher):.0f} ms; write→indexed minus debounce p50 "
+                              f"{1000 * p50(t.wall):.0f} ms") if t.watcher else ""))
+
+    # --- model -------------------------------------------------------------------------------
+    def model_figures(self, engine: Any, vault: Vault) -> None:
+        from penna.bench.model_bench import ModelResults, measure_throughput, measure_ttft
+
+        results = ModelResults()
+        found = drafts(vault.path, 2 * self.plan.repeats + 2)
+        self.log(f"loading the model; first-token figures on {vault.name}")
+        started = time.perf_counter()
+        engine.model()
+        results.load_seconds = time.perf_counter() - started
+        measure_ttft(engine, found, self.plan.repeats, results)
+        self.log("throughput: penna against a bare llama-cpp-python loop")
+        measure_throughput(engine, found[0], tokens=self.plan.throughput_tokens, repeats=self.plan.throughput_repeats,
+                           results=results, prompt_chars=1200 if self.plan.quick else None)
+        cold = [t.seconds for t in results.cold]
+        second = [t.seconds for t in results.second]
+        warm = [t.seconds for t in results.warm]
+        self.distributions["first token, cold"] = cold
+        self.distributions["first token, second action"] = second
+        self.distributions["first token, after warm-up"] = warm
+        self.extra["model"] = {
+            "vault": vault.name, "load_seconds": results.load_seconds,
+            "cold": [t.__dict__ for t in results.cold], "second": [t.__dict__ for t in results.second],
+            "warm": [t.__dict__ for t in results.warm], "warm_up_seconds": results.warm_seconds,
+            "throughput_prompt_tokens": results.prompt_tokens, "throughput_tokens": results.throughput_tokens}
+        self.add(Figure("throughput", "generation throughput", "tok/s", "ratio_min", 0.95, "≥ 0.95× bare",
+                        p50(results.penna_rates), "p50", results.penna_rates, reference="bare create_completion",
+                        reference_value=p50(results.bare_rates), reference_samples=results.bare_rates,
+                        workload=f"{results.throughput_tokens} tokens after a {results.prompt_tokens}-token prompt"))
+        tokens = p50([t.prompt_tokens for t in results.cold])
+        reused = p50([t.reused_tokens for t in results.second])
+        self.add(Figure("ttft_second", "first token, second action on the note", "s", "ratio_max", 0.15,
+                        "≤ 0.15× cold", p50(second), "p50", second, reference="first action cold",
+                        reference_value=p50(cold), reference_samples=cold, workload=vault.name,
+                        note=f"cold prompt p50 {tokens:.0f} tokens; second action reused {reused:.0f}"))
+        self.add(Figure("ttft_warm", "first token after warm-up (freshly opened note)", "s", "report", None, "",
+                        p50(warm), "p50", warm, reference="without warm-up (cold)", reference_value=p50(cold),
+                        workload=vault.name, note=f"the warm-up itself took p50 {p50(results.warm_seconds):.1f} s; "
+                                                  f"model load {results.load_seconds:.2f} s"))
+
+    # --- server ------------------------------------------------------------------------------
+    def server_figures(self, vaults: list[Vault], knowledge: Vault | None, missing: str) -> None:
+        from penna.bench.server_bench import run_session
+
+        sessions: dict[str, Any] = {}
+        big = vaults[-1]
+        for vault in vaults + ([knowledge] if knowledge else []):
+            with_model = vault is big
+            self.log(f"server over stdio on {vault.name}" + (" (then with the model)" if with_model else ""))
+            spots = find_spots(vault.path, self.plan.spots)
+            draft = drafts(vault.path, 1)[0] if with_model else None
+            sessions[vault.name] = asyncio.run(run_session(
+                vault.path, self.cache(vault), spots, passes=self.plan.passes,
+                settings={**SERVER_SETTINGS, **({"nCtx": self.plan.n_ctx} if self.plan.n_ctx else {})},
+                stderr_path=self.out / f"server-{vault.name.replace(' ', '-').replace(',', '')}.log",
+                draft=draft, cancel_repeats=self.plan.cancels))
+        s = sessions[big.name]
+        requests = s.all_latencies()
+        for kind, samples in s.latencies.items():
+            self.distributions[f"{kind} request, {big.name}"] = samples
+        self.distributions[f"JSON-RPC floor, {big.name}"] = s.floor
+        self.add(Figure("requests_p95", f"non-model requests on {big.name} (stdio)", "s", "max", 0.020, "p95 ≤ 20 ms",
+                        p95(requests), "p95", requests, reference="JSON-RPC round trip (unknown method)",
+                        reference_value=p95(s.floor), reference_samples=s.floor,
+                        note="; ".join(f"{k} p50 {1000 * p50(v):.1f} / p95 {1000 * p95(v):.1f} ms "
+                                       f"({s.answered.get(k, 0)}/{len(v)} non-empty)" for k, v in s.latencies.items())))
+        if knowledge:
+            k = sessions[knowledge.name]
+            kr = k.all_latencies()
+            self.add(Figure("requests_vok", "non-model requests on vaultofknowledge (stdio)", "s", "max", 0.020,
+                            "p95 ≤ 20 ms", p95(kr), "p95", kr, reference="JSON-RPC round trip",
+                            reference_value=p95(k.floor), reference_samples=k.floor,
+                            note=f"p50 {1000 * p50(kr):.1f} ms; " + "; ".join(
+                                f"{kind} p50 {1000 * p50(v):.1f} / p95 {1000 * p95(v):.1f} ms" for kind, v in k.latencies.items())))
+        else:
+            self.add(Figure("requests_vok", "non-model requests on vaultofknowledge (stdio)", "s", "max", 0.020,
+                            "p95 ≤ 20 ms", skipped=missing))
+        if s.during_generation:
+            self.add(Figure("requests_during_generation", f"non-model requests while generating ({big.name})", "s",
+                            "max", 0.020, "p95 ≤ 20 ms", p95(s.during_generation), "p95", s.during_generation,
+                            reference="same requests, model idle", reference_value=p95(requests)))
+            self.distributions["requests while generating"] = s.during_generation
+        cancel = s.cancel_server or s.cancel_client
+        self.distributions["cancel → stopped"] = cancel
+        self.add(Figure("cancel", "cancel latency, $/cancelRequest to generation stopped", "s", "max", 0.200,
+                        "≤ 200 ms", max(cancel) if cancel else None, "max", cancel,
+                        reference="client-side, cancel sent → cancelled answer read",
+                        reference_value=max(s.cancel_client) if s.cancel_client else None,
+                        reference_samples=s.cancel_client, skipped="" if cancel else "; ".join(s.cancel_errors) or "no sample",
+                        note="; ".join(s.cancel_errors)))
+        self.add(Figure("rss", f"server RSS, {big.name}, model not loaded", "MB", "max", 250.0, "≤ 250 MB",
+                        s.rss_indexed, "single", reference="idle server before opening the vault",
+                        reference_value=s.rss_idle,
+                        note="" if big.notes >= 10000 else "target applies at 10k notes"))
+        self.add(Figure("rss_model", f"server RSS, {big.name}, model loaded", "MB", "report", None, "",
+                        s.rss_model, "single", reference="model not loaded", reference_value=s.rss_indexed,
+                        note=f"peak {s.peak_model:.0f} MB"))
+        small = sessions[vaults[0].name]
+        for vault in vaults:
+            v = sessions[vault.name].all_latencies()
+            self.add(Figure(f"scale_requests_{vault.notes}", f"scaling: request p95 at {vault.notes:,} notes", "s",
+                            "report", None, "flat", p95(v), "p95", v, reference=f"p95 at {vaults[0].notes:,}",
+                            reference_value=p95(small.all_latencies()),
+                            note=f"server ready (reopen + profile) in {sessions[vault.name].ready_seconds:.1f} s"))
+        self.extra["server"] = {name: {"ready_seconds": r.ready_seconds, "rss_idle": r.rss_idle,
+                                       "rss_indexed": r.rss_indexed, "rss_model": r.rss_model,
+                                       "peak_model": r.peak_model, "latencies": r.latencies, "floor": r.floor,
+                                       "answered": r.answered, "cancel_client": r.cancel_client,
+                                       "cancel_server": r.cancel_server, "cancel_errors": r.cancel_errors,
+                                       "during_generation": r.during_generation}
+                                for name, r in sessions.items()}
+
+    # --- output ------------------------------------------------------------------------------
+    def write(self, started: float, argv: list[str]) -> tuple[Path, Path | None]:
+        from penna.bench.plot import PlotUnavailable, plot_latencies
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        data = {
+            "schema": 1, "command": "penna bench " + " ".join(argv), "quick": self.plan.quick,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "seconds": time.time() - started,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                        "load_average": os.getloadavg(), "llama_cpp_python": _version("llama_cpp_python")},
+            "figures": [f.as_json() for f in self.figures],
+            "distributions": self.distributions, "details": self.extra, "log": self.log_lines,
+        }
+        json_path = self.out / "bench.json"
+        json_path.write_text(json.dumps(F._finite(data), indent=1, default=str), encoding="utf-8")
+        png: Path | None = self.out / "latency.png"
+        try:
+            plot_latencies(self.distributions, png, f"penna bench{' --quick' if self.plan.quick else ''}, "
+                                                    f"{data['started']} (shared machine: noisy)")
+        except PlotUnavailable as error:
+            print(f"penna bench: no plot: {error}", file=sys.stderr)
+            png = None
+        return json_path, png
+
+
+def _version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def main(args: argparse.Namespace, argv: list[str] | None = None) -> int:
+    """Run from `penna bench` (arguments defined in penna.cli, so the CLI imports this lazily)."""
+    if args.generate is not None:
+        return generate(args)
+    args.data = args.data or SHARED_DATA
+    started = time.time()
+    out = args.out or Path(f"penna-bench-{time.strftime('%Y%m%d-%H%M%S')}")
+    work = args.work or Path(tempfile.gettempdir()) / f"penna-bench-{'quick' if args.quick else 'full'}"
+    work.mkdir(parents=True, exist_ok=True)
+    bench = Bench(Plan.make(args.quick), out, work, args.data)
+    if not args.quick and not real_vaults(args.data):
+        bench.log(f"real data not found at {args.data}: the real-vault figures are skipped")
+    os.environ.setdefault("PENNA_CACHE_DIR", str(work / "cache" / "default"))
+    bench.run()
+    json_path, png = bench.write(started, argv if argv is not None else sys.argv[2:])
+    print(F.table(bench.figures))
+    misses = [f.name for f in bench.figures if f.status == "miss"]
+    print(f"\n{len(bench.figures)} figures, {len(misses)} targets missed{': ' + '; '.join(misses) if misses else ''}.")
+    print("The machine may be shared: compare ratios to the same-run references more than absolute values.")
+    print(f"JSON: {json_path}" + (f"\nplot: {png}" if png else ""))
+    return 0
+
+
+def generate(args: argparse.Namespace) -> int:
+    from penna.bench.synthetic import generate_vault
+
+    if args.generate < 1:
+        print("penna bench: --generate needs a positive number of notes", file=sys.stderr)
+        return 2
+    out = args.out or Path(f"synthetic-{args.generate}")
+    if out.exists() and any(out.iterdir()):
+        print(f"penna bench: {out} exists and is not empty; choose another --out", file=sys.stderr)
+        return 1
+    stats = generate_vault(out, args.generate, seed=args.seed)
+    print(f"wrote {count_notes(out)} notes to {out} in {stats.seconds:.1f} s (seed {args.seed})")
+    return 0
