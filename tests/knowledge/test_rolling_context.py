@@ -147,3 +147,22 @@ def test_recent_reading_feeds_the_propositional_section_labelled_read(live: Live
     live.engine.index.record_attention("Clippings/Steam B.md", "read")  # opened today
     passages = [(s, o) for s, o, _ in live.passages("Drafts/Winter loaf.md", "- steam crust rise") if s and "Steam" in s]
     assert passages[0] == ("Clippings/Steam B.md", "read")  # the identical clipping read a year ago comes later, if at all
+
+
+def test_new_reading_leaves_the_style_and_the_prompt_prefix_alone_and_own_writing_moves_them(live: Live) -> None:
+    engine, vault = live.engine, live.engine.vault
+    note = "Drafts/Winter loaf.md"
+    version, profile = engine.index.written_version, engine.profile()
+    prefix = engine.context(note, "expand", "- anything").prefix
+    write(vault, "Clippings/Crust colour.md",
+          "---\nsource: https://example.org/crust\n---\n# Crust colour\n\n"
+          "Maillard reactions darken the crust above 140 degrees, and that is where the flavour comes from.\n")
+    live.settle()
+    assert engine.index.note("Clippings/Crust colour.md") is not None
+    assert engine.index.written_version == version  # clippings never touch the style
+    assert engine.context(note, "expand", "- anything").prefix == prefix  # byte-identical: the KV cache holds
+
+    write(vault, "Notes/Crumb.md", "# Crumb\n\n" + "I think an open crumb is overrated; I'd rather have flavour. " * 4 + "\n")
+    live.settle()
+    assert engine.index.written_version > version
+    assert engine.profile().words > profile.words

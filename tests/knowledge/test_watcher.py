@@ -303,3 +303,27 @@ def test_changes_made_while_the_start_up_sync_runs_are_applied_after_it(sample_v
     finally:
         watcher.stop()
         engine.close()
+
+
+def test_a_vault_that_cannot_be_watched_says_why_and_still_indexes_open_buffers(
+        sample_vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Mocked: hitting the real inotify watch limit would mean lowering a system-wide setting on a
+    # shared machine. watchdog raises exactly this OSError when the limit is reached.
+    from watchdog.observers.api import BaseObserver
+
+    def no_watches(self: BaseObserver) -> None:
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(BaseObserver, "start", no_watches)
+    engine = Engine(sample_vault, Settings())
+    watcher = VaultWatcher(engine.indexer, debounce=0.05, buffers=engine.buffers)
+    try:
+        watcher.start()
+        assert watcher.unwatched and "max_user_watches" in watcher.unwatched
+        engine.buffers["Drafts/New.md"] = "# New\n\nTyped, never saved.\n"
+        watcher.touch(["Drafts/New.md"])
+        assert watcher.settle(SETTLE)
+        assert "Drafts/New.md" in engine.index.file_states()
+    finally:
+        watcher.stop()
+        engine.close()

@@ -29,7 +29,7 @@ from penna.knowledge.watcher import BatchReport, VaultWatcher
 
 @dataclass
 class WatchFigures:
-    notes: int  # notes in the copied vault
+    notes: int  # notes in the copied vault (empty stubs included)
     sync_seconds: float  # the initial full index of the copy
     modified: int  # notes modified one at a time
     update_p50: float  # seconds, due → index updated (excluding the debounce)
@@ -102,7 +102,7 @@ def measure_watcher(vault: Path, work: Path, *, notes: int = 50, burst: int = 10
         watcher.settle(600)
         burst_settle = watcher.last_applied - started
         in_index = sum(1 for p in index.file_states() if p.startswith("Burst/"))
-        return WatchFigures(len(paths), sync_seconds, len(latencies), percentile(latencies, 50),
+        return WatchFigures(len(index.file_states()) - in_index, sync_seconds, len(latencies), percentile(latencies, 50),
                             percentile(latencies, 95), percentile(delays, 50), percentile(delays, 95), debounce,
                             burst, burst_settle, watcher.batches - batches_before, in_index == burst)
     finally:
