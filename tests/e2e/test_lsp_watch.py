@@ -22,6 +22,8 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
 from conftest import SAMPLE_VAULT
+from penna.knowledge.index import Index
+from penna.paths import index_path
 
 pytestmark = pytest.mark.e2e
 WAIT = 30.0  # generous: a shared CI machine
@@ -107,6 +109,27 @@ async def test_the_vault_deleted_while_running_is_reported_and_the_server_keeps_
     # Requests still get answers from what was indexed: no crash, no hang.
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
     assert result["vaults"][0]["notes"] > 0
+
+
+async def test_opening_a_clipping_is_reading_and_typing_or_saving_is_editing(client: LanguageClient) -> None:
+    vault: Path = client.vault  # type: ignore[attr-defined]
+    open_note(client, vault / "Clippings/Oven spring explained.md")  # maybe before the sync has indexed it
+    draft = open_note(client, vault / "Drafts/Winter loaf.md")
+    type_text(client, draft, types.Position(0, 0), "x")
+    type_text(client, draft, types.Position(0, 0), "y")  # one edit event per stretch of typing
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=draft.uri)))
+    index = Index(index_path(vault), vault)  # the server's own index (same cache directory)
+
+    async def recorded() -> bool:
+        return len(index.attention_since(0)) >= 4
+
+    try:
+        await eventually(recorded, "attention events")
+        events = sorted((path, kind) for path, kind, _ in index.attention_since(0))
+        assert events == [("Clippings/Oven spring explained.md", "read"), ("Drafts/Winter loaf.md", "edit"),
+                          ("Drafts/Winter loaf.md", "edit"), ("Drafts/Winter loaf.md", "open")]
+    finally:
+        index.close()
 
 
 async def _offers(client: LanguageClient, uri: str, line: int, character: int, label: str | None) -> bool:

@@ -13,6 +13,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from penna.vault.classify import classify_note
+from penna.vault.markdown import parse_note
 from penna.writing.model import Cancelled, ModelError
 
 # Typing is attention too, but one event per stretch of work is enough: salience counts events.
@@ -32,12 +34,21 @@ def setup(server: Any) -> None:
         """Record attention off the event loop. Opening a clipping is reading it."""
         def write() -> None:
             try:
-                row = engine.index.note(rel)
-                engine.index.record_attention(rel, "read" if kind == "open" and row and row.origin == "read" else kind)
+                engine.index.record_attention(rel, "read" if kind == "open" and origin(engine, rel) == "read" else kind)
             except Exception:  # noqa: BLE001 - attention is a hint; losing one event is harmless
                 pass
 
         attention_writer.submit(write)
+
+    def origin(engine: Any, rel: str) -> str:
+        """read or written: from the index, or from the buffer when the note is not indexed yet
+        (opened while the start-up sync runs, or never saved)."""
+        row = engine.index.note(rel)
+        if row is not None:
+            return row.origin
+        parsed = parse_note(engine.buffers.get(rel, ""))
+        return classify_note(rel, parsed.frontmatter, parsed.tags, engine.settings.reading_folders,
+                             engine.settings.author_name)[0]
 
     def sync_buffer(ls: Any, uri: str, closing: bool = False) -> tuple[Any, str] | None:
         found = ls.engine_for(uri)
