@@ -271,7 +271,8 @@ class Engine:
         them. A note's own outline, its links and the author's style are in the cache key already."""
         changed = set(paths)
         for key, entry in list(self._stable.items()):
-            if any(item.source in changed for fitted in entry.fitted for item in fitted.kept if item.source != key):
+            shown = [*entry.fitted, entry.pinned] if entry.pinned else entry.fitted  # the note's passages too
+            if any(item.source in changed for fitted in shown for item in fitted.kept if item.source != key):
                 self._stable.pop(key, None)
 
     def rewrite_exemplars(self) -> list[Item]:

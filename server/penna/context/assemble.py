@@ -33,6 +33,7 @@ STABLE_FRACTION = 0.7  # of the fixed part; the note's propositional part gets t
 # The request's own passages: kept small, because every token of it is evaluated per request
 # (~5 ms a token on 2 cores) and, for small models, more retrieved text dilutes the voice.
 REQUEST_SHARE = 0.05
+CHARS_PER_TOKEN_MAX = 8  # prose packs fewer characters than this into a token
 
 
 class ContextTooSmall(ValueError):
@@ -150,49 +151,59 @@ def fit_pinned(section: Section, budget: Budget, count: Counter) -> FittedSectio
 
 def fit_late(pinned: FittedSection | None, section: Section, budget: int, count: Counter) -> FittedSection:
     """The request's passages, appended to the note's part as more items of the same section
-    (the pinned text stays a byte-identical prefix). Passages already pinned are skipped."""
+    (the pinned text stays a byte-identical prefix). Passages already pinned are skipped.
+
+    Each item is counted once, on its own (tokenizing is most of assembly's time); an item with
+    more characters than the budget could hold at CHARS_PER_TOKEN_MAX cannot fit and is not counted."""
     heading = render_section(section.name, ["x"]).removesuffix("x\n\n")
     shown = {(i.source, i.text) for i in pinned.kept} if pinned else set()
+    continues = bool(pinned and pinned.text)  # else this part opens the section and needs its heading
     fitted = FittedSection(section.name, budget, notes=list(section.notes))
-    text = ""
+    used = 0 if continues else count(heading)
+    parts: list[str] = []
     for item in section.items:
         if (item.source, item.text) in shown:
             continue
         rendered = render_item(section.name, item)
         if not rendered.strip():
             continue
-        trial = text + rendered + "\n\n"
-        cost = count(trial if pinned and pinned.text else heading + trial)
-        if cost <= budget:
-            text = trial
+        piece = rendered + "\n\n"
+        cost = count(piece) if len(piece) <= CHARS_PER_TOKEN_MAX * (budget - used) else budget + 1
+        if used + cost <= budget:
+            parts.append(piece)
             fitted.kept.append(item)
-            fitted.tokens = cost
+            used += cost
         else:
             fitted.dropped.append(item)
-    fitted.text = text if (pinned and pinned.text) or not text else heading + text
+    text = "".join(parts)
+    fitted.text = text if continues or not text else heading + text
+    fitted.tokens = used if text else 0
     return fitted
 
 
-def _merge(pinned: FittedSection | None, late: FittedSection, count: Counter) -> FittedSection:
+def _merge(pinned: FittedSection | None, late: FittedSection) -> FittedSection:
     if pinned is None:
         return late
     merged = FittedSection(late.name, pinned.budget + late.budget, [*pinned.kept, *late.kept],
                            [*pinned.dropped, *late.dropped], notes=[*pinned.notes, *late.notes])
     merged.text = pinned.text + late.text
-    merged.tokens = count(merged.text) if merged.text else 0
+    merged.tokens = pinned.tokens + late.tokens
     return merged
 
 
 def assemble(*, author: str, stable: Sequence[FittedSection], propositional: Section, task: str,
              budget: Budget, count: Counter, exact: bool, pinned: FittedSection | None = None) -> AssembledContext:
+    """Sections are counted once each (the stable ones when fitted, per note); their sum, plus a
+    token per joint in case a joint tokenizes differently, stands for the whole prompt."""
     header = document_header(author)
     limit = budget.n_ctx - budget.max_new_tokens
-    base = header + "".join(s.text for s in stable)
-    if pinned and pinned.text and count(base + pinned.text + task) > limit:
+    base = count(header) + sum(s.tokens for s in stable) + len(stable) + 1
+    task_tokens = count(task)
+    if pinned and pinned.text and base + pinned.tokens + 1 + task_tokens > limit:
         # A long request: the note's passages give way (and say so) rather than refusing it.
         pinned = FittedSection(pinned.name, pinned.budget, [], [*pinned.kept, *pinned.dropped],
                                notes=[*pinned.notes, "the note's own passages made room for a long request"])
-    fixed = count(base + (pinned.text if pinned else "") + task)
+    fixed = base + (pinned.tokens + 1 if pinned and pinned.text else 0) + task_tokens
     remaining = limit - fixed
     if remaining < 0:
         over = -remaining
@@ -200,5 +211,5 @@ def assemble(*, author: str, stable: Sequence[FittedSection], propositional: Sec
             f"the request needs {fixed + budget.max_new_tokens} tokens but the context window is {budget.n_ctx}; "
             f"shorten the selection by about {over} tokens or raise nCtx")
     late = fit_late(pinned, propositional, min(remaining, budget.request_budget), count)
-    return AssembledContext(header, [*stable, _merge(pinned, late, count)], task, budget, count, exact,
+    return AssembledContext(header, [*stable, _merge(pinned, late)], task, budget, count, exact,
                             pinned=pinned.text if pinned else "")
