@@ -30,7 +30,7 @@ class CliError(Exception):
 
 def _settings(args: argparse.Namespace) -> Settings:
     raw = {}
-    for key, attr in (("model", "model"), ("remoteUrl", "remote_url"), ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
+    for key, attr in (("model", "model"), ("remoteUrl", "remote_url"), ("modelFolders", "model_folders"), ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
                       ("maxTokens", "max_tokens"), ("seed", "seed"), ("authorName", "author")):
         value = getattr(args, attr, None)
         if value is not None:
@@ -208,13 +208,14 @@ def cmd_model(args: argparse.Namespace) -> int:
         if not args.ref:
             raise CliError("say which model: penna model use REF (default, a .gguf path, ollama:NAME:TAG, a name "
                            "from `penna model list`, or http://HOST:PORT for a model server)")
-        path, described = use_model(args.ref, n_ctx=_settings(args).n_ctx)
+        settings = _settings(args)
+        path, described = use_model(args.ref, n_ctx=settings.n_ctx, folders=settings.model_folders)
         print(f"using {described}\nsaved in {path}")
         return 0
     if args.action == "list":
         from penna.writing.discovery import discover_models
 
-        for found in discover_models():
+        for found in discover_models([Path(f).expanduser() for f in _settings(args).model_folders]):
             info = found.info
             detail = (f"{info.architecture}, {info.quantization}, ctx {info.context_length}, "
                       f"{'chat' if info.has_chat_template else 'base'}, {info.size_bytes / 2**20:.0f} MB"
@@ -232,7 +233,7 @@ def cmd_model(args: argparse.Namespace) -> int:
         print(f"tokens: counted with {remote.tokenizer + ' /tokenize' if remote.tokenizer else 'tiktoken (approximate)'}; "
               f"n_ctx {remote.n_ctx}")
         return 0
-    choice = resolve_model(model_ref)
+    choice = resolve_model(model_ref, folders=settings.model_folders)
     started = time.perf_counter()
     model = LlamaModel.load(choice.path, n_ctx=settings.n_ctx, threads=settings.threads)
     print(f"model: {model.name} ({model.architecture}, {'chat template' if model.is_chat else 'base model, no chat template'})")
@@ -267,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     def model_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", help="'default', a .gguf path, or ollama:NAME:TAG")
         p.add_argument("--remote-url", dest="remote_url", help="an OpenAI-compatible model server, e.g. http://host:8080")
+        p.add_argument("--model-folder", dest="model_folders", action="append", metavar="DIR",
+                       help="also look for .gguf models here (repeatable)")
         p.add_argument("--n-ctx", type=int, dest="n_ctx")
         p.add_argument("--threads", type=int)
         p.add_argument("--temperature", type=float)

@@ -20,6 +20,7 @@ HOVER_MODES = ("off", "cached", "generate")
 class Settings:
     model: str = "default"
     remote_url: str = ""
+    model_folders: tuple[str, ...] = ()  # searched by `penna model list` and for model names
     n_ctx: int = 2048
     threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     temperature: float = 0.7
@@ -90,6 +91,7 @@ def _hover_mode(value: Any) -> str:
 FIELDS: dict[str, tuple[str, Any]] = {
     "model": ("model", _string),
     "remoteUrl": ("remote_url", _string),
+    "modelFolders": ("model_folders", _string_list),
     "nCtx": ("n_ctx", _int_range(512, 131072)),
     "threads": ("threads", _int_range(1, 256)),
     "temperature": ("temperature", _number_range(0.0, 2.0)),

@@ -162,7 +162,7 @@ class Engine:
                     self._model = RemoteModel.connect(remote, n_ctx=self.settings.n_ctx, model=model_ref)
                     choice = ModelChoice(self._model.path, "remote", remote)
                 else:
-                    choice = resolve_model(model_ref)
+                    choice = resolve_model(model_ref, folders=self.settings.model_folders)
                     self._model = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=self.settings.threads)
             except ModelError as error:
                 self.model_state = ModelState("error", str(error))
@@ -190,7 +190,7 @@ class Engine:
                 return backend.count, counts_exactly(backend)
             if self._tokenizer is None and self.model_state.state != "error":
                 try:
-                    choice = resolve_model(model_ref)
+                    choice = resolve_model(model_ref, folders=self.settings.model_folders)
                     self._tokenizer = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=1,
                                                       vocab_only=True)
                 except ModelError as error:

@@ -117,3 +117,28 @@ def test_a_damaged_config_file_is_a_clear_error_not_a_crash(sample_vault: Path) 
     _count, exact = engine.counter()
     assert not exact  # counting falls back to tiktoken, nothing crashes
     engine.close()
+
+
+@pytest.mark.model
+def test_configured_model_folders_are_listed_resolved_and_saved_as_paths(
+        tmp_path: Path, sample_vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from penna.config import settings_from_dict
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no stores: only the folder has models
+    folder = tmp_path / "my-models"
+    mine = link_model(folder / "gemma" / "small-base.gguf")
+    assert main(["model", "list", "--model-folder", str(folder)]) == 0
+    listed = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert ["gemma/small-base.gguf", "[folder]"] == listed[-1][:2] and "gemma3" in listed[-1][2]
+
+    assert main(["model", "use", "gemma/small-base.gguf"]) == 1  # unknown without the folder…
+    capsys.readouterr()
+    assert main(["model", "use", "gemma/small-base.gguf", "--model-folder", str(folder)]) == 0
+    assert saved_choice() == SavedChoice(str(mine), "")  # …so it is saved as the file's path
+
+    settings, problems = settings_from_dict({"model": "small-base.gguf", "modelFolders": [str(folder)]})
+    assert problems == [] and settings.model_folders == (str(folder),)
+    engine = Engine(sample_vault, settings)
+    engine.model()
+    assert engine.model_state.choice is not None and engine.model_state.choice.path == mine
+    engine.close()

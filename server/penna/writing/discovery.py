@@ -104,6 +104,7 @@ def resolve_model_reference(
     *,
     home: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    extra_dirs: Sequence[Path] = (),
 ) -> Path:
     """Turn a model reference into a GGUF file path, or raise ModelNotFound naming close matches.
 
@@ -111,7 +112,8 @@ def resolve_model_reference(
     `hf:ORG/REPO` (when it holds one model) or `hf:ORG/REPO:QUANT`; `lmstudio:PUBLISHER/REPO/FILE`;
     a bare model file name if only one model has it; or any name from `discover_models`.
     "default" is the caller's business and is not matched here. `home` and `environ` are as in
-    `discover_models` and say where to look when `discovered` is not given.
+    `discover_models` and say where to look when `discovered` is not given, with `extra_dirs` (the
+    user's configured model folders).
     """
     reference = ref.strip()
     if not reference:
@@ -126,7 +128,7 @@ def resolve_model_reference(
         if direct is not None:
             return direct
     if discovered is None:
-        discovered = discover_models(home=home, environ=environ, read_headers=False)
+        discovered = discover_models(extra_dirs, home=home, environ=environ, read_headers=False)
     models = [m for m in discovered if m.source != "default"]
     match = _match(reference, models)
     if match is None:

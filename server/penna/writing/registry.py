@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +45,9 @@ def default_model_path(assemble: bool = True) -> Path:
         raise ModelError(f"could not assemble the default model into {target}: {error}") from error
 
 
-def resolve_model(reference: str, *, assemble: bool = True) -> ModelChoice:
-    """Turn the `model` setting into a file path, or raise ModelError saying why not."""
+def resolve_model(reference: str, *, assemble: bool = True, folders: Sequence[str | Path] = ()) -> ModelChoice:
+    """Turn the `model` setting into a file path, or raise ModelError saying why not. `folders` are
+    the user's configured model folders (the `modelFolders` setting), searched besides the stores."""
     reference = (reference or "default").strip()
     if reference == "default":
         return ModelChoice(default_model_path(assemble), "default", "default")
@@ -60,7 +62,7 @@ def resolve_model(reference: str, *, assemble: bool = True) -> ModelChoice:
     except ImportError as error:  # pragma: no cover
         raise ModelError(f"unknown model {reference!r}") from error
     try:
-        found = resolve_model_reference(reference)
+        found = resolve_model_reference(reference, extra_dirs=[Path(f).expanduser() for f in folders])
     except LookupError as error:
         if reference.lower().endswith(".gguf") and ":" not in reference:
             raise ModelError(f"model file not found: {path}") from error
@@ -133,7 +135,7 @@ def effective_choice(model: str, remote_url: str) -> tuple[str, str, bool]:
     return saved.model, saved.remote_url, True
 
 
-def use_model(reference: str, *, n_ctx: int) -> tuple[Path, str]:
+def use_model(reference: str, *, n_ctx: int, folders: Sequence[str | Path] = ()) -> tuple[Path, str]:
     """`penna model use`: check that the reference really works, then save it. Nothing is saved
     when it does not (ModelError says why). Returns (the config file, what is now in use)."""
     reference = reference.strip()
@@ -148,7 +150,7 @@ def use_model(reference: str, *, n_ctx: int) -> tuple[Path, str]:
         path = save_choice(SavedChoice("default", remote.address.url))
         return path, f"the model server at {remote.address.url} (model {remote.name}; tokens counted with {counting})"
     try:
-        choice = resolve_model(reference, assemble=False)
+        choice = resolve_model(reference, assemble=False, folders=folders)
     except ModelError as error:
         if re.fullmatch(r"[\w.-]+:\d{2,5}", reference):  # "localhost:8080": a server without its scheme
             raise ModelError(f"{error}; for a model server, give its URL: http://{reference}") from error
@@ -160,4 +162,16 @@ def use_model(reference: str, *, n_ctx: int) -> tuple[Path, str]:
     except GgufError as error:
         raise ModelError(f"{reference!r} points at {choice.path}, which is not a usable GGUF model: {error}") from error
     kind = "chat" if info.has_chat_template else "base"
-    return save_choice(SavedChoice(reference, "")), f"{reference} ({info.architecture}, {kind}) — {choice.path}"
+    # A name found only in a configured folder is saved as its path: the CLI may not know the folder.
+    saved = str(choice.path) if choice.source == "discovered" and _only_in_folders(reference, folders) else reference
+    return save_choice(SavedChoice(saved, "")), f"{reference} ({info.architecture}, {kind}) — {choice.path}"
+
+
+def _only_in_folders(reference: str, folders: Sequence[str | Path]) -> bool:
+    if not folders:
+        return False
+    try:
+        resolve_model(reference, assemble=False)
+    except ModelError:
+        return True
+    return False
