@@ -9,7 +9,8 @@ from penna.config import FIELDS, Settings, settings_from_dict
 
 BAD_VALUES = {
     "model": [42, ["default"]],
-    "remoteUrl": [1.5],
+    "remoteUrl": [1.5, "localhost:8080", "ftp://host", "http://"],
+    "modelFolders": ["~/models", [1]],
     "nCtx": ["2048", 2048.5, True, 12, 10**9, -1],
     "threads": [0, 257, "4", {"x": 1}],
     "temperature": ["hot", -0.1, 2.5, float("nan"), float("inf")],

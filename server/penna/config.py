@@ -70,6 +70,16 @@ def _string(value: Any) -> str:
     return value
 
 
+def _server_url(value: Any) -> str:
+    """Empty (no server) or an http(s) URL with a host; the backend checks the rest on connecting."""
+    from urllib.parse import urlsplit
+
+    url = _string(value).strip()
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+        raise ValueError(f"must be empty or an http:// or https:// address like http://127.0.0.1:8080, got {value!r}")
+    return url
+
+
 def _string_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"must be a list of strings, got {value!r}")
@@ -90,7 +100,7 @@ def _hover_mode(value: Any) -> str:
 
 FIELDS: dict[str, tuple[str, Any]] = {
     "model": ("model", _string),
-    "remoteUrl": ("remote_url", _string),
+    "remoteUrl": ("remote_url", _server_url),
     "modelFolders": ("model_folders", _string_list),
     "nCtx": ("n_ctx", _int_range(512, 131072)),
     "threads": ("threads", _int_range(1, 256)),
