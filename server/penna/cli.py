@@ -243,6 +243,12 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_voice(args: argparse.Namespace) -> int:
+    from penna.eval.voice import main as eval_voice
+
+    return eval_voice(args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from penna.bench.runner import main as bench_main
 
@@ -311,6 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "a name from `penna model list`, or http://HOST:PORT")
     model_args(p)
     p.set_defaults(func=cmd_model)
+
+    p = sub.add_parser("eval", help="measure penna: `penna eval voice CORPUS_DIR` (see docs/voice.md)")
+    evals = p.add_subparsers(dest="evaluation", required=True)
+    p = evals.add_parser("voice", help="does penna sound like the author? held-out posts, three systems, Delta")
+    from penna.eval.arguments import add_voice_arguments
+
+    add_voice_arguments(p)
+    p.set_defaults(func=cmd_eval_voice)
 
     p = sub.add_parser("serve", help="run the language server over stdio")
     p.add_argument("--tcp", type=int, metavar="PORT", help="listen on TCP (debugging only)")

@@ -1,0 +1,29 @@
+"""The options of `penna eval voice`, kept apart so that building the CLI's parser imports
+nothing heavy (the evaluation itself loads the engine and the model only when it runs)."""
+
+from __future__ import annotations
+
+import argparse
+
+SYSTEM_NAMES = ("nocontext", "rag", "penna")
+DEFAULT_CANDIDATES = 1
+
+
+def add_voice_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("corpus", metavar="CORPUS_DIR", help="a folder of Markdown posts by one author")
+    parser.add_argument("--paragraphs", type=int, default=30, help="held-out paragraphs to write (default 30)")
+    parser.add_argument("--seed", type=int, default=7,
+                        help="seed for the split, the sample, generation and the intervals (default 7)")
+    parser.add_argument("--json", metavar="PATH", help="also write the full results (outputs included) as JSON")
+    parser.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES,
+                        help="penna's candidates per sentence, best kept by the vault-only scorer "
+                             f"(default {DEFAULT_CANDIDATES})")
+    parser.add_argument("--systems", default=",".join(SYSTEM_NAMES),
+                        help=f"comma-separated, from: {', '.join(SYSTEM_NAMES)} (default: all)")
+    parser.add_argument("--holdout", type=float, default=0.1, help="share of posts held out (default 0.1)")
+    parser.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    parser.add_argument("--reuse", metavar="JSON", help="take the other systems' outputs from an earlier --json "
+                        "report of the same paragraphs, seed and temperature (for experiments on penna)")
+    parser.add_argument("--model", default="default", help="'default', a .gguf path, or ollama:NAME:TAG")
+    parser.add_argument("--threads", type=int, help="model threads (default: all cores)")
+    parser.add_argument("--temperature", type=float, help="sampling temperature for every system (default: penna's)")
