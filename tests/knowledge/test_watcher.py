@@ -121,6 +121,35 @@ def test_vim_save_with_backup_indexes_the_new_text_and_no_backup(watched: Watche
     assert {p for p in watched.paths() if "4913" in p or p.endswith("~")} == set()
 
 
+def test_vim_session_swap_file_lifecycle_and_save_index_the_note_once(watched: Watched) -> None:
+    note, swap = watched.vault / NOTE, watched.vault / "Notes/.Scoring.md.swp"
+    swap.write_bytes(b"b0VIM 9.0" + b"\0" * 100)  # :edit creates the swap file ...
+    for n in range(5):
+        swap.write_bytes(b"b0VIM 9.0" + bytes([n]) * 100)  # ... and writes it as the author types
+    (watched.vault / "Notes/.Scoring.md.swx").write_bytes(b"")  # a second swap name vim may try
+    (watched.vault / "Notes/.Scoring.md.swx").unlink()
+    os.rename(note, watched.vault / "Notes/Scoring.md~")  # :w with 'writebackup'
+    write(watched.vault, NOTE, "# Scoring\n\nWritten by vim at last.\n")
+    (watched.vault / "Notes/Scoring.md~").unlink()
+    swap.unlink()  # :q
+    watched.settle()
+    assert "Written by vim at last" in watched.text(NOTE)
+    assert watched.times_indexed(NOTE) <= 2
+    assert not any(".sw" in rel or rel.endswith("~") for report in watched.reports for rel in report.outcomes)
+
+
+def test_jetbrains_safe_write_keeps_the_note_and_its_attention(watched: Watched) -> None:
+    watched.index.record_attention(NOTE, "edit")
+    folder = watched.vault / "Notes"
+    (folder / "Scoring.md___jb_tmp___").write_text("# Scoring\n\nSaved safely by the IDE.\n", encoding="utf-8")
+    os.rename(folder / "Scoring.md", folder / "Scoring.md___jb_old___")
+    os.rename(folder / "Scoring.md___jb_tmp___", folder / "Scoring.md")
+    (folder / "Scoring.md___jb_old___").unlink()
+    watched.settle()
+    assert "Saved safely by the IDE" in watched.text(NOTE)
+    assert [path for path, _, _ in watched.index.attention_since(0)] == [NOTE]
+
+
 @pytest.mark.parametrize("temp_name", [".Scoring.md.tmp", "Scoring.md.swp", ".#Scoring.md", "Scoring.md~"])
 def test_write_then_replace_save_indexes_the_note_not_the_temp_file(watched: Watched, temp_name: str) -> None:
     temp = write(watched.vault, f"Notes/{temp_name}", "# Scoring\n\nSaved atomically, via a temp file.\n")
