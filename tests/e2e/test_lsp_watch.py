@@ -96,7 +96,7 @@ async def test_headings_typed_in_an_open_buffer_complete_before_saving_and_not_a
     await eventually(lambda: _lacks(client, draft.uri, end, column, "Unsaved heading"), "back to disk")
 
 
-async def test_the_vault_deleted_while_running_is_reported_and_the_server_keeps_answering(client: LanguageClient) -> None:
+async def test_the_vault_deleted_while_running_is_reported_the_server_keeps_answering_and_catches_up_when_it_is_back(client: LanguageClient) -> None:
     vault: Path = client.vault  # type: ignore[attr-defined]
     buffer = open_note(client, vault / "Drafts/Winter loaf.md")
     await eventually(lambda: _offers(client, buffer.uri, 0, 0, None), "the index")
@@ -109,6 +109,14 @@ async def test_the_vault_deleted_while_running_is_reported_and_the_server_keeps_
     # Requests still get answers from what was indexed: no crash, no hang.
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
     assert result["vaults"][0]["notes"] > 0
+
+    # The folder comes back (a drive remounted, a sync restored it): the server catches up.
+    shutil.copytree(SAMPLE_VAULT, vault)
+    (vault / "Notes/Autolyse.md").write_text("# Autolyse\n\nFlour and water rest before the salt.\n", encoding="utf-8")
+    end = len(buffer.text.split("\n")) - 1
+    type_text(client, buffer, types.Position(end, 0), "[[Autol")
+    column = len(buffer.text.split("\n")[end])
+    await eventually(lambda: _offers(client, buffer.uri, end, column, "Autolyse"), "a note in the restored vault")
 
 
 async def test_opening_a_clipping_is_reading_and_typing_or_saving_is_editing(client: LanguageClient) -> None:
