@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -87,3 +88,37 @@ def post_json(url: str, path: str, body: dict) -> dict:
     answer = json.loads(conn.getresponse().read())
     conn.close()
     return answer
+
+
+def _address(hex_address: str) -> tuple[str, int]:
+    host, port = hex_address.split(":")
+    if len(host) == 8:  # IPv4, little-endian
+        ip = ".".join(str(int(host[i:i + 2], 16)) for i in (6, 4, 2, 0))
+    else:  # IPv6: four little-endian 32-bit words
+        words = [bytes.fromhex(host[i:i + 8])[::-1].hex() for i in range(0, 32, 8)]
+        ip = ":".join("".join(words)[i:i + 4] for i in range(0, 32, 4))
+    return ip, int(port, 16)
+
+
+def peers(pid: int) -> set[tuple[str, str, int]]:
+    """(protocol, remote host, remote port) of every TCP/UDP socket process `pid` has open; a
+    listening or unconnected socket shows as its all-zero address."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    for table in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[9] in inodes:
+                found.add((table, *_address(fields[2])))
+    return found

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from llama_server import client_connections, free_port, llama_server
+from llama_server import client_connections, free_port, llama_server, peers
 from lsp_harness import config, open_note, settings
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -63,6 +63,16 @@ async def command(client: LanguageClient, name: str, uri: str, line: int) -> dic
 
 async def test_expand_and_cancel_through_the_model_server(client: LanguageClient, server: str) -> None:
     port = int(server.rsplit(":", 1)[1])
+    pid = client._server.pid  # the penna server process pytest-lsp started
+    seen: set[tuple[str, str, int]] = set()
+    stop = asyncio.Event()
+
+    async def watch() -> None:  # every network socket penna opens while it works
+        while not stop.is_set():
+            seen.update(peers(pid))
+            await asyncio.sleep(0.02)
+
+    watcher = asyncio.ensure_future(watch())
     buffer = open_note(client, client.vault / DRAFT)
     result = await command(client, "penna.expand", buffer.uri, 6)
     assert result["applied"] is True and result["text"].strip()
@@ -107,6 +117,10 @@ async def test_expand_and_cancel_through_the_model_server(client: LanguageClient
     # The server keeps serving: the next request works.
     again = await command(client, "penna.expand", other.uri, bullet_line)
     assert again["applied"] is True and again["text"].strip() and "- shallow angle for an ear" not in other.text
+    stop.set()
+    await watcher
+    # The offline guarantee with a server configured: connections to that server and nothing else.
+    assert seen and {(host, remote_port) for _table, host, remote_port in seen} == {("127.0.0.1", port)}, seen
 
 
 @pytest_lsp.fixture(config=config())
