@@ -376,3 +376,21 @@ def test_penna_model_use_a_server_checks_it_saves_it_and_the_engine_follows(
     engine.apply_settings(Settings(model=str(resolve_model("default").path)))  # an explicit local model wins
     assert not isinstance(engine.model(), RemoteModel)
     engine.close()
+
+
+def test_an_api_key_from_the_environment_is_sent_and_a_refusal_says_how_to_give_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stand-in: a server started with --api-key (llama-server, vLLM) checks the bearer token.
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.headers.get("Authorization") != "Bearer s3cret":
+            reply(h, 401, b'{"error": {"code": 401, "message": "Invalid API Key"}}')
+        elif h.path == "/v1/models":
+            reply(h, 200, b'{"data": [{"id": "big-model"}]}')
+        else:
+            reply(h, 404, b'{"error": {"message": "not here"}}')
+
+    with stand_in(handle) as url:
+        with pytest.raises(RemoteError, match="wants an API key; set PENNA_API_KEY"):
+            RemoteModel.connect(url, n_ctx=2048)
+        monkeypatch.setenv("PENNA_API_KEY", "s3cret")
+        assert RemoteModel.connect(url, n_ctx=2048).model_id == "big-model"

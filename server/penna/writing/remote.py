@@ -13,6 +13,7 @@ the same document prompt it builds for a local base model to `/v1/completions`, 
 - Tokens: the server's own tokenizer when it has an endpoint for it (llama-server and vLLM
   `/tokenize`, llama_cpp.server `/extras/tokenize/count`), else tiktoken, and `exact_count` says which.
 - Network: only the configured host, only when `remoteUrl` is set (nothing else imports this).
+  An API key, if the server wants one, comes from the `PENNA_API_KEY` environment variable.
 
 Standard library only (http.client).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import ssl
 import threading
@@ -40,6 +42,7 @@ CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 120.0  # to the first byte and between chunks: a cold long prompt on a big model
 CANCEL_POLL = 0.05  # how often the watcher looks at a token's deadline (explicit cancels wake it at once)
 COUNT_CACHE = 4096
+API_KEY_VARIABLE = "PENNA_API_KEY"  # sent as a bearer token (llama-server/vLLM --api-key); never saved by penna
 
 
 class RemoteError(ModelError):
@@ -138,7 +141,10 @@ class RemoteModel:
         self.tokenizer: str | None = None  # which endpoint counts tokens; None → tiktoken
         self._bos_tokens = 0  # tokens the tokenizer endpoint adds to an empty text (BOS)
         self._counts: OrderedDict[str, int] = OrderedDict()
+        self._counts_lock = threading.Lock()
         self._lock = threading.Lock()  # guards the kept-alive connection used for counting
+        key = os.environ.get(API_KEY_VARIABLE, "").strip()
+        self._auth = {"Authorization": f"Bearer {key}"} if key else {}
         self._conn: http.client.HTTPConnection | None = None
         self.streams_open = 0  # streaming connections not yet closed (tests check cancels close them)
 
@@ -151,6 +157,8 @@ class RemoteModel:
         if status == 404:
             raise RemoteError(f"{remote.address.url} is not an OpenAI-compatible model server (GET /v1/models "
                               "answered 404); penna works with llama-server, llama_cpp.server, Ollama and vLLM")
+        if status in (401, 403):
+            raise _http_error(remote.address, "GET", "/v1/models", status, listing)
         if status != 200 or not isinstance(listing, dict):
             raise RemoteError(f"the model server at {remote.address.url} answered GET /v1/models with "
                               f"{status}: {_message(listing)}")
@@ -211,13 +219,15 @@ class RemoteModel:
             from penna.knowledge.tokens import count_tokens
 
             return count_tokens(text)
-        cached = self._counts.get(text)
+        with self._counts_lock:
+            cached = self._counts.get(text)
         if cached is not None:
             return cached
         value = max(0, self._remote_count(text, self.tokenizer) - self._bos_tokens)
-        self._counts[text] = value
-        while len(self._counts) > COUNT_CACHE:
-            self._counts.popitem(last=False)
+        with self._counts_lock:
+            self._counts[text] = value
+            while len(self._counts) > COUNT_CACHE:
+                self._counts.popitem(last=False)
         return value
 
     def _remote_count(self, text: str, dialect: str) -> int:
@@ -341,7 +351,7 @@ class RemoteModel:
                 watch.attach(conn)  # now there is a socket to shut down
                 conn.sock.settimeout(self.read_timeout)
                 conn.request(method, self.address.prefix + path, body=payload,
-                             headers={"Content-Type": "application/json", "Accept": "text/event-stream"})
+                             headers={"Content-Type": "application/json", "Accept": "text/event-stream", **self._auth})
                 response = conn.getresponse()
             except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError,
                     socket.timeout) as error:
@@ -380,7 +390,7 @@ class RemoteModel:
         The read timeout is the generation one: llama_cpp.server answers nothing while it generates."""
         timeout = self.read_timeout
         payload = None if body is None else json.dumps(body).encode("utf-8")
-        headers = {"Content-Type": "application/json"} if payload is not None else {}
+        headers = {"Content-Type": "application/json", **self._auth} if payload is not None else dict(self._auth)
         delay = BACKOFF
         attempt = 0
         with self._lock:
@@ -492,6 +502,9 @@ def _http_error(address: ServerAddress, method: str, path: str, status: int, ans
     if status == 404:
         return RemoteError(f"{address.url} has no {path} (404): is it an OpenAI-compatible server "
                            "(llama-server, llama_cpp.server, Ollama, vLLM)?")
+    if status in (401, 403):
+        return RemoteError(f"the model server at {address.url} refused penna ({status}): it wants an API key; "
+                           f"set {API_KEY_VARIABLE} in penna's environment")
     if status == 503:
         return RemoteError(f"the model server at {address.url} is still busy or loading its model (503): "
                            f"{_message(answer)}; try again in a moment")
