@@ -303,8 +303,8 @@ class RemoteModel:
             if conn is not None:
                 conn.close()  # closing the stream is what stops the server generating
                 self.streams_open -= 1
-        if watch.fired or (cancel is not None and cancel.cancelled):
-            raise Cancelled()
+        if not finished and (watch.fired or (cancel is not None and cancel.cancelled)):
+            raise Cancelled()  # the watcher shut the socket: the read ended without an error
         if not finished:
             raise RemoteError(f"the model server at {self.address.url} closed the connection mid-answer "
                               "(did it crash or restart?)")
