@@ -113,3 +113,25 @@ def test_written_version_moves_only_when_own_writing_changes(sample_vault: Path)
     write(sample_vault, "Notes/New.md", "I wrote this myself. It is short.\n")
     indexer.sync()
     assert index.written_version == before + 1
+
+
+def test_a_note_that_breaks_the_parser_is_skipped_and_the_sync_goes_on(sample_vault, monkeypatch) -> None:
+    # The parser has no known crash left, so one is injected (a stand-in for the next unknown one).
+    import penna.knowledge.indexer as indexer_module
+    from penna.config import Settings
+    from penna.engine import Engine
+
+    real_load = indexer_module.load_note
+
+    def load(rel_path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if rel_path == "Notes/Scoring.md":
+            raise TypeError("unhashable type: 'list'")
+        return real_load(rel_path, *args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "load_note", load)
+    engine = Engine(sample_vault, Settings())
+    report = engine.sync()
+    assert [path for path, _ in report.skipped] == ["Notes/Scoring.md"]
+    assert "TypeError" in report.skipped[0][1]
+    assert report.added == report.scanned - 1 and engine.index.note("Notes/Why I sell bread on Saturdays.md")
+    engine.close()

@@ -138,3 +138,12 @@ def test_ten_thousand_deep_nesting_parses() -> None:
     note = parse_note(deep + "\n\n" + ">" * 10_000 + " quoted\n")
     assert note.blocks[0].kind == "list" and len(note.blocks[0].items) == 10_000
     assert note.blocks[1].kind == "quote" and note.blocks[1].text == "quoted"
+
+
+def test_a_wikilink_used_as_a_frontmatter_key_is_reported_not_raised() -> None:
+    # Seen in a real vault: an unquoted `[[Link]]` key is a YAML list, which cannot be a key.
+    from penna.vault.frontmatter import split_frontmatter
+
+    header = split_frontmatter("---\n[[Evergreen notes]]: yes\ntitle: ok\n---\nBody.\n")
+    assert header.data == {} and header.error and "frontmatter" in header.error
+    assert header.body_start_line == 4

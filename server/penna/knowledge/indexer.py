@@ -8,6 +8,7 @@ A full sync compares every file's mtime and size with the index and re-reads onl
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from penna.knowledge.style import StyleCounts
 from penna.vault.files import NotANote, decode_note, is_note_path, locate, normalise_rel, read_note, scan_vault
 from penna.vault.note import Note, load_note
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 
 
@@ -122,7 +124,11 @@ class Indexer:
             state = known.get(file.rel_path)
             if state and state[0] == file.mtime and state[1] == file.size:
                 continue
-            outcome = self.index_file(file.rel_path)
+            try:
+                outcome = self.index_file(file.rel_path)
+            except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
+                log.warning("could not index %s: %s: %s", file.rel_path, type(error).__name__, error)
+                outcome = f"skipped: penna could not read it ({type(error).__name__}: {error})"
             if outcome == "added":
                 report.added += 1
             elif outcome == "updated":

@@ -32,7 +32,9 @@ class _NoAliasLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = getattr(key_node, "value", None)
-            if isinstance(key, str) and key in seen:
+            if not isinstance(key, str):  # `[[a link]]: x` is a list key: PyYAML itself refuses it
+                continue
+            if key in seen:
                 self.duplicates.append(key)
             seen.add(key)
         return super().construct_mapping(node, deep)
