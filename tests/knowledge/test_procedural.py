@@ -58,3 +58,19 @@ def test_counts_are_additive() -> None:
     total.merge(b)
     assert total.words == a.words + b.words and total.sentences == 3
     assert total.punctuation["semicolon"] == 1 and total.contractions == 1 and total.hedges == 1
+
+
+def test_word_profile_measures_the_authors_small_words() -> None:
+    import random
+
+    from penna.knowledge.style import WordProfile
+    from penna.vault.text import words
+
+    pool = ["I think it's fine.", "I don't mind the cold, and I like the wait.", "It's slow, but I like it.",
+            "I don't rush the dough; the dough rushes me.", "I bake when I can.", "It's never the same twice."]
+    notes = [words(" ".join(random.Random(n).choices(pool, k=60))) for n in range(6)]
+    profile = WordProfile.fit(notes)
+    assert profile is not None and profile.vocabulary[0] == "i"
+    assert profile.distance("I don't mind it; I like the cold.") < profile.distance(
+        "Furthermore, one observes that temperature influences fermentation kinetics.")
+    assert WordProfile.fit([words("too short")] * 5) is None  # notes under 300 words say too little

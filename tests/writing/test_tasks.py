@@ -29,3 +29,72 @@ def test_tail_shows_written_sentences_then_the_next_note() -> None:
 
 def test_sentences_join_into_capitalised_paragraphs() -> None:
     assert join_sentences(["it rose", "Then it fell."], None) == "It rose. Then it fell."
+
+
+# --- choosing among candidates -----------------------------------------------------------------
+# The property under test is which candidate wins, so the "model" below answers from a script:
+# the real model cannot be made to produce a chosen set of candidates on demand.
+import random  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
+
+from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text  # noqa: E402
+from penna.writing.tasks import TaskRequest, run_sentences, score_sentence  # noqa: E402
+from penna.vault.text import words  # noqa: E402
+
+AUTHOR_SENTENCES = [
+    "I think the dough is ready when it jiggles.", "I don't trust the clock; I trust my hands.",
+    "I bake on Saturdays because I'm slow.", "It's the only day I can wait for the levain.",
+    "My oven runs hot, so I lower it.", "I've burnt enough loaves to know.", "It's never the same twice.",
+    "I like the wait, and I don't mind the cold.", "The crust tells me when it's done.",
+]
+# Six notes of the author's, each the sentences above in a different seeded order and mix.
+AUTHOR_NOTES = [" ".join(random.Random(n).choices(AUTHOR_SENTENCES, k=45)) for n in range(6)]
+
+
+class ScriptedModel:
+    def __init__(self, answers: Sequence[str]) -> None:
+        self.answers = list(answers)
+        self.prompts: list[str] = []
+
+    def stream(self, prompt: str, **_options: object) -> Iterator[str]:
+        self.prompts.append(prompt)
+        yield self.answers.pop(0) if self.answers else ""
+
+
+def _profile() -> StyleProfile:
+    return StyleProfile(counts_for_text("\n\n".join(AUTHOR_NOTES)), WordProfile.fit([words(t) for t in AUTHOR_NOTES]))
+
+
+def test_the_author_s_small_words_win_among_candidates_that_keep_the_note() -> None:
+    profile = _profile()
+    note = "dough ready jiggles"
+    mine = "I think the dough is ready when it jiggles."
+    theirs = "Furthermore, readiness of dough is indicated by jiggles."
+    assert score_sentence(mine, note, profile, []) > score_sentence(theirs, note, profile, [])
+    assert profile.mfw.distance(mine) < profile.mfw.distance(theirs)
+
+
+def test_repeating_the_paragraph_or_pasting_the_prompt_loses() -> None:
+    profile = _profile()
+    note = "oven runs hot"
+    before = ["My oven runs hot, so I lower it every time."]
+    fresh = "The oven runs hot here."
+    assert score_sentence(fresh, note, profile, [], before=before) > score_sentence(before[0], note, profile, [],
+                                                                                    before=before)
+
+
+def test_a_pasted_candidate_is_replaced_by_the_note_itself() -> None:
+    prefix = "## Notes I turned into prose\nText: I keep my starter on top of the fridge in winter because it is warm.\n"
+    model = ScriptedModel(["I keep my starter on top of the fridge in winter because it is warm."] * 3)
+    request = TaskRequest("expand", "- starter lives fridge", "Draft", seed=1, candidates=1)
+    result = run_sentences(model, prefix, request, ["starter lives fridge"], profile=None, exemplars=[],
+                           cancel=None, on_text=None)
+    assert result.pieces == ["starter lives fridge"] and len(model.prompts) == 3  # three tries, then the note
+
+
+def test_best_of_n_keeps_the_candidate_that_carries_the_note() -> None:
+    model = ScriptedModel(["The weather was nice.", "I lower the oven because it runs hot.", "Ovens exist."])
+    request = TaskRequest("expand", "- lower oven runs hot", "Draft", seed=1, candidates=3)
+    result = run_sentences(model, "", request, ["lower oven runs hot"], profile=_profile(), exemplars=[],
+                           cancel=None, on_text=None)
+    assert result.pieces == ["I lower the oven because it runs hot."] and len(model.prompts) == 3

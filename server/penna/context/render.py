@@ -8,8 +8,13 @@ know, and then the draft. Read material is quoted and attributed, so it is data,
 
 from __future__ import annotations
 
+import re
+
 from penna.knowledge.items import Item, notes_from_sentence
 from penna.vault.text import sentences
+
+PAIRS_PER_EXEMPLAR = 3
+REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
 
 SECTION_HEADINGS = {
     "participatory": "About me",
@@ -36,18 +41,36 @@ def render_item(section: str, item: Item) -> str:
     return item.text
 
 
-def render_exemplar(paragraph: str) -> str:
-    """A paragraph of the author's as notes→text pairs, one per sentence, then nothing else.
-
-    The pairs teach the mapping the task needs (terse notes → this author's sentence) far better
-    than a description of the style can.
-    """
-    lines = []
+def exemplar_pairs(paragraph: str) -> list[str]:
+    """A paragraph of the author's as notes→text pairs, one per sentence."""
+    paragraph = REFERENCE_LINK.sub(r"\1", paragraph)  # `[text][ref]` reads as "text"
+    pairs = []
     for sentence in sentences(paragraph):
         notes = notes_from_sentence(sentence)
         if notes:
-            lines.append(f"Notes: {notes}\nText: {sentence}")
-    return "\n".join(lines)
+            pairs.append(f"Notes: {notes}\nText: {sentence}")
+    return pairs
+
+
+def render_exemplar(paragraph: str) -> str:
+    """The first few sentences of an author's paragraph as notes→text pairs.
+
+    The pairs teach the mapping the task needs (terse notes → this author's sentence) far better
+    than a description of the style can. Only the first PAIRS_PER_EXEMPLAR: a whole paragraph
+    in a row taught the small model to continue *that* paragraph instead of following the notes
+    (measured: it pasted the exemplar's next sentence whatever the notes said); the rest of the
+    paragraph feeds the demonstration just before the task (`demo_pairs`), unseen until there.
+    """
+    return "\n".join(exemplar_pairs(paragraph)[:PAIRS_PER_EXEMPLAR])
+
+
+def _interleave(blocks: list[str]) -> str:
+    """Pairs from different paragraphs in turn, so no two neighbours come from the same one."""
+    split = [["Notes: " + p if not p.startswith("Notes: ") else p for p in block.split("\nNotes: ")] for block in blocks]
+    out = []
+    for rank in range(max((len(b) for b in split), default=0)):
+        out.extend(b[rank] for b in split if rank < len(b))
+    return "\n".join(out)
 
 
 def render_section(section: str, rendered_items: list[str]) -> str:
@@ -61,7 +84,7 @@ def render_section(section: str, rendered_items: list[str]) -> str:
         if style:
             parts.append(f"## {heading}\n" + "\n".join(style))
         if pairs:
-            parts.append("## Notes I turned into prose\n" + "\n\n".join(pairs))
+            parts.append("## Notes I turned into prose\n" + _interleave(pairs))
         return "\n\n".join(parts) + "\n\n"
     joiner = "\n" if section in ("perspectival",) else "\n\n"
     return f"## {heading}\n" + joiner.join(rendered_items) + "\n\n"
@@ -75,12 +98,13 @@ def demo_pairs(exemplars: list[str], count: int = 3) -> str:
     """A few notes→text pairs from the author's exemplars, to put right before the task.
 
     Small models follow the pattern of what is nearest; measured on the sample vault, adding
-    these raised the share of each bullet's content words kept from 0.0 to 0.6.
+    these raised the share of each bullet's content words kept from 0.0 to 0.6. They are the
+    sentences the prefix did not show (a sentence seen twice gets pasted), taken from different
+    exemplars in turn; only when there are none left do shown ones repeat.
     """
-    pairs: list[str] = []
-    for paragraph in exemplars:
-        for pair in render_exemplar(paragraph).split("\nNotes: "):
-            pairs.append(pair if pair.startswith("Notes: ") else "Notes: " + pair)
-            if len(pairs) >= count:
-                return "\n".join(pairs)
-    return "\n".join(pairs)
+    unseen = [exemplar_pairs(p)[PAIRS_PER_EXEMPLAR:] for p in exemplars]
+    pool = _interleave(["\n".join(block) for block in unseen if block])
+    if not pool:
+        pool = _interleave(["\n".join(exemplar_pairs(p)[-1:]) for p in exemplars if exemplar_pairs(p)])
+    pairs = ["Notes: " + p if not p.startswith("Notes: ") else p for p in pool.split("\nNotes: ")] if pool else []
+    return "\n".join(pairs[:count])

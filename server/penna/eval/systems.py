@@ -5,24 +5,29 @@
   for the whole paragraph (what common note plugins do).
 - `penna`: `Engine.generate("expand", None, bullets)` with the full 4P context.
 
-The first two are document-style prompts, since the default model is a base model; both get the
-same length allowance as penna (a few tokens per bullet word) and the same output cleanup.
+The first two are document-style prompts ("Notes: … Paragraph:"), since the default model is a
+base model; both get the same length allowance as penna (a few tokens per bullet word), three
+tries (seeds) against an empty answer, and the same cleanup, with an answer in bullets or short
+blocks joined into one paragraph, so every word the model wrote is measured.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from penna.engine import Engine
 from penna.knowledge.items import query_terms
 from penna.writing.cleanup import clean_paragraph
-from penna.writing.model import LlamaModel
+from penna.writing.backend import Backend
 
-PARAGRAPH_STOP = ["\n\n", "Notes:", "##", "\n#"]
+PREAMBLE = "Below are notes, then a paragraph that writes them out in full sentences.\n\n"
+PARAGRAPH_STOP = ["Notes:", "Paragraph:", "\n#", "\n\n\n"]
 RAG_PASSAGES = 12
 RAG_SHARE = 0.25  # of n_ctx, as penna's own propositional section
 RETRIES = 3  # an empty output is retried with the next seed, as penna does
+LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
 @dataclass
@@ -38,15 +43,30 @@ def length_allowance(bullets: Sequence[str], cap: int) -> int:
 
 
 def instruction(bullets_text: str) -> str:
-    return f"## Notes\n{bullets_text}\n\n## The notes above, written out in full as one paragraph of prose\n\n"
+    """A document a base model continues with a paragraph (a heading-style instruction made the
+    default model answer with nothing or with more bullets)."""
+    return f"Notes:\n{bullets_text}\n\nParagraph:"
 
 
-def _complete(model: LlamaModel, prompt: str, *, max_tokens: int, temperature: float, seed: int) -> str:
+def as_prose(raw: str) -> str:
+    """What the model wrote, as one paragraph: a small base model often answers in bullets or
+    several short blocks; its words count, so list markers and headings go and lines join."""
+    lines = []
+    for line in raw.splitlines():
+        if line.lstrip().startswith(("#", "```")):
+            continue
+        line = LIST_MARKER.sub("", line).strip()
+        if line:
+            lines.append(line if re.search(r"[.!?…:;,]$", line) else line + ".")
+    return clean_paragraph(" ".join(lines))
+
+
+def _complete(model: Backend, prompt: str, *, max_tokens: int, temperature: float, seed: int) -> str:
     text = ""
     for attempt in range(RETRIES):
         raw = "".join(model.stream(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed + attempt,
                                    stop=PARAGRAPH_STOP))
-        text = clean_paragraph(raw)
+        text = as_prose(raw)
         if text:
             break
     return text
@@ -60,7 +80,7 @@ def no_context(engine: Engine) -> System:
     settings = engine.settings
 
     def write(bullets_text: str, seed: int) -> str:
-        prompt = "# Draft\n\n" + instruction(bullets_text)
+        prompt = PREAMBLE + instruction(bullets_text)
         return _complete(engine.model(), prompt, max_tokens=length_allowance(_bullets(bullets_text), settings.max_tokens),
                          temperature=settings.temperature, seed=seed)
 
@@ -93,8 +113,8 @@ def rag_only(engine: Engine) -> System:
 
     def write(bullets_text: str, seed: int) -> str:
         passages = rag_passages(engine, bullets_text, int(settings.n_ctx * RAG_SHARE))
-        context = "## Excerpts from my notes\n\n" + "\n\n".join(passages) + "\n\n" if passages else ""
-        prompt = "# Draft\n\n" + context + instruction(bullets_text)
+        context = "Excerpts from my notes:\n\n" + "\n\n".join(passages) + "\n\n" if passages else ""
+        prompt = context + PREAMBLE + instruction(bullets_text)
         return _complete(engine.model(), prompt, max_tokens=length_allowance(_bullets(bullets_text), settings.max_tokens),
                          temperature=settings.temperature, seed=seed)
 

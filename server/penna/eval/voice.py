@@ -71,7 +71,7 @@ def main(args: argparse.Namespace) -> int:
         overrides["temperature"] = args.temperature
     settings = Settings(model=args.model, seed=args.seed, **overrides)
     try:
-        reuse = json.loads(Path(args.reuse).read_text(encoding="utf-8")) if args.reuse else None
+        reuse = [json.loads(Path(path).read_text(encoding="utf-8")) for path in args.reuse or []]
         report = run(corpus, names, settings=settings, paragraphs=args.paragraphs, candidates=candidates,
                      holdout=args.holdout, replicates=args.replicates, log=_log, reuse=reuse)
     except (ValueError, OSError) as error:  # json.JSONDecodeError is a ValueError
@@ -91,10 +91,11 @@ def _log(message: str) -> None:
 # --- the run -------------------------------------------------------------------------------------
 def run(corpus: Path, systems: Sequence[str], *, settings: Settings, paragraphs: int, candidates: int = 1,
         holdout: float = 0.1, replicates: int = 1000, log: Callable[[str], None] = lambda _m: None,
-        extra: dict[str, Callable[..., System]] | None = None, reuse: dict[str, Any] | None = None) -> dict[str, Any]:
+        extra: dict[str, Callable[..., System]] | None = None,
+        reuse: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The whole evaluation; returns the JSON-ready report. `extra` adds experimental systems;
-    `reuse` (an earlier report) supplies the outputs of systems other than penna when it was run
-    on the same paragraphs and bullets, so experiments on penna need not regenerate them."""
+    `reuse` (earlier reports) supplies the outputs of the systems they hold when they wrote the
+    same paragraphs and bullets with the same seed, so an experiment regenerates only what changed."""
     from penna.engine import Engine
 
     started = time.perf_counter()
@@ -107,7 +108,9 @@ def run(corpus: Path, systems: Sequence[str], *, settings: Settings, paragraphs:
     log(f"split by {split.method}: {len(split.train)} posts in the vault, {len(split.held_out)} held out"
         + (f" (from {split.cut})" if split.cut else "") + f"; {len(items)} paragraphs")
     reference = build_reference(split, items)
-    reused = reusable_outputs(reuse, items, [n for n in systems if n != "penna"], settings) if reuse else {}
+    reused: dict[str, list[str]] = {}
+    for earlier in reuse:
+        reused.update(reusable_outputs(earlier, items, [n for n in systems if n not in reused], settings))
     if reused:
         log(f"reusing the earlier outputs of {', '.join(reused)}")
     builders = {**BUILDERS, **(extra or {})}

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 
 from penna.knowledge.index import ChunkHit, Index
 from penna.knowledge.items import Item, Section, is_stopword
-from penna.knowledge.style import StyleProfile, counts_for_text, find_generic_phrases
+from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text, find_generic_phrases
 from penna.vault.text import sentences, words
 
 EXEMPLAR_MIN_WORDS = 35
 EXEMPLAR_MAX_WORDS = 200
 PHRASE_SAMPLE = 1500  # written paragraphs sampled for characteristic phrases
+# Addresses and `[ref]: url` definitions are not the author's words (for the word profile).
+URL_OR_REFERENCE = re.compile(r"\[[^\]\n]+\]:\s*\S+|\S+://\S+|(?<!\w)/[\w./#-]+")
 
 
 @dataclass
@@ -102,12 +105,18 @@ class ProfileCache:
 
 
 def _build_profile(index: Index, version: int) -> Profile:
-    style = StyleProfile(index.written_style())
+    by_note: dict[str, list[str]] = {}
+    for path, text in index.conn.execute(
+            "SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
+            "WHERE c.origin='written' AND c.kind='paragraph' ORDER BY c.id"):
+        by_note.setdefault(path, []).extend(words(URL_OR_REFERENCE.sub(" ", text)))
+    style = StyleProfile(index.written_style(), WordProfile.fit(list(by_note.values())))
     rows = index.conn.execute(
         "SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
         "WHERE c.origin='written' AND c.kind='paragraph' ORDER BY c.id DESC LIMIT ?",
         (PHRASE_SAMPLE,)).fetchall()
-    return Profile(style, characteristic_phrases(rows), version)
+    return Profile(style, characteristic_phrases([(path, URL_OR_REFERENCE.sub(" ", text)) for path, text in rows]),
+                   version)
 
 
 def style_card(profile: Profile) -> list[str]:
@@ -130,7 +139,7 @@ def style_card(profile: Profile) -> list[str]:
         lines.append("Characteristic phrases: " + "; ".join(f"“{p}”" for p in profile.phrases[:8]) + ".")
     never = style.never_used()
     if never:
-        lines.append("Never uses: " + ", ".join(never[:10]) + ".")
+        lines.append("Never uses: " + ", ".join(never[:6]) + ".")
     return lines
 
 
@@ -140,12 +149,14 @@ def _typicality(profile: Profile, text: str) -> float:
 
 
 def _eligible(hit: ChunkHit) -> bool:
+    """Prose worth imitating: a few sentences, no generic phrases, no addresses or link
+    definitions (a small model copies their brackets and slashes into prose)."""
     n = len(hit.text.split())
     return (EXEMPLAR_MIN_WORDS <= n <= EXEMPLAR_MAX_WORDS and len(sentences(hit.text)) >= 2
-            and not find_generic_phrases(hit.text))
+            and not find_generic_phrases(hit.text) and not URL_OR_REFERENCE.search(hit.text))
 
 
-def select_exemplars(index: Index, profile: Profile, topic_terms: Sequence[str], *, count: int = 4,
+def select_exemplars(index: Index, profile: Profile, topic_terms: Sequence[str], *, count: int = 6,
                      exclude_paths: Sequence[str] = ()) -> list[Item]:
     """Paragraphs by the author: close to the topic, typical of the style, from different notes."""
     candidates: dict[int, tuple[ChunkHit, float]] = {}

@@ -27,6 +27,8 @@ from penna.writing.model import CancelToken, GenerationStats
 TaskKind = Literal["expand", "rephrase", "continue"]
 SENTENCE_STOP = ["\n", "Notes:", "##"]
 RETRY_LIMIT = 3  # candidates tried when the first drops the note's content or copies an exemplar
+REPEAT_RUN_LIMIT = 6  # words in a row shared with a sentence already written: a repetition
+VOICE_WEIGHT = 2.0  # per unit of Delta to the author's average note (candidates differ by ~0.05–0.3)
 
 
 class Streamer(Protocol):
@@ -113,25 +115,38 @@ def budget_tail(kind: TaskKind, title: str, text: str, demo: str = "") -> str:
 
 
 def score_sentence(candidate: str, note: str, profile: StyleProfile | None, exemplars: Sequence[str],
-                   avoid: Sequence[str] = ()) -> float:
+                   avoid: Sequence[str] = (), before: Sequence[str] = ()) -> float:
+    """How good a candidate sentence is, from the vault only: the note's content kept, a
+    sentence length the author writes, the author's small-word habits over the paragraph so far
+    (`before` + this sentence, Delta to the author's average note), no generic phrases, no
+    words the author keeps cutting, nothing pasted from the prompt."""
     wanted = set(content_words(note))
     got = set(content_words(candidate))
     coverage = len(wanted & got) / len(wanted) if wanted else 1.0
     typical = profile.sentence_typicality(len(words(candidate))) if profile else 0.5
     generic = len(find_generic_phrases(candidate))
     copied = longest_shared_run(candidate, exemplars) if exemplars else 0
+    repeated = longest_shared_run(candidate, before) if before else 0
     avoided = len(got & set(avoid) - wanted)  # words the author keeps cutting, unless the note asks for them
-    return (2.0 * coverage + 0.7 * typical - 1.0 * generic - 0.5 * avoided
-            - (2.0 if copied >= COPY_RUN_LIMIT else 0.0))
+    voice = profile.mfw.distance(" ".join([*before, candidate])) if profile and profile.mfw else 0.0
+    return (2.0 * coverage + 0.7 * typical - VOICE_WEIGHT * voice - 1.0 * generic - 0.5 * avoided
+            - (2.0 if copied >= COPY_RUN_LIMIT else 0.0) - (2.0 if repeated >= REPEAT_RUN_LIMIT else 0.0))
 
 
-def _acceptable(sentence: str, note: str, exemplars: Sequence[str]) -> bool:
-    """Keep a single candidate only if it carries most of the note and copies nothing."""
+def _acceptable(sentence: str, note: str, sources: Sequence[str], before: Sequence[str] = ()) -> bool:
+    """Keep a single candidate only if it carries most of the note, copies nothing from the
+    prompt and does not say again what the paragraph already said."""
     if not sentence:
         return False
     wanted = set(content_words(note))
     coverage = len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 1.0
-    return coverage >= 0.5 and longest_shared_run(sentence, exemplars) < COPY_RUN_LIMIT
+    return (coverage >= 0.5 and longest_shared_run(sentence, sources) < COPY_RUN_LIMIT
+            and (not before or longest_shared_run(sentence, before) < REPEAT_RUN_LIMIT))
+
+
+def _pasted(sentence: str, sources: Sequence[str], before: Sequence[str]) -> bool:
+    return (longest_shared_run(sentence, sources) >= COPY_RUN_LIMIT
+            or bool(before) and longest_shared_run(sentence, before) >= REPEAT_RUN_LIMIT)
 
 
 def _sentence_budget(note: str, remaining: int) -> int:
@@ -145,11 +160,13 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
     result = TaskResult("")
     written: list[str] = []
     remaining = request.max_tokens
+    sources = [*exemplars, prefix]  # copying from anything the model was shown counts as pasting
     for index, note in enumerate(notes):
         tail = task_tail(request.kind, request.title, notes, written, demo=request.demo)
         best, best_score = "", float("-inf")
         attempt = 0
-        while attempt < max(1, request.candidates) or (attempt < RETRY_LIMIT and not _acceptable(best, note, exemplars)):
+        while attempt < max(1, request.candidates) or (attempt < RETRY_LIMIT
+                                                        and not _acceptable(best, note, sources, written)):
             stats = GenerationStats()
             seed = request.seed + 7919 * index + attempt if request.seed >= 0 else -1
             raw = "".join(model.stream(prefix + tail, max_tokens=_sentence_budget(note, remaining),
@@ -161,11 +178,13 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
             if not candidate:
                 attempt += 1
                 continue
-            score = score_sentence(candidate, note, profile, exemplars, avoid)
+            score = score_sentence(candidate, note, profile, sources, avoid, written)
             if score > best_score:
                 best, best_score = candidate, score
             attempt += 1
-        written.append(best or note)  # never lose a bullet: keep its words if the model gave nothing
+        if not best or _pasted(best, sources, written):
+            best = note  # never lose a bullet, never paste: the note's own words beat a copy
+        written.append(best)
         if on_text:
             on_text(" ".join(written))
     result.pieces = written
