@@ -87,3 +87,16 @@ class RawServer:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=30)
+
+
+def wait_for(server: RawServer, predicate, timeout: float = 120) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The first message from the server matching `predicate`; server requests are answered."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = server.messages.get(timeout=max(0.01, deadline - time.monotonic()))
+        if "method" in message and "id" in message:
+            server.send({"id": message["id"], "result": None})
+        if "error" in message:
+            raise AssertionError(f"the server answered with an error: {message['error'].get('message')}")
+        if predicate(message):
+            return message

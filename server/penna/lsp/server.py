@@ -8,6 +8,8 @@ area lives in `penna.lsp.features.<area>` and registers its handlers through `se
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -86,6 +88,31 @@ class PennaProtocol(LanguageServerProtocol):
             if method == types.INITIALIZE:
                 self._penna_initialized = True
         super().handle_message(message)
+
+    _client_gone = False
+
+    def _send_data(self, data: Any) -> None:
+        """As pygls's, except when the client has gone (its pipe closed): pygls logs a traceback
+        for that message and every later one; penna notes it once and stops sending."""
+        if self._client_gone:
+            return
+        if not data or self.writer is None or not self._include_headers:
+            super()._send_data(data)
+            return
+        try:
+            body = json.dumps(data, default=self._serialize_message)
+        except (TypeError, ValueError):
+            super()._send_data(data)  # pygls reports what cannot be serialised
+            return
+        header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+        try:
+            written = self.writer.write((header + body).encode(self.CHARSET))
+        except (BrokenPipeError, ConnectionResetError, ValueError):  # ValueError: stdout already closed
+            self._client_gone = True
+            log.warning("the client went away; penna stops sending and exits when its input ends")
+            return
+        if inspect.isawaitable(written):
+            asyncio.ensure_future(written)
 
 
 class _Answered:
