@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from penna.config import Settings
+from penna.context.late import rare_terms
 from penna.context.render import demo_pairs
 from penna.context.assemble import (AssembledContext, Budget, FittedSection, assemble, fit_pinned, fit_stable,
                                     stable_prefix)
@@ -42,6 +43,9 @@ from penna.writing.tasks import (TaskKind, TaskRequest, TaskResult, budget_tail,
                                  run_continue, run_sentences)
 
 log = logging.getLogger("penna.engine")
+
+
+SALIENCE_TTL = 30.0  # seconds
 
 
 class VaultError(ValueError):
@@ -95,6 +99,7 @@ class Engine:
         self._model_key: tuple[str, str] | None = None  # (model, remote URL) the loaded model is for
         self._model_lock = threading.RLock()
         self._stable: dict[str, _StableEntry] = {}
+        self._salience_cache: tuple[float, dict[str, float]] | None = None
 
     def close(self) -> None:
         self.index.close()
@@ -298,13 +303,24 @@ class Engine:
         budget = Budget(self.settings.n_ctx, self.settings.max_tokens)
         current = self.current_note(rel_path)
         stable = self._stable_for(current, count, budget)
-        # The request's own passages: few, and after the note's, so only they and the task are new.
-        late = propositional_section(self.index, query_terms(text), current_path=rel_path,
-                                     salience=salience(self.index, self.settings.half_life_days))
+        # The request's own passages: few, and after the note's, so only they and the task are new;
+        # searched on the request's rarer words (the note's topic words are pinned already).
+        topic = query_terms(current.title, " ".join(current.headings), " ".join(current.tags))
+        late = propositional_section(self.index, rare_terms(self.index, query_terms(text), exclude=topic),
+                                     current_path=rel_path, salience=self._salience())
         late.items = [item for item in late.items if item.label != "linked"]  # the note's links are pinned
         return assemble(author=stable.author, stable=stable.fitted, propositional=late, pinned=stable.pinned,
                         task=budget_tail(kind, current.title, text, demo=stable.demo), budget=budget, count=count,
                         exact=exact)
+
+    def _salience(self) -> dict[str, float]:
+        """Salience for ranking a request's passages, recomputed at most every SALIENCE_TTL
+        seconds: it decays over days, and on a large vault it costs ~15 ms a request."""
+        now = time.monotonic()
+        cached = self._salience_cache
+        if cached is None or now - cached[0] > SALIENCE_TTL:
+            cached = self._salience_cache = (now, salience(self.index, self.settings.half_life_days))
+        return cached[1]
 
     def all_sections(self, rel_path: str | None) -> list[Section]:
         """The unfitted sections behind a note's stable prefix (for the context viewer)."""

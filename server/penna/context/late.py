@@ -1,0 +1,50 @@
+"""Which of a request's words to search the vault for, for its own late passages.
+
+The note's topic is already covered by the passages pinned in its prefix; the request's part
+should add what is specific to these bullets. Words found in a large share of the vault's chunks
+add little to BM25 (their IDF is near zero) yet cost the most, since FTS5 scores every chunk
+that contains any of the words: on a 10k-note vault with a common vocabulary a 24-word OR query
+took ~250 ms. So only the rarer words are searched, at most a few of them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Sequence
+
+from penna.knowledge.index import Index
+
+MAX_TERMS = 8
+MAX_CHUNK_SHARE = 0.05  # a word in more than this share of chunks is not specific to a request
+
+
+def rare_terms(index: Index, terms: Sequence[str], *, exclude: Sequence[str] = (), limit: int = MAX_TERMS,
+               max_share: float = MAX_CHUNK_SHARE) -> list[str]:
+    """`terms` minus `exclude`, the rarest first, without those common in the vault. Falls back
+    to the first `limit` terms when document frequencies cannot be read."""
+    skip = set(exclude)
+    wanted = [t for t in dict.fromkeys(t.lower() for t in terms) if t not in skip]
+    if not wanted:
+        return []
+    conn = index.conn
+    try:
+        # fts5vocab over the existing FTS table, in this connection's temp schema: nothing is
+        # written to the index file.
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.penna_vocab USING fts5vocab(main, chunks_fts, 'row')")
+        # The largest chunk id stands for the chunk count: O(log n) where count(*) scans the table;
+        # ids freed by deleted notes only make the threshold a little more lenient.
+        total = conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 1
+        found = dict(conn.execute(
+            f"SELECT term, doc FROM temp.penna_vocab WHERE term IN ({','.join('?' * len(wanted))})",
+            [_folded(t) for t in wanted]).fetchall())
+    except sqlite3.Error:
+        return wanted[:limit]
+    docs = {t: found.get(_folded(t)) for t in wanted}
+    ranked = sorted((n, t) for t, n in docs.items() if n is not None and n <= max_share * total)
+    return [t for _, t in ranked[:limit]]
+
+
+def _folded(term: str) -> str:
+    """The index's own spelling of a word (FTS5 unicode61 with remove_diacritics)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
