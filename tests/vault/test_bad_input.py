@@ -126,6 +126,8 @@ def test_hostile_frontmatter_is_refused_or_reported_and_the_body_is_kept() -> No
         "python tag": ("---\nx: !!python/object/apply:os.system ['true']\n---\n", "invalid frontmatter YAML"),
         "unclosed": ("---\ntitle: never closed\n", "no closing"),
         "deep": ("---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n", "invalid frontmatter YAML"),
+        "control character": ("---\ntitle: a\x1fb\n---\n", "invalid frontmatter YAML"),  # found by the fuzzer
+        "list as a key": ("---\n[[A link]]: x\ntitle: t\ntitle: u\n---\n", "invalid frontmatter YAML"),
     }
     for name, (header, message) in cases.items():
         started = time.perf_counter()

@@ -75,9 +75,10 @@ def parse_yaml_mapping(raw: str) -> tuple[dict[str, Any], str | None]:
     if "\t" in raw:
         # YAML forbids tabs for indentation; most are meant as spaces.
         raw = raw.replace("\t", "  ")
-    loader = _NoAliasLoader(raw)
-    loader.duplicates = []
+    loader: _NoAliasLoader | None = None
     try:
+        loader = _NoAliasLoader(raw)  # the reader refuses control characters here already
+        loader.duplicates = []
         data = loader.get_single_data()
     except yaml.YAMLError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "invalid"
@@ -85,7 +86,8 @@ def parse_yaml_mapping(raw: str) -> tuple[dict[str, Any], str | None]:
     except RecursionError:
         return {}, "invalid frontmatter YAML: nested too deeply"
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         return {}, None
     if not isinstance(data, dict):
