@@ -67,3 +67,11 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
     monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+    real_sendto = socket.socket.sendto
+
+    def sendto(self, data, *args):  # type: ignore[no-untyped-def]  # UDP needs no connect()
+        if args and not _is_local(args[-1]):
+            raise NetworkBlocked(f"test tried to reach the network: {args[-1]!r}")
+        return real_sendto(self, data, *args)
+
+    monkeypatch.setattr(socket.socket, "sendto", sendto)

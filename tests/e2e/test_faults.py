@@ -1,7 +1,8 @@
-"""Faults against the real server and the real model: the client vanishing mid-generation,
-100 concurrent requests while a generation runs, and the vault moved or deleted under it.
+"""Faults against the real server and the real model: the client vanishing mid-generation, and
+100 concurrent requests while a generation runs.
 
-(kill -9 during indexing is in tests/knowledge/test_index_faults.py.)
+(kill -9 during indexing: tests/knowledge/test_index_faults.py; the vault moved or deleted while
+the server runs: tests/e2e/test_vault_gone.py.)
 """
 
 from __future__ import annotations
@@ -131,37 +132,3 @@ async def test_a_hundred_mixed_requests_during_a_generation(client: LanguageClie
     with pytest.raises(JsonRpcException):
         await generation
     assert client.editor.applied == []  # type: ignore[attr-defined]
-
-
-async def test_vault_moved_then_deleted_while_serving(client: LanguageClient, tmp_path: Path) -> None:
-    vault: Path = client.vault  # type: ignore[attr-defined]
-    for _ in range(100):
-        status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
-        if status["vaults"] and status["vaults"][0]["notes"] >= 9:
-            break
-        await asyncio.sleep(0.1)
-    buffer = open_note(client, vault / "Notes" / "Cold kitchens.md")
-    moved = vault.parent / "renamed-vault"
-    vault.rename(moved)
-    doc = types.TextDocumentIdentifier(uri=buffer.uri)
-
-    async def features_answer() -> None:
-        hover = await client.text_document_hover_async(types.HoverParams(text_document=doc, position=types.Position(5, 3)))
-        assert hover is not None and "how would I phrase this" in hover.contents.value  # from the open buffer
-        buffer.text += "\n[[Sco"
-        buffer.version += 1
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=buffer.uri, version=buffer.version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=buffer.text)]))
-        completion = await client.text_document_completion_async(types.CompletionParams(
-            text_document=doc, position=types.Position(buffer.text.count("\n"), 5)))
-        items = completion.items if isinstance(completion, types.CompletionList) else (completion or [])
-        assert any(item.label == "Scoring" for item in items)  # the index is kept
-        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=doc))
-        status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
-        assert status["vaults"]
-
-    await features_answer()
-    shutil.rmtree(moved)
-    await features_answer()
-    assert not vault.exists()  # penna recreated nothing where the vault was

@@ -184,3 +184,15 @@ async def test_version_reused_during_generation_never_overwrites_typing(client: 
     result = await task
     assert result["applied"] is False and "changed while writing" in result["message"]  # type: ignore[index]
     assert "- very shallow angle for an ear" in buffer.text and client.editor.applied == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.model
+async def test_a_selection_too_long_for_the_window_is_refused_with_numbers(client: LanguageClient) -> None:
+    world: Path = client.world  # type: ignore[attr-defined]
+    note = world / "vault" / "Drafts" / "Huge list.md"
+    note.write_text("\n".join(f"- point {i} about the dough and the oven" for i in range(300)) + "\n", encoding="utf-8")
+    buffer = open_note(client, note)
+    with pytest.raises(JsonRpcException, match=r"context window is 1024; shorten the selection by about \d+ tokens"):
+        await command(client, "penna.expand", {"uri": buffer.uri, "position": {"line": 0, "character": 0}})
+    assert note.read_text(encoding="utf-8") == buffer.text and client.editor.applied == []  # type: ignore[attr-defined]
+    await still_serving(client)
