@@ -16,7 +16,7 @@ from pathlib import Path
 
 from penna.config import Settings
 from penna.knowledge.chunks import make_chunks
-from penna.knowledge.index import Index
+from penna.knowledge.index import Index, IndexUnavailable
 from penna.knowledge.style import StyleCounts
 from penna.vault.files import NotANote, decode_note, is_note_path, locate, normalise_rel, read_note, scan_vault
 from penna.vault.note import Note, load_note
@@ -126,6 +126,8 @@ class Indexer:
                 continue
             try:
                 outcome = self.index_file(file.rel_path)
+            except IndexUnavailable:
+                raise  # the cache is full or read-only: no other note would fare better, so say it once
             except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
                 log.warning("could not index %s: %s: %s", file.rel_path, type(error).__name__, error)
                 outcome = f"skipped: penna could not read it ({type(error).__name__}: {error})"
