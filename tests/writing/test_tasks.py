@@ -38,7 +38,7 @@ import random  # noqa: E402
 from collections.abc import Iterator, Sequence  # noqa: E402
 
 from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text  # noqa: E402
-from penna.writing.tasks import TaskRequest, run_sentences, score_sentence  # noqa: E402
+from penna.writing.tasks import RETRY_LIMIT, TaskRequest, run_sentences, score_sentence  # noqa: E402
 from penna.vault.text import words  # noqa: E402
 
 AUTHOR_SENTENCES = [
@@ -85,11 +85,11 @@ def test_repeating_the_paragraph_or_pasting_the_prompt_loses() -> None:
 
 def test_a_pasted_candidate_is_replaced_by_the_note_itself() -> None:
     prefix = "## Notes I turned into prose\nText: I keep my starter on top of the fridge in winter because it is warm.\n"
-    model = ScriptedModel(["I keep my starter on top of the fridge in winter because it is warm."] * 3)
+    model = ScriptedModel(["I keep my starter on top of the fridge in winter because it is warm."] * RETRY_LIMIT)
     request = TaskRequest("expand", "- starter lives fridge", "Draft", seed=1, candidates=1)
     result = run_sentences(model, prefix, request, ["starter lives fridge"], profile=None, exemplars=[],
                            cancel=None, on_text=None)
-    assert result.pieces == ["starter lives fridge"] and len(model.prompts) == 3  # three tries, then the note
+    assert result.pieces == ["starter lives fridge"] and len(model.prompts) == RETRY_LIMIT  # tries, then the note
 
 
 def test_best_of_n_keeps_the_candidate_that_carries_the_note() -> None:
@@ -98,3 +98,20 @@ def test_best_of_n_keeps_the_candidate_that_carries_the_note() -> None:
     result = run_sentences(model, "", request, ["lower oven runs hot"], profile=_profile(), exemplars=[],
                            cancel=None, on_text=None)
     assert result.pieces == ["I lower the oven because it runs hot."] and len(model.prompts) == 3
+
+
+def test_a_retry_runs_hotter() -> None:
+    model = ScriptedModel(["Ovens exist.", "My oven runs hot, so I lower it."])
+    temperatures: list[float] = []
+    stream = model.stream
+
+    def spy(prompt: str, **options: object) -> Iterator[str]:
+        temperatures.append(float(options["temperature"]))  # type: ignore[arg-type]
+        return stream(prompt, **options)
+
+    model.stream = spy  # type: ignore[method-assign]
+    request = TaskRequest("expand", "- oven runs hot lower", "Draft", seed=1, temperature=0.7)
+    result = run_sentences(model, "", request, ["oven runs hot lower"], profile=None, exemplars=[], cancel=None,
+                           on_text=None)
+    assert result.pieces == ["My oven runs hot, so I lower it."]  # the first dropped the note's content
+    assert temperatures[0] == 0.7 and temperatures[1] > 0.7

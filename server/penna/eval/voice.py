@@ -108,30 +108,34 @@ def run(corpus: Path, systems: Sequence[str], *, settings: Settings, paragraphs:
     log(f"split by {split.method}: {len(split.train)} posts in the vault, {len(split.held_out)} held out"
         + (f" (from {split.cut})" if split.cut else "") + f"; {len(items)} paragraphs")
     reference = build_reference(split, items)
-    reused: dict[str, list[str]] = {}
+    reused: dict[str, tuple[list[str], str, str]] = {}  # name → (outputs, description, model)
     for earlier in reuse:
         reused.update(reusable_outputs(earlier, items, [n for n in systems if n not in reused], settings))
     if reused:
         log(f"reusing the earlier outputs of {', '.join(reused)}")
     builders = {**BUILDERS, **(extra or {})}
-    with tempfile.TemporaryDirectory(prefix="penna-eval-") as work:
-        vault = Path(work) / "vault"
-        build_vault(split.train, vault, split.cut)
-        engine = Engine(vault, settings, db_path=Path(work) / "index.sqlite")
-        try:
-            engine.sync()
-            model = engine.model()
-            log(f"model: {model.name} ({'chat' if model.is_chat else 'base'}), threads {settings.threads}")
-            runs = []
-            for name in systems:
-                system = builders[name](engine, candidates)
-                kept = (reused or {}).get(name)
-                runs.append(Outputs(system, kept, 0.0, reused=True) if kept else generate(system, items, seed, log))
-        finally:
-            engine.close()
+    outputs: dict[str, Outputs] = {name: Outputs(System(name, _reused_only, describe), texts, 0.0, reused=True)
+                                   for name, (texts, describe, _model) in reused.items()}
+    model_name, model_path = next(((model, "") for _t, _d, model in reused.values()), ("", ""))
+    if any(name not in reused for name in systems):
+        with tempfile.TemporaryDirectory(prefix="penna-eval-") as work:
+            vault = Path(work) / "vault"
+            build_vault(split.train, vault, split.cut)
+            engine = Engine(vault, settings, db_path=Path(work) / "index.sqlite")
+            try:
+                engine.sync()
+                model = engine.model()
+                model_name, model_path = model.name, str(model.path)
+                log(f"model: {model.name} ({'chat' if model.is_chat else 'base'}), threads {settings.threads}")
+                for name in systems:
+                    if name not in reused:
+                        outputs[name] = generate(builders[name](engine, candidates), items, seed, log)
+            finally:
+                engine.close()
+    runs = [outputs[name] for name in systems]
     report = measure(reference, items, runs, seed=seed, replicates=replicates)
     report["config"] = {
-        "corpus": str(corpus), "model": model.name, "model_path": str(model.path), "seed": seed,
+        "corpus": str(corpus), "model": model_name, "model_path": model_path, "seed": seed,
         "generation_seeds": f"{seed} + paragraph number", "paragraphs": len(items), "candidates": candidates,
         "temperature": settings.temperature, "threads": settings.threads, "replicates": replicates,
         "split": {"method": split.method, "cut": str(split.cut) if split.cut else None, "holdout": holdout,
@@ -153,17 +157,22 @@ def build_reference(split: Split, items: Sequence[HeldOut]) -> Reference:
 
 
 def reusable_outputs(report: dict[str, Any], items: Sequence[HeldOut], names: Sequence[str],
-                     settings: Settings) -> dict[str, list[str]]:
-    """Outputs of `names` from an earlier report, if it wrote exactly these items with the same
-    model, seed and temperature (else nothing: the systems run again)."""
+                     settings: Settings) -> dict[str, tuple[list[str], str, str]]:
+    """Outputs of `names` from an earlier report, with each system's description and the model,
+    if it wrote exactly these items with the same seed and temperature (else nothing: they run again)."""
     config = report.get("config", {})
     same_items = [(i["post"], i["paragraph"], i["bullets"]) for i in report.get("items", [])] == [
         (h.post, h.number, list(h.bullets)) for h in items]
     same_run = (config.get("seed"), config.get("temperature")) == (settings.seed, settings.temperature)
     if not (same_items and same_run):
         return {}
-    return {name: [i["outputs"][name] for i in report["items"]] for name in names
-            if all(name in i["outputs"] for i in report["items"])}
+    return {name: ([i["outputs"][name] for i in report["items"]], report["systems"][name]["describe"],
+                   str(config.get("model", "")))
+            for name in names if name in report.get("systems", {})}
+
+
+def _reused_only(_bullets: str, _seed: int) -> str:
+    raise RuntimeError("a reused system does not write")
 
 
 def generate(system: System, items: Sequence[HeldOut], seed: int, log: Callable[[str], None]) -> Outputs:
