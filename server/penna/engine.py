@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from penna.config import Settings
 from penna.context.late import rare_terms
@@ -99,7 +100,7 @@ class Engine:
         self._model_key: tuple[str, str] | None = None  # (model, remote URL) the loaded model is for
         self._model_lock = threading.RLock()
         self._stable: dict[str, _StableEntry] = {}
-        self._salience_cache: tuple[float, dict[str, float]] | None = None
+        self._salience_cache: tuple[float, Any, dict[str, float]] | None = None  # (when, latest change, salience)
 
     def close(self) -> None:
         self.index.close()
@@ -123,6 +124,7 @@ class Engine:
             self.settings.model, self.settings.remote_url, self.settings.n_ctx, self.settings.threads)
         self.settings = settings
         self.indexer.settings = settings
+        self._salience_cache = None  # the half-life may have changed
         self._stable.clear()
         if model_changed:
             with self._model_lock:
@@ -317,10 +319,13 @@ class Engine:
         """Salience for ranking a request's passages, recomputed at most every SALIENCE_TTL
         seconds: it decays over days, and on a large vault it costs ~15 ms a request."""
         now = time.monotonic()
+        # Any touch, save or attention event moves one of these (a cheap query: ~1 ms on 10k notes).
+        latest = self.index.conn.execute(
+            "SELECT (SELECT max(mtime) FROM notes), (SELECT max(ts) FROM attention)").fetchone()
         cached = self._salience_cache
-        if cached is None or now - cached[0] > SALIENCE_TTL:
-            cached = self._salience_cache = (now, salience(self.index, self.settings.half_life_days))
-        return cached[1]
+        if cached is None or now - cached[0] > SALIENCE_TTL or cached[1] != latest:
+            cached = self._salience_cache = (now, latest, salience(self.index, self.settings.half_life_days))
+        return cached[2]
 
     def all_sections(self, rel_path: str | None) -> list[Section]:
         """The unfitted sections behind a note's stable prefix (for the context viewer)."""

@@ -5,23 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from penna.config import Settings
-from penna.context.late import rare_terms
+from penna.context.late import SMALL_VAULT_CHUNKS, rare_terms
 from penna.engine import Engine
 
 
 def test_common_and_absent_words_are_not_searched(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()
-    for number in range(30):
+    for number in range(SMALL_VAULT_CHUNKS + 40):
         extra = " The trip to Zürich changed my sourdough." if number == 3 else ""
         (vault / f"Note {number}.md").write_text(
             f"# Note {number}\n\nI bake bread most mornings, number {number}.{extra}\n", encoding="utf-8")
     engine = Engine(vault, Settings(), db_path=tmp_path / "index.sqlite")
     engine.sync()
     terms = rare_terms(engine.index, ["bread", "sourdough", "zürich", "velociraptor"])
-    assert terms[:2] in (["sourdough", "zürich"], ["zürich", "sourdough"])  # in one note of 30: kept
+    assert terms[:2] in (["sourdough", "zürich"], ["zürich", "sourdough"])  # in one note of 240: kept
     assert "bread" not in terms  # in every note: says nothing about this request
     assert "velociraptor" not in terms  # in none: searching it finds nothing
     assert rare_terms(engine.index, ["sourdough", "zürich"], exclude=["sourdough"]) == ["zürich"]
     assert rare_terms(engine.index, ["sourdough", "zürich"], limit=1) in (["sourdough"], ["zürich"])
+    engine.close()
+
+
+def test_a_small_vault_searches_every_word_it_has_the_rarest_first(sample_vault: Path) -> None:
+    # A share of 11 chunks would drop every word: a new user's vault must still give passages.
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    terms = rare_terms(engine.index, ["bread", "levain", "velociraptor"])
+    assert set(terms) == {"bread", "levain"}
     engine.close()

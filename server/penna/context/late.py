@@ -15,8 +15,12 @@ from collections.abc import Sequence
 
 from penna.knowledge.index import Index
 
-MAX_TERMS = 8
-MAX_CHUNK_SHARE = 0.05  # a word in more than this share of chunks is not specific to a request
+MAX_TERMS = 6
+MAX_CHUNK_SHARE = 0.02  # a word in more than this share of chunks is not specific to a request
+# A vault this small answers any query in a few milliseconds, and a share of it is too strict (5% of
+# the sample vault's 11 chunks is 0.55: every word it contains would go, leaving a new user with no
+# passages). So small vaults search all their words, the rarest first.
+SMALL_VAULT_CHUNKS = 200
 
 
 def rare_terms(index: Index, terms: Sequence[str], *, exclude: Sequence[str] = (), limit: int = MAX_TERMS,
@@ -41,8 +45,12 @@ def rare_terms(index: Index, terms: Sequence[str], *, exclude: Sequence[str] = (
     except sqlite3.Error:
         return wanted[:limit]
     docs = {t: found.get(_folded(t)) for t in wanted}
-    ranked = sorted((n, t) for t, n in docs.items() if n is not None and n <= max_share * total)
-    return [t for _, t in ranked[:limit]]
+    ranked = sorted((n, t) for t, n in docs.items() if n is not None)
+    if total <= SMALL_VAULT_CHUNKS:
+        return [t for _, t in ranked[:limit]]
+    specific = [t for n, t in ranked if n <= max_share * total]
+    # Only common words: the rarest two still say more than nothing, unless they are everywhere.
+    return (specific or [t for n, t in ranked[:2] if n <= total / 2])[:limit]
 
 
 def _folded(term: str) -> str:
