@@ -49,6 +49,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 @pytest.mark.model
 @pytest.mark.e2e
+@pytest.mark.timeout(960)  # above the run's own 900 s limit, so a hang reports its stderr
 def test_quick_bench_runs_and_writes_table_json_and_png(tmp_path: Path) -> None:
     out, work = tmp_path / "out", tmp_path / "work"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -135,3 +135,19 @@ def test_a_note_that_breaks_the_parser_is_skipped_and_the_sync_goes_on(sample_va
     assert "TypeError" in report.skipped[0][1]
     assert report.added == report.scanned - 1 and engine.index.note("Notes/Why I sell bread on Saturdays.md")
     engine.close()
+
+
+def test_a_wrong_query_inside_a_write_is_not_blamed_on_the_disk(tmp_path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from penna.knowledge.index import Index
+
+    index = Index(tmp_path / "index.sqlite", tmp_path)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        with index.transaction() as conn:
+            conn.execute("INSERT INTO no_such_table VALUES (1)")
+    index.set_meta("still", "writable")  # rolled back, and the index goes on
+    assert index.get_meta("still") == "writable"
+    index.close()

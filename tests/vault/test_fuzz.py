@@ -21,7 +21,7 @@ from penna.vault.markdown import parse_note
 from penna.vault.note import load_note
 
 EXAMPLES = int(os.environ.get("PENNA_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces that make Markdown and YAML structure, so the fuzzer reaches the interesting paths.
 PIECES = ["---", "...", "- ", "* ", "1. ", "  ", "\t", "> ", ">>", "> [!note] ", "> [!quote]- ", "```", "~~~",

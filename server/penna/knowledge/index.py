@@ -106,6 +106,16 @@ def _file_lock(path: Path) -> Iterator[None]:
         handle.close()  # closing releases the lock
 
 
+# SQLite's primary result codes that mean "the cache cannot take writes", not "a query is wrong":
+# BUSY (another writer past busy_timeout), READONLY, IOERR, CORRUPT, FULL, CANTOPEN.
+STORAGE_ERRORS = {5, 8, 10, 11, 13, 14}
+
+
+def _storage_problem(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is None or (code & 0xFF) in STORAGE_ERRORS
+
+
 class IndexUnavailable(RuntimeError):
     """The index cannot be opened or written (read-only or full cache directory, …)."""
 
@@ -183,6 +193,21 @@ class Index:
             conn = self._local.conn = self._connect()
         return conn
 
+    def close_thread(self) -> None:
+        """Close this thread's connection (a thread that is about to end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        try:
+            self._all_connections.remove(conn)
+        except ValueError:
+            pass  # close() already took it
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
+
     def close(self) -> None:
         for conn in self._all_connections:
             try:
@@ -212,6 +237,8 @@ class Index:
                         conn.execute("ROLLBACK")
                     except sqlite3.Error:
                         pass
+                if not _storage_problem(error):
+                    raise  # a bug in a query is not the user's disk: keep the real error
                 raise self._unavailable(error) from error
 
     def _unavailable(self, error: Exception) -> IndexUnavailable:
