@@ -122,35 +122,34 @@ def measure_ttft(engine: Engine, drafts: list[Draft], repeats: int, results: Mod
 
 def measure_throughput(engine: Engine, draft: Draft, *, tokens: int, repeats: int, results: ModelResults,
                        prompt_chars: int | None = None) -> None:
-    """Decode speed of penna's streaming path against a bare `create_completion` loop on a
-    second Llama object: same GGUF, prompt, threads and greedy sampling, alternated so drift in
-    machine load hits both alike. The prompt is evaluated once before each timed run."""
-    from llama_cpp import Llama
-
+    """Decode speed of penna's streaming path against a bare `create_completion` loop on the
+    same Llama object (same GGUF, context, threads), same prompt, greedy sampling. The two are
+    alternated, each leading every other pair, so drifts in machine load hit both alike; the
+    prompt is evaluated before the first timed run and reused by every run after it."""
     model = engine.model()
     base: LlamaModel = model.model if isinstance(model, FirstTokenProbe) else model
     prompt = engine.context(draft.rel_path, "expand", bullet_text(draft.bullets)).prompt
     if prompt_chars:
         prompt = prompt[-prompt_chars:]
     results.prompt_tokens = base.count(prompt)
-    settings = engine.settings
-    bare = Llama(model_path=str(base.path), n_ctx=settings.n_ctx, n_threads=settings.threads,
-                 n_threads_batch=settings.threads, verbose=False)
-    try:
-        bare.create_completion(prompt, max_tokens=1, temperature=0.0)
-        base.llm.reset()
-        list(base.stream(prompt, max_tokens=1, temperature=0.0, seed=0, stop=[]))
-        for _ in range(repeats):
-            stats = GenerationStats()
-            for _piece in base.stream(prompt, max_tokens=tokens, temperature=0.0, seed=0, stop=[], stats=stats):
-                pass
-            results.penna_rates.append(stats.tokens_per_second)
-            results.throughput_tokens = stats.generated_tokens
-            times = []
-            for _chunk in bare.create_completion(prompt, max_tokens=tokens, temperature=0.0, seed=0, stream=True):
+    base.llm.reset()
+    list(base.stream(prompt, max_tokens=1, temperature=0.0, seed=0, stop=[]))
+
+    def penna() -> None:
+        stats = GenerationStats()
+        for _piece in base.stream(prompt, max_tokens=tokens, temperature=0.0, seed=0, stop=[], stats=stats):
+            pass
+        results.penna_rates.append(stats.tokens_per_second)
+        results.throughput_tokens = stats.generated_tokens
+
+    def bare() -> None:
+        times = []
+        with base.lock:
+            for _chunk in base.llm.create_completion(prompt, max_tokens=tokens, temperature=0.0, seed=0, stream=True):
                 times.append(time.perf_counter())
-            if len(times) > 1:
-                results.bare_rates.append((len(times) - 1) / (times[-1] - times[0]))
-    finally:
-        bare.close() if hasattr(bare, "close") else None
-        del bare
+        if len(times) > 1:
+            results.bare_rates.append((len(times) - 1) / (times[-1] - times[0]))
+
+    for number in range(repeats):
+        for run in ((penna, bare) if number % 2 == 0 else (bare, penna)):
+            run()

@@ -37,7 +37,7 @@ class Vault:
 def real_vaults(data: Path = SHARED_DATA) -> dict[str, Path]:
     """The real workloads that exist here: vaults, and the nullprogram posts used as a vault."""
     found = {}
-    for name in ("vaultofknowledge",):
+    for name in ("vaultofknowledge", "kepano-obsidian"):
         if (data / "vaults" / name).is_dir():
             found[name] = data / "vaults" / name
     posts = data / "authors" / "nullprogram" / "posts"
