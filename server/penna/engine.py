@@ -103,6 +103,7 @@ class Engine:
         self._salience_cache: tuple[float, Any, dict[str, float]] | None = None  # (when, latest change, salience)
 
     def close(self) -> None:
+        self.profiles.close()
         self.index.close()
 
     @property
@@ -137,9 +138,10 @@ class Engine:
     def profile(self) -> Profile:
         return self.profiles.get(self.index)
 
-    def profile_if_ready(self) -> Profile | None:
-        """The profile without waiting (editor requests): maybe a version old, or None."""
-        return self.profiles.peek(self.index)
+    def profile_if_ready(self, *, now: bool = False) -> Profile | None:
+        """The profile without waiting (editor requests): maybe a version old, or None. A stale
+        one is rebuilt in the background, rate-limited unless `now` (a save or a close)."""
+        return self.profiles.peek(self.index, now=now)
 
     # --- the model ---------------------------------------------------------------------------
     def _choice_key(self) -> tuple[str, str]:

@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +22,11 @@ from penna.knowledge.items import Item, Section, is_stopword
 from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text, find_generic_phrases
 from penna.vault.text import sentences, words
 
+log = logging.getLogger(__name__)
+
+# Background rebuilds at most this often (seconds): every typing pause changes the author's
+# writing, and a rebuild costs seconds on a large vault. Saves and closes ask for one at once.
+PROFILE_MIN_INTERVAL = 45.0
 EXEMPLAR_MIN_WORDS = 35
 EXEMPLAR_MAX_WORDS = 200
 PHRASE_SAMPLE = 1500  # written paragraphs sampled for characteristic phrases
@@ -73,35 +80,77 @@ class ProfileCache:
     """One profile per index, rebuilt only when the author's writing changed.
 
     `get` computes when needed (seconds on a large vault). `peek` never waits: it returns the
-    last profile, possibly a version behind, or None, and starts a rebuild in the background.
-    Editor requests use `peek`, so they never stall behind the profile.
+    last profile, possibly a version behind, or None, and asks the one background worker for a
+    rebuild: at once the first time or when `now` (a save, a close), else at most once every
+    `min_interval` seconds. Editor requests use `peek`, so they never stall behind the profile.
+    One long-lived worker means one SQLite connection, however long the author types.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, min_interval: float = PROFILE_MIN_INTERVAL) -> None:
+        self.min_interval = min_interval
+        self.builds = 0  # profiles computed, for tests and benchmarks
         self._lock = threading.Lock()
         self._cached: Profile | None = None
-        self._building = False
+        self._cond = threading.Condition()
+        self._index: Index | None = None
+        self._wanted = self._urgent = self._closed = False
+        self._last_build = float("-inf")  # monotonic end of the last background rebuild
+        self._worker: threading.Thread | None = None
 
     def get(self, index: Index) -> Profile:
         version = index.written_version
         with self._lock:
             if self._cached is None or self._cached.version != version:
                 self._cached = _build_profile(index, version)
+                self.builds += 1
             return self._cached
 
-    def peek(self, index: Index) -> Profile | None:
+    def peek(self, index: Index, *, now: bool = False) -> Profile | None:
         cached = self._cached
-        if (cached is None or cached.version != index.written_version) and not self._building:
-            self._building = True
-
-            def build() -> None:
-                try:
-                    self.get(index)
-                finally:
-                    self._building = False
-
-            threading.Thread(target=build, daemon=True, name="penna-profile").start()
+        if cached is None or cached.version != index.written_version:
+            with self._cond:
+                if not self._closed:
+                    self._index, self._wanted = index, True
+                    self._urgent = self._urgent or now or cached is None
+                    if self._worker is None:
+                        self._worker = threading.Thread(target=self._run, daemon=True, name="penna-profile")
+                        self._worker.start()
+                    self._cond.notify_all()
         return cached
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop the worker (a rebuild under way finishes on its own; the thread is a daemon)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._worker is not None and self._worker is not threading.current_thread():
+            self._worker.join(timeout)
+
+    def _run(self) -> None:
+        index: Index | None = None
+        try:
+            while True:
+                with self._cond:
+                    while not self._closed:
+                        if not self._wanted:
+                            self._cond.wait()
+                            continue
+                        wait = 0.0 if self._urgent else self._last_build + self.min_interval - time.monotonic()
+                        if wait <= 0:
+                            break
+                        self._cond.wait(wait)
+                    if self._closed:
+                        return
+                    index, self._wanted, self._urgent = self._index, False, False
+                try:
+                    if index is not None:
+                        self.get(index)
+                except Exception:  # noqa: BLE001 - the last profile stays; the next change retries
+                    log.exception("rebuilding the style profile failed")
+                self._last_build = time.monotonic()
+        finally:
+            if index is not None:
+                index.close_thread()
 
 
 def _build_profile(index: Index, version: int) -> Profile:
