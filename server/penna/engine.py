@@ -29,7 +29,7 @@ from penna.knowledge.indexer import Indexer, Progress, SyncReport
 from penna.knowledge.items import Item, Section, query_terms
 from penna.knowledge.participatory import author_name, find_profile_note, participatory_section
 from penna.knowledge.perspectival import CurrentNote, perspectival_section, salience
-from penna.knowledge.procedural import Profile, ProfileCache, procedural_section
+from penna.knowledge.procedural import Profile, ProfileCache, procedural_section, style_card
 from penna.knowledge.propositional import propositional_section
 from penna.knowledge.rewrites import avoid_words, rewrite_count, rewrite_items, store_rewrite
 from penna.knowledge.tokens import count_tokens
@@ -236,8 +236,9 @@ class Engine:
         """The stable prefix sections for a note, cached until the note's outline, the author's
         writing or the settings change, or the note is reopened (`refresh`)."""
         neighbours = sorted(set(self.index.outgoing(current.path) + self.index.backlinks(current.path))) if current.path else []
+        profile, style_key = self._prefix_style()
         fingerprint = json.dumps([current.title, list(current.headings), list(current.tags), current.frontmatter,
-                                  neighbours, self.index.written_version, rewrite_count(self.index), budget.n_ctx, budget.max_new_tokens,
+                                  neighbours, style_key, rewrite_count(self.index), budget.n_ctx, budget.max_new_tokens,
                                   self.settings.author_name, self.settings.profile_note], sort_keys=True, default=str)
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         entry = self._stable.get(current.path or "")
@@ -245,7 +246,6 @@ class Engine:
             return entry
         topic = query_terms(current.title, " ".join(current.headings), " ".join(current.tags))
         exclude = [current.path] if current.path else []
-        profile = self.profile()
         rewrites = self.rewrite_exemplars()
         scores = salience(self.index, self.settings.half_life_days)
         sections = [
@@ -267,6 +267,14 @@ class Engine:
         entry = _StableEntry(key, author, sections, fitted, demo_pairs(exemplars), pinned)
         self._stable[current.path or ""] = entry
         return entry
+
+    def _prefix_style(self) -> tuple[Profile, str]:
+        """What the prefix shows of the author's style: the style card. Typing in a written note
+        bumps `written_version` at every pause, but the card (rounded figures, phrases) rarely
+        moves, and only a real change may cost every note its KV-cached prefix (~9 s to refill).
+        The profile is the last one built (rebuilt in the background), so no request waits."""
+        profile = self.profiles.peek(self.index) or self.profile()
+        return profile, hashlib.sha1("\n".join(style_card(profile)).encode()).hexdigest()
 
     def refresh(self, rel_path: str | None) -> None:
         """Forget a note's cached prefix (on open): its perspective is recomputed next time."""

@@ -17,6 +17,8 @@ from helpers import write
 
 from penna.config import Settings
 from penna.engine import Engine
+from penna.bench.synthetic import generate_vault
+from penna.knowledge.procedural import style_card
 from penna.knowledge.watcher import VaultWatcher
 
 DEBOUNCE = 0.3
@@ -166,3 +168,37 @@ def test_new_reading_leaves_the_style_and_the_prompt_prefix_alone_and_own_writin
     live.settle()
     assert engine.index.written_version > version
     assert engine.profile().words > profile.words
+
+
+def test_typing_in_one_note_leaves_another_notes_prefix_alone_unless_the_style_card_moves(tmp_path: Path) -> None:
+    """Each typing pause in a written note bumps written_version; only a change in what the prefix
+    shows (the style card) may cost the other notes their cached prefix (and the KV cache)."""
+    vault = tmp_path / "vault"
+    generate_vault(vault, 150, seed=3)  # enough of the author's prose that a few words move no figure
+    live = Live(vault)
+    try:
+        engine = live.engine
+        other = next(row[0] for row in engine.index.conn.execute(
+            "SELECT path FROM notes WHERE origin='written' AND path NOT LIKE 'Drafts/%' ORDER BY path"))
+        prefix = engine.context(other, "expand", "- anything").prefix
+        sections = engine.all_sections(other)
+        card = style_card(engine.profile())
+        version = engine.index.written_version
+
+        for typed in ("The loaf rose.", "The loaf rose well."):  # two typing pauses in an unsaved note
+            engine.buffers["Drafts/Scratch.md"] = f"# Scratch\n\n{typed}\n"
+            live.watcher.touch(["Drafts/Scratch.md"])
+            live.settle()
+        assert engine.index.written_version > version  # the author's writing did change
+        assert style_card(engine.profile()) == card  # but not what the prefix shows of it
+        assert engine.context(other, "expand", "- anything").prefix == prefix  # byte-identical
+        assert engine.all_sections(other) is sections  # not even rebuilt
+
+        engine.buffers["Drafts/Scratch.md"] = "# Scratch\n\n" + "Rye \u2014 always rye \u2014 and never spelt; I'd bet on it. " * 60 + "\n"
+        live.watcher.touch(["Drafts/Scratch.md"])
+        live.settle()
+        assert style_card(engine.profile()) != card  # now the style card moved
+        assert engine.context(other, "expand", "- anything").prefix != prefix
+    finally:
+        live.watcher.stop()
+        live.engine.close()
