@@ -22,7 +22,7 @@ from penna.knowledge.procedural import style_card
 from penna.knowledge.watcher import VaultWatcher
 
 DEBOUNCE = 0.3
-MARGIN = 3.0  # generous: a shared CI machine; the benchmark reports the real latency
+MARGIN = 10.0  # generous: a shared, loaded CI machine; the benchmark reports the real latency
 SETTLE = 60.0
 
 
