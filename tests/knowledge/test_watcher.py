@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -355,4 +356,29 @@ def test_a_vault_that_cannot_be_watched_says_why_and_still_indexes_open_buffers(
         assert "Drafts/New.md" in engine.index.file_states()
     finally:
         watcher.stop()
+        engine.close()
+
+
+def test_stop_returns_promptly_while_a_batch_is_being_applied(sample_vault: Path) -> None:
+    """An editor's shutdown calls stop(): it must not wait for a slow batch (a huge checkout, a
+    slow disk). Here the batch's callback holds the worker for 8 s."""
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(_report: BatchReport) -> None:
+        entered.set()
+        release.wait(8)
+
+    watcher = VaultWatcher(engine.indexer, debounce=0.05, on_batch=slow)
+    watcher.start()
+    try:
+        write(sample_vault, "Notes/Slow.md", "# Slow\n\nA batch that takes its time.\n")
+        assert entered.wait(SETTLE), "the batch never started"
+        started = time.monotonic()
+        watcher.stop()
+        assert time.monotonic() - started < 3.0, "stop() waited for the batch"
+        assert watcher.finished.is_set()
+    finally:
+        release.set()
         engine.close()

@@ -53,7 +53,8 @@ ROOT_CHECK_SECONDS = 1.0  # a renamed or unmounted vault sends no event: look fo
 # watchdog holds the first half of a move up to 0.5 s while it waits for the second half, so a
 # settled vault is one with nothing pending for longer than that.
 SETTLE_QUIET = 0.75
-KEEP_LATENCIES = 10_000  # a long-running server keeps only the recent ones
+KEEP_LATENCIES = 10_000
+STOP_TIMEOUT = 1.0  # seconds stop() waits for the threads  # a long-running server keeps only the recent ones
 WATCHDOG_LOG = "watchdog.observers.inotify_c"
 
 
@@ -137,19 +138,22 @@ class VaultWatcher:
         self._worker = threading.Thread(target=self._run, name="penna-vault-watcher", daemon=True)
         self._worker.start()
 
-    def stop(self) -> None:
-        """Stop watching and join the threads. Pending events are dropped: the next sync sees them."""
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop watching. Pending events are dropped: the next sync sees them. The threads are
+        joined for at most `timeout` seconds in all (an editor's shutdown must not hang on a batch
+        being applied); both are daemons, and the worker stops at its next note."""
         with self._cond:
             self._stopping = True
             self._batch = Batch()
             self._cond.notify_all()
         logging.getLogger(WATCHDOG_LOG).removeHandler(self._overflow)
+        deadline = time.monotonic() + timeout
         if self._observer is not None:
             self._observer.stop()
-            if self._observer.is_alive():
-                self._observer.join(timeout=10)
+            if self._observer.is_alive() and self._observer is not threading.current_thread():
+                self._observer.join(timeout=max(0.0, deadline - time.monotonic()))
         if self._worker is not None and self._worker is not threading.current_thread():
-            self._worker.join()
+            self._worker.join(timeout=max(0.0, deadline - time.monotonic()))
         self.finished.set()
 
     @contextmanager
