@@ -277,6 +277,17 @@ def test_renamed_vault_folder_is_noticed_without_any_event(watched: Watched, tmp
     assert watched.watcher.vault_missing
 
 
+def test_a_vanished_vault_leaves_no_handler_on_watchdogs_log(watched: Watched, tmp_path: Path) -> None:
+    """The watcher listens to watchdog's log for lost events; once its vault is gone (and it is
+    replaced by a new watcher when the vault returns) nothing of it may stay attached."""
+    handlers = logging.getLogger(WATCHDOG_LOG).handlers
+    ours = [h for h in handlers if getattr(h, "watcher", None) is watched.watcher]
+    assert len(ours) == 1
+    os.rename(watched.vault, tmp_path / "renamed")
+    assert watched.watcher.finished.wait(SETTLE)
+    assert not [h for h in handlers if getattr(h, "watcher", None) is watched.watcher]
+
+
 # --- open editor buffers win over disk ----------------------------------------------------------
 def test_an_open_buffer_is_indexed_over_disk_and_closing_it_falls_back_to_disk(watched: Watched) -> None:
     watched.engine.buffers[NOTE] = "# Scoring\n\nUnsaved: a lame held at thirty degrees.\n"

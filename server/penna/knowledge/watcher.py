@@ -389,6 +389,7 @@ class VaultWatcher:
         """The vault folder vanished (deleted, renamed, unmounted). The index is kept as it was:
         emptying it would throw away hours of indexing over what may be a drive coming back."""
         log.warning("the vault folder %s disappeared: stopped watching", self.root)
+        logging.getLogger(WATCHDOG_LOG).removeHandler(self._overflow)
         with self._cond:
             self.vault_missing = True
             self._batch, self._busy = Batch(), False
