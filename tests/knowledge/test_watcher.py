@@ -393,3 +393,36 @@ def test_stop_returns_promptly_while_a_batch_is_being_applied(sample_vault: Path
     finally:
         release.set()
         engine.close()
+
+
+def test_a_full_index_is_reported_once_and_the_changes_wait_for_it(watched: Watched) -> None:
+    """A full cache folder: SQLite's own SQLITE_FULL, produced here by capping the database's size
+    with `PRAGMA max_page_count` on penna's connections (filling a real disk is not possible on a
+    shared machine). Nothing is lost: the changes are applied once the index can grow again."""
+    errors: list[str] = []
+    watched.watcher.on_error = errors.append
+    watched.watcher.unavailable_retry = 0.5
+    watched.watcher.touch([NOTE])  # so that the watcher's thread has its connection
+    watched.settle()
+
+    def cap(pages: int | None) -> None:
+        for conn in list(watched.index._all_connections):
+            size = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count={pages or size}")
+
+    cap(None)
+    body = "Proofing in a cold kitchen takes patience and a warm corner. " * 200
+    write(watched.vault, "Notes/Full one.md", "# Full one\n\n" + body)
+    deadline = time.monotonic() + SETTLE
+    while not errors and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(errors) == 1 and "cannot write the index" in errors[0], errors
+    write(watched.vault, "Notes/Full two.md", "# Full two\n\n" + body)
+    time.sleep(2.0)  # a few retries, each failing
+    assert len(errors) == 1  # said once, not once per retry or per note
+    assert not {"Notes/Full one.md", "Notes/Full two.md"} & watched.paths()
+
+    cap(1_073_741_823)  # space again
+    watched.settle()
+    assert {"Notes/Full one.md", "Notes/Full two.md"} <= watched.paths()
+    assert watched.watcher.unavailable is None

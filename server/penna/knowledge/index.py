@@ -243,7 +243,8 @@ class Index:
                 try:
                     yield conn
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:  # SQLite rolls back by itself on FULL, IOERR, NOMEM…
+                        conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as error:

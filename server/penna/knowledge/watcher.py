@@ -37,6 +37,7 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
+from penna.knowledge.index import IndexUnavailable
 from penna.knowledge.indexer import Indexer
 from penna.vault.files import is_excluded, is_note_path, normalise_rel, scan_vault
 
@@ -54,7 +55,8 @@ ROOT_CHECK_SECONDS = 1.0  # a renamed or unmounted vault sends no event: look fo
 # settled vault is one with nothing pending for longer than that.
 SETTLE_QUIET = 0.75
 KEEP_LATENCIES = 10_000
-STOP_TIMEOUT = 1.0  # seconds stop() waits for the threads  # a long-running server keeps only the recent ones
+STOP_TIMEOUT = 1.0  # seconds stop() waits for the threads
+UNAVAILABLE_RETRY = 15.0  # a full or read-only cache: the held changes are tried again this often  # a long-running server keeps only the recent ones
 WATCHDOG_LOG = "watchdog.observers.inotify_c"
 
 
@@ -66,12 +68,13 @@ class Batch:
     retries: set[str] = field(default_factory=set)  # paths here only because the last read failed
     first: float = 0.0  # monotonic times of the batch's first and latest events
     last: float = 0.0
+    not_before: float = 0.0  # held back (the index could not be written) until this monotonic time
 
     def __bool__(self) -> bool:
         return bool(self.paths or self.dirs or self.moves)
 
     def due(self, debounce: float, max_delay: float) -> float:
-        return min(self.last + debounce, self.first + max_delay)
+        return max(min(self.last + debounce, self.first + max_delay), self.not_before)
 
 
 @dataclass
@@ -93,12 +96,16 @@ class VaultWatcher:
                  on_indexed: Callable[[list[str]], None] | None = None,
                  on_batch: Callable[[BatchReport], None] | None = None,
                  on_vault_missing: Callable[[], None] | None = None,
+                 on_error: Callable[[str], None] | None = None,
                  buffers: Mapping[str, str] | None = None) -> None:
         self.indexer = indexer
         self.buffers: Mapping[str, str] = buffers if buffers is not None else {}
         self.root = indexer.root
         self.debounce, self.max_delay = debounce, max(max_delay, debounce)
         self.on_indexed, self.on_batch, self.on_vault_missing = on_indexed, on_batch, on_vault_missing
+        self.on_error = on_error  # told once when the index cannot be written (full or read-only cache)
+        self.unavailable_retry = UNAVAILABLE_RETRY
+        self.unavailable: str | None = None  # why the index cannot be written now; changes are held
         self.latencies: list[float] = []  # per applied batch, seconds, excluding the debounce wait
         self.delays: list[float] = []  # per applied batch, seconds, first event to index updated
         self.last_applied = 0.0  # monotonic time the latest batch was applied
@@ -280,6 +287,26 @@ class VaultWatcher:
             return None
 
     def _apply(self, batch: Batch) -> None:
+        try:
+            self._apply_batch(batch)
+        except IndexUnavailable as error:
+            self._hold(batch, str(error))
+            return
+        self.unavailable = None
+
+    def _hold(self, batch: Batch, why: str) -> None:
+        """The cache is full or read-only: keep the whole batch pending and try it again later
+        (re-applying what did get through is harmless), and tell the user once."""
+        with self._cond:
+            self._add(paths=batch.paths, dirs=batch.dirs, moves=batch.moves)
+            self._batch.not_before = time.monotonic() + self.unavailable_retry
+        log.warning("the index of %s cannot be written; changes kept for later: %s", self.root, why)
+        first = self.unavailable is None
+        self.unavailable = why
+        if first and self.on_error:
+            _safely(self.on_error, f"{why}. Changes to the vault are kept and indexed once it can be written again.")
+
+    def _apply_batch(self, batch: Batch) -> None:
         started = time.monotonic()
         self._follow_moves(batch.moves)
         outcomes: dict[str, str] = {}
@@ -357,6 +384,8 @@ class VaultWatcher:
                 self.indexer.index.touch_note(rel, -1.0, -1)
                 outcome = self.indexer.index_file(rel)
             return outcome
+        except IndexUnavailable:
+            raise  # the cache, not the note: no other note would fare better
         except Exception as error:  # noqa: BLE001 - one bad note must not stop the watcher
             log.warning("could not index %s: %s", rel, error)
             return f"failed: {error}"
@@ -368,6 +397,8 @@ class VaultWatcher:
             return "unchanged"
         try:
             self.indexer.index_text(rel, text)
+        except IndexUnavailable:
+            raise
         except Exception as error:  # noqa: BLE001 - one bad buffer must not stop the watcher
             log.warning("could not index the open buffer of %s: %s", rel, error)
             return f"failed: {error}"
