@@ -1,5 +1,7 @@
 """A real OpenAI-compatible model server for tests: `python -m llama_cpp.server` with the default
-model on a free loopback port (importable as `llama_server`: tests/ is on sys.path).
+model on a free loopback port (importable as `llama_server`: tests/ is on sys.path). A test module
+gets one server for all its tests with `from llama_server import server  # noqa: F401` and a
+`server` argument (the base URL).
 
 llama.cpp's own `llama-server` binary is not installable here; llama_cpp.server speaks the same
 /v1 API, so the remote backend is exercised against a real server, a real socket and a real model.
@@ -16,6 +18,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 STARTUP_SECONDS = 90.0  # the model loads in ~1 s, but a busy 2-core machine can be slow to import
 
@@ -63,6 +67,16 @@ def llama_server(model: Path, log: Path, n_ctx: int = 2048) -> Iterator[str]:
             process.wait()
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The default model behind a real llama_cpp.server, shared by the module's tests."""
+    from penna.writing.registry import resolve_model
+
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with llama_server(resolve_model("default").path, log) as url:
+        yield url
+
+
 def client_sockets(port: int) -> set[int]:
     """Local ports of the established TCP connections from any client on this machine to `port`
     (from /proc/net/tcp): how a test sees that a cancelled stream was really closed."""
@@ -95,8 +109,9 @@ def _address(hex_address: str) -> tuple[str, int]:
 
 
 def peers(pid: int) -> set[tuple[str, str, int]]:
-    """(protocol, remote host, remote port) of every TCP/UDP socket process `pid` has open; a
-    listening or unconnected socket shows as its all-zero address."""
+    """(protocol, remote host, remote port) of every TCP/UDP/raw socket process `pid` has open
+    (not the AF_UNIX pairs asyncio uses); a listening or unconnected socket shows as its
+    all-zero address."""
     inodes = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
@@ -106,7 +121,7 @@ def peers(pid: int) -> set[tuple[str, str, int]]:
         if target.startswith("socket:["):
             inodes.add(target[8:-1])
     found = set()
-    for table in ("tcp", "tcp6", "udp", "udp6"):
+    for table in ("tcp", "tcp6", "udp", "udp6", "raw", "raw6"):
         try:
             lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
         except OSError:

@@ -164,6 +164,8 @@ def cmd_expand(args: argparse.Namespace) -> int:
     tokens = sum(s.generated_tokens for s in stats)
     print(f"[{tokens} tokens in {time.perf_counter() - started:.1f}s; first token {first or 0:.2f}s; "
           f"prompt {result.context.tokens} tokens, {len(result.context.dropped())} items dropped]", file=sys.stderr)
+    for context_note in result.context.notes:  # e.g. the answer was shortened to fit the window
+        print(f"[{context_note}]", file=sys.stderr)
     engine.close()
     return 0
 

@@ -37,7 +37,7 @@ from penna.paths import index_path
 from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
 from penna.vault.note import note_title
-from penna.writing.backend import Backend, counts_exactly
+from penna.writing.backend import Backend, counts_exactly, estimate_reason, fitting_counter, leave_room, window
 from penna.writing.model import Cancelled, CancelToken, GenerationStats, LlamaModel, ModelError
 from penna.writing.registry import ModelChoice, effective_choice, resolve_model
 from penna.writing.tasks import (TaskKind, TaskRequest, TaskResult, budget_tail, notes_for, run_chat,
@@ -312,18 +312,21 @@ class Engine:
 
     def context(self, rel_path: str | None, kind: TaskKind, text: str) -> AssembledContext:
         count, exact = self.counter()
-        budget = Budget(self.settings.n_ctx, self.settings.max_tokens)
+        fit = fitting_counter(self._model, count)  # a model server: estimates, then one exact count
+        budget, notes = window(self._model, self.settings.n_ctx, self.settings.max_tokens)
         current = self.current_note(rel_path)
-        stable = self._stable_for(current, count, budget)
+        stable = self._stable_for(current, fit, budget)
         # The request's own passages: few, and after the note's, so only they and the task are new;
         # searched on the request's rarer words (the note's topic words are pinned already).
         topic = query_terms(current.title, " ".join(current.headings), " ".join(current.tags))
         late = propositional_section(self.index, rare_terms(self.index, query_terms(text), exclude=topic),
                                      current_path=rel_path, salience=self._salience())
         late.items = [item for item in late.items if item.label != "linked"]  # the note's links are pinned
-        return assemble(author=stable.author, stable=stable.fitted, propositional=late, pinned=stable.pinned,
-                        task=budget_tail(kind, current.title, text, demo=stable.demo), budget=budget, count=count,
-                        exact=exact)
+        context = assemble(author=stable.author, stable=stable.fitted, propositional=late, pinned=stable.pinned,
+                           task=budget_tail(kind, current.title, text, demo=stable.demo), budget=budget, count=fit,
+                           exact=exact)
+        context.estimate_reason = "" if exact else estimate_reason(self._model)
+        return leave_room(context, count, notes)  # never truncated silently: a shorter answer is said
 
     def _salience(self) -> dict[str, float]:
         """Salience for ranking a request's passages, recomputed at most every SALIENCE_TTL
@@ -348,7 +351,8 @@ class Engine:
         model = self.model()
         count, _exact = self.counter()
         current = self.current_note(rel_path)
-        stable = self._stable_for(current, count, Budget(self.settings.n_ctx, self.settings.max_tokens))
+        stable = self._stable_for(current, fitting_counter(self._model, count),
+                                  window(self._model, self.settings.n_ctx, self.settings.max_tokens)[0])
         return model.warm(stable_prefix(stable.author, stable.fitted, stable.pinned), cancel)
 
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
@@ -370,7 +374,8 @@ class Engine:
         texts: list[str] = []
         stats: list[GenerationStats] = []
         for number in range(max(1, variants)):
-            request = TaskRequest(kind, text, title, demo=self._stable[rel_path or ""].demo, max_tokens=self.settings.max_tokens,
+            request = TaskRequest(kind, text, title, demo=self._stable[rel_path or ""].demo,
+                                  max_tokens=context.budget.max_new_tokens,  # maxTokens, or less to fit (noted)
                                   temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
                                   seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates)
             progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None

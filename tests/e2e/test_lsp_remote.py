@@ -7,29 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from llama_server import client_connections, free_port, llama_server, peers
+from llama_server import client_connections, free_port, peers, server  # noqa: F401 (the shared server fixture)
 from lsp_harness import config, open_note, settings
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient, client_capabilities
 
 from conftest import SAMPLE_VAULT
-from penna.writing.registry import resolve_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 DRAFT = "Drafts/Winter loaf.md"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with llama_server(resolve_model("default").path, log) as url:
-        yield url
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ without ever opening a network socket. Its only channel is stdio."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import pytest_lsp
+from llama_server import peers
 from lsp_harness import config, open_note, settings
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
@@ -17,26 +17,6 @@ from pytest_lsp import LanguageClient, client_capabilities
 from conftest import SAMPLE_VAULT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
-
-
-def inet_socket_inodes(pid: int) -> set[str]:
-    """Inodes of the process's open sockets that are TCP/UDP (not the AF_UNIX pair asyncio uses)."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    inet = set()
-    for table in ("tcp", "tcp6", "udp", "udp6", "raw", "raw6"):
-        try:
-            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        inet |= {line.split()[9] for line in lines if len(line.split()) > 9}
-    return inodes & inet
 
 
 @pytest_lsp.fixture(config=config())
@@ -54,12 +34,12 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
 
 async def test_server_uses_no_network_socket(client: LanguageClient) -> None:
     pid = client._server.pid  # the server process pytest-lsp started
-    seen: set[str] = set()
+    seen: set[tuple[str, str, int]] = set()
     stop = asyncio.Event()
 
     async def watch() -> None:
         while not stop.is_set():
-            seen.update(inet_socket_inodes(pid))
+            seen.update(peers(pid))  # any TCP/UDP/raw socket, connected or not
             await asyncio.sleep(0.02)
 
     watcher = asyncio.ensure_future(watch())

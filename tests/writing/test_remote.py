@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from llama_server import client_sockets, free_port, llama_server
+from llama_server import client_sockets, free_port, server  # noqa: F401 (the shared server fixture)
 
 from penna.config import Settings
 from penna.engine import Engine
@@ -31,16 +31,11 @@ from penna.writing.remote import ATTEMPTS, BACKOFF, RemoteError, RemoteModel, pa
 TEXT = "Cold kitchen, 17°C, everything slow; start the levain the night before — and watch the dough."
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with llama_server(resolve_model("default").path, log) as url:
-        yield url
-
-
 @pytest.fixture
-def remote(server: str) -> RemoteModel:
-    return RemoteModel.connect(server, n_ctx=2048)
+def remote(server: str) -> Iterator[RemoteModel]:
+    model = RemoteModel.connect(server, n_ctx=2048)
+    yield model
+    model.close()
 
 
 def port_of(url: str) -> int:
@@ -118,7 +113,9 @@ def test_cancel_closes_the_stream_and_the_server_keeps_serving(server: str, remo
                 during.update(client_sockets(port) - before)
                 threading.Timer(0.05, fire).start()
     latency = time.perf_counter() - fired[0]
-    assert 3 <= len(seen) < 200 and latency < 1.0  # it stopped at once, far from the 1,000 tokens asked
+    # It stopped at once, far from the 1,000 tokens asked; the bound is loose (a busy shared machine):
+    # the benchmark reports the real latency.
+    assert 3 <= len(seen) < 200 and latency < 5.0
     assert len(during) == 1  # the stream had its own connection…
     assert remote.streams_open == 0
     for _ in range(40):  # …and it is gone (the kernel may take a moment to update its table)
@@ -140,7 +137,7 @@ def test_cancel_during_prompt_evaluation_returns_at_once(remote: RemoteModel) ->
     with pytest.raises(Cancelled):
         for _ in remote.stream(prompt, max_tokens=50, temperature=0.7, seed=1, stop=[], cancel=cancel):
             pass
-    assert time.perf_counter() - started < 1.5  # the socket was shut down; we did not wait for the server
+    assert time.perf_counter() - started < 5.0  # the socket was shut down; we did not wait for the server
     assert "".join(remote.stream("Bread", max_tokens=6, temperature=0.7, seed=1, stop=[])).strip()
 
 
@@ -394,3 +391,103 @@ def test_an_api_key_from_the_environment_is_sent_and_a_refusal_says_how_to_give_
             RemoteModel.connect(url, n_ctx=2048)
         monkeypatch.setenv("PENNA_API_KEY", "s3cret")
         assert RemoteModel.connect(url, n_ctx=2048).model_id == "big-model"
+
+
+# --- the window and the counts the engine plans with ----------------------------------------------
+DRAFT = "Drafts/Winter loaf.md"
+BULLETS = "- cold kitchen\n- slow bulk ferment"
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_the_engine_fits_sections_on_estimates_and_counts_the_final_prompt_once(
+        server: str, sample_vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine(sample_vault, Settings(remote_url=server, n_ctx=2048, max_tokens=64))
+    engine.sync()
+    remote = engine.model()
+    asked: list[str] = []
+    real_count = RemoteModel._remote_count
+    monkeypatch.setattr(RemoteModel, "_remote_count",
+                        lambda self, text, dialect: (asked.append(text), real_count(self, text, dialect))[1])
+    context = engine.context(DRAFT, "expand", BULLETS)
+    # Before, every exemplar and passage was a /tokenize round trip; now only the whole prompt is.
+    assert asked == [context.prompt]
+    assert context.exact and context.tokens + 1 + context.budget.max_new_tokens <= 2048
+    assert abs(remote.estimate(context.prompt) - context.tokens) <= 0.15 * context.tokens  # the ratio is learned
+    engine.close()
+
+
+@pytest.mark.model
+@pytest.mark.e2e
+def test_an_answer_shortened_to_fit_the_window_is_said(server: str, sample_vault: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    from penna.context.viewer import context_markdown
+    from penna.writing.backend import ANSWER_LIMITED
+
+    engine = Engine(sample_vault, Settings(remote_url=server, seed=7, n_ctx=1024, max_tokens=400))
+    engine.sync()
+    remote = engine.model()
+    # Writing that tokenizes more finely than the calibration sample (code, another script) makes
+    # the estimate undercount: simulated by lowering the learned ratio. The exact count of the
+    # final prompt then shows the answer cannot have its full 400 tokens.
+    remote.ratio *= 0.5
+    result = engine.generate("expand", DRAFT, BULLETS)
+    context = result.context
+    limited = [note for note in context.notes if note.startswith(ANSWER_LIMITED)]
+    assert limited and 16 <= context.budget.max_new_tokens < 400, (context.notes, context.budget)
+    assert context.tokens + 1 + context.budget.max_new_tokens <= 1024
+    assert f"{ANSWER_LIMITED} {context.budget.max_new_tokens} tokens (maxTokens is 400)" in context_markdown(context)
+    assert result.texts[0].strip()
+    # Every request fitted the server's window as sent: stream() never had to shorten one itself.
+    assert not [r for r in caplog.records if "answer limited" in r.getMessage()]
+    engine.close()
+
+
+def ollama_stand_in(sent: list[dict], num_ctx: int | None) -> Callable[[http.server.BaseHTTPRequestHandler], None]:
+    """Stand-in: Ollama's API (no tokenizer endpoint; `num_ctx` only in /api/show; a longer prompt
+    is cut silently, which no real server here can show)."""
+
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path == "/v1/models":
+            reply(h, 200, b'{"object": "list", "data": [{"id": "gemma3:270m"}]}')
+        elif h.path == "/api/version":
+            reply(h, 200, b'{"version": "0.6.8"}')
+        elif h.path == "/api/show":
+            parameters = f"num_ctx {num_ctx}\nstop \"<end_of_turn>\"" if num_ctx else 'stop "<end_of_turn>"'
+            reply(h, 200, json.dumps({"parameters": parameters}).encode())
+        elif h.path == "/v1/completions":
+            sent.append(json.loads(h.rfile.read(int(h.headers.get("Content-Length") or 0))))
+            body = sse({"choices": [{"text": " The kitchen was cold, so the dough rose slowly.", "finish_reason": "stop"}]})
+            h.send_response(200)
+            h.send_header("Content-Type", "text/event-stream")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+        else:
+            reply(h, 404, b"404 page not found", "text/plain")
+
+    return handle
+
+
+def test_an_ollama_window_smaller_than_nctx_is_planned_for_and_counts_are_called_estimates(sample_vault: Path) -> None:
+    from penna.context.viewer import context_markdown
+
+    sent: list[dict] = []
+    with stand_in(ollama_stand_in(sent, num_ctx=512)) as url:
+        engine = Engine(sample_vault, Settings(remote_url=url, seed=7, n_ctx=4096, max_tokens=64))
+        engine.sync()
+        remote = engine.model()
+        assert isinstance(remote, RemoteModel) and remote.n_ctx == 512 and not remote.exact_count
+        context = engine.context(DRAFT, "expand", BULLETS)
+        assert context.budget.n_ctx == 512 and not context.exact
+        assert any("context window is 512 tokens, less than nCtx (4096)" in note for note in context.notes)
+        shown = context_markdown(context)
+        assert f"approximate estimates, because the model server at {url} has no tokenizer endpoint" in shown
+        assert "not available" not in shown and "of a 512-token window" in shown
+        engine.generate("expand", DRAFT, BULLETS)
+        assert sent
+        for body in sent:  # what the server got fits its window (with the estimate's safety margin)
+            assert remote.estimate(body["prompt"]) + 1 + body["max_tokens"] <= 512, body["max_tokens"]
+        engine.close()
+    with stand_in(ollama_stand_in([], num_ctx=None)) as url:  # no num_ctx in the Modelfile: Ollama's default
+        assert RemoteModel.connect(url, n_ctx=4096).n_ctx == remote_module.OLLAMA_DEFAULT_CTX

@@ -86,6 +86,8 @@ class AssembledContext:
     count: Counter
     exact: bool  # counted with the model's tokenizer (else tiktoken, approximate)
     pinned: str = ""  # the note's propositional part: the start of the propositional section's text
+    notes: list[str] = field(default_factory=list)  # what limited the whole prompt (window, answer length)
+    estimate_reason: str = ""  # when not exact: why counts are tiktoken's estimates
 
     @property
     def prefix(self) -> str:

@@ -51,12 +51,15 @@ def _section(fitted: FittedSection, vault_uri: str | None) -> list[str]:
 
 
 def context_markdown(context: AssembledContext, sections: Sequence[Section] = (), vault_uri: str | None = None) -> str:
-    counting = "the model's tokenizer" if context.exact else "tiktoken (approximate; the model is not available)"
+    reason = context.estimate_reason or "the model is not available"
+    counting = "the model's tokenizer" if context.exact else f"tiktoken: approximate estimates, because {reason}"
     lines = ["# What penna tells the model", "",
              f"Prompt: **{context.tokens} tokens** of a {context.budget.n_ctx}-token window, "
              f"{context.budget.max_new_tokens} kept for the answer. Counted with {counting}.",
              "Order: participatory, procedural, perspectival (stable for this note, so the model reuses its cache), "
              "then propositional, then the task.", ""]
+    lines += [f"> {note}" for note in context.notes]
+    lines += [""] if context.notes else []
     for fitted in context.sections:
         lines += _section(fitted, vault_uri)
     lines += ["## Task", "", "```text", context.task, "```", ""]

@@ -12,6 +12,11 @@ the same document prompt it builds for a local base model to `/v1/completions`, 
   `ATTEMPTS` times and only before any text arrived; everything else is one clear ModelError.
 - Tokens: the server's own tokenizer when it has an endpoint for it (llama-server and vLLM
   `/tokenize`, llama_cpp.server `/extras/tokenize/count`), else tiktoken, and `exact_count` says which.
+  Each exact count is an HTTP round trip (and llama_cpp.server answers none while it generates),
+  so sections are fitted with `estimate` (tiktoken scaled by the ratio the server's tokenizer
+  showed) and only the final prompt is counted exactly, once.
+- Window: never planned larger than the server's (vLLM `max_model_len`, llama-server `/props`,
+  Ollama's `num_ctx`, which it otherwise silently truncates prompts to).
 - Network: only the configured host, only when `remoteUrl` is set (nothing else imports this).
   An API key, if the server wants one, comes from the `PENNA_API_KEY` environment variable.
 
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
+import math
 import os
 import socket
 import ssl
@@ -36,12 +43,21 @@ from typing import Any
 
 from penna.writing.model import Cancelled, CancelToken, GenerationStats, ModelError
 
+log = logging.getLogger("penna.remote")
+
 ATTEMPTS = 3  # tries per request when the server cannot be reached (or is loading its model)
 BACKOFF = 0.25  # seconds before the second try, doubled after each failure
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 120.0  # to the first byte and between chunks: a cold long prompt on a big model
 CANCEL_POLL = 0.05  # how often the watcher looks at a token's deadline (explicit cancels wake it at once)
 COUNT_CACHE = 4096
+# Without a tokenizer endpoint, tiktoken's counts are raised by this much: model tokenizers with
+# smaller vocabularies split text more finely, and an undercount would overflow the window.
+ESTIMATE_MARGIN = 1.2
+OLLAMA_DEFAULT_CTX = 2048  # what Ollama gives a model whose Modelfile sets no num_ctx (older releases; newer give more)
+CALIBRATION = ("## Notes I turned into prose\nThe dough rose slowly in the cold kitchen, at 17°C; I started the "
+               "levain the night before, folded it four times, and shaped it when it had grown by half. "
+               "Rye, spelt and a pinch of salt — nothing else.\n")
 API_KEY_VARIABLE = "PENNA_API_KEY"  # sent as a bearer token (llama-server/vLLM --api-key); never saved by penna
 
 
@@ -139,6 +155,7 @@ class RemoteModel:
         self.name = model_id or address.url
         self.path = Path(model_id or address.host)
         self.tokenizer: str | None = None  # which endpoint counts tokens; None → tiktoken
+        self.ratio = ESTIMATE_MARGIN  # server tokens per tiktoken token, learned from exact counts
         self._bos_tokens = 0  # tokens the tokenizer endpoint adds to an empty text (BOS)
         self._counts: OrderedDict[str, int] = OrderedDict()
         self._counts_lock = threading.Lock()
@@ -196,8 +213,24 @@ class RemoteModel:
             value = settings.get("n_ctx") if isinstance(settings, dict) else None
             if isinstance(value, int) and value > 0:
                 server_ctx = value
+        if not server_ctx:
+            server_ctx = self._ollama_context()
         if server_ctx:
             self.n_ctx = min(self.n_ctx, server_ctx)
+
+    def _ollama_context(self) -> int | None:
+        """Ollama truncates a prompt longer than its `num_ctx` without a word, and its OpenAI API
+        cannot set it: read it from the model's parameters, else assume the default."""
+        status, version = self._call("GET", "/api/version", None, attempts=1)
+        if status != 200 or not isinstance(version, dict) or "version" not in version:
+            return None  # not Ollama
+        status, shown = self._call("POST", "/api/show", {"model": self.model_id}, attempts=1)
+        parameters = shown.get("parameters") if status == 200 and isinstance(shown, dict) else None
+        for line in str(parameters or "").splitlines():
+            name, _, value = line.strip().partition(" ")
+            if name == "num_ctx" and value.strip().isdigit():
+                return int(value.strip())
+        return OLLAMA_DEFAULT_CTX
 
     def _find_tokenizer(self) -> None:
         for dialect in ("llama-server", "vllm", "llama_cpp.server"):
@@ -207,6 +240,7 @@ class RemoteModel:
             except (RemoteError, KeyError, TypeError, ValueError):
                 continue
             self.tokenizer = dialect
+            self.count(CALIBRATION)  # one exact count gives the first ratio for `estimate`
             return
 
     @property
@@ -214,16 +248,26 @@ class RemoteModel:
         return self.tokenizer is not None
 
     # --- tokens -------------------------------------------------------------------------------
-    def count(self, text: str) -> int:
-        if self.tokenizer is None:
-            from penna.knowledge.tokens import count_tokens
+    def estimate(self, text: str) -> int:
+        """Tokens in `text`, without asking the server: tiktoken scaled to its tokenizer. For
+        fitting many small pieces; the final prompt is then counted with `count`."""
+        from penna.knowledge.tokens import count_tokens
 
-            return count_tokens(text)
+        return math.ceil(count_tokens(text) * self.ratio)
+
+    def count(self, text: str) -> int:
+        """Exact, one round trip, when the server has a tokenizer endpoint; else `estimate`."""
+        if self.tokenizer is None:
+            return self.estimate(text)
         with self._counts_lock:
             cached = self._counts.get(text)
         if cached is not None:
             return cached
         value = max(0, self._remote_count(text, self.tokenizer) - self._bos_tokens)
+        if len(text) >= len(CALIBRATION):  # long enough to say how this writing tokenizes
+            from penna.knowledge.tokens import count_tokens
+
+            self.ratio = value / max(1, count_tokens(text))
         with self._counts_lock:
             self._counts[text] = value
             while len(self._counts) > COUNT_CACHE:
@@ -261,6 +305,10 @@ class RemoteModel:
                 if max_tokens < 8:
                     raise ModelError(f"the prompt ({stats.prompt_tokens} tokens) does not fit the model server's "
                                      f"context window ({self.n_ctx})")
+                # The engine leaves room for the answer (and says when it shortens it); this is the
+                # last guard, for a prompt that grew after that check.
+                log.warning("answer limited to %d tokens: the prompt takes %d of the server's %d-token window",
+                            max_tokens, stats.prompt_tokens, self.n_ctx)
         body: dict[str, Any] = {
             "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p,
             "repeat_penalty": repeat_penalty, "stop": list(stop), "stream": True, "cache_prompt": True,

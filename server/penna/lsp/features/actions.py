@@ -18,6 +18,7 @@ from typing import Any
 from lsprotocol import types
 
 from penna.lsp.edits import Action, Span, find_target, paragraph_before, reanchor
+from penna.writing.backend import ANSWER_LIMITED
 from penna.writing.model import Cancelled, CancelToken, ModelError
 
 TITLES: dict[str, str] = {
@@ -175,6 +176,9 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
         _end_progress(ls, progress, "failed")
         raise
     _end_progress(ls, progress, "done")
+    for note in result.context.notes:
+        if note.startswith(ANSWER_LIMITED):  # never shortened silently (the window notes are in the viewer)
+            ls.show(f"penna: {note}; raise nCtx or select less for a longer answer", types.MessageType.Warning)
     if not any(t.strip() for t in result.texts):
         return Outcome(False, "", None, "penna: the model produced no text this time; try again")
     new_text = _replacement(action, result.texts, original, span)
