@@ -115,3 +115,13 @@ def test_a_retry_runs_hotter() -> None:
                            on_text=None)
     assert result.pieces == ["My oven runs hot, so I lower it."]  # the first dropped the note's content
     assert temperatures[0] == 0.7 and temperatures[1] > 0.7
+
+
+def test_a_sentence_that_carries_none_of_its_note_is_replaced_by_the_note() -> None:
+    # The small model's usual failure: it writes the previous note's sentence again.
+    model = ScriptedModel(["A cold kitchen, 17°C."] * RETRY_LIMIT)
+    request = TaskRequest("expand", "- start the levain the night before", "Draft", seed=1)
+    result = run_sentences(model, "", request, ["start the levain the night before"], profile=None, exemplars=[],
+                           cancel=None, on_text=None)
+    assert result.pieces == ["start the levain the night before"]
+    assert result.text == "Start the levain the night before."

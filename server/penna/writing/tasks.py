@@ -123,7 +123,7 @@ def score_sentence(candidate: str, note: str, profile: StyleProfile | None, exem
     words the author keeps cutting, nothing pasted from the prompt."""
     wanted = set(content_words(note))
     got = set(content_words(candidate))
-    coverage = len(wanted & got) / len(wanted) if wanted else 1.0
+    coverage = _coverage(candidate, note)
     typical = profile.sentence_typicality(len(words(candidate))) if profile else 0.5
     generic = len(find_generic_phrases(candidate))
     copied = longest_shared_run(candidate, exemplars) if exemplars else 0
@@ -137,14 +137,15 @@ def score_sentence(candidate: str, note: str, profile: StyleProfile | None, exem
             - (2.0 if copied >= COPY_RUN_LIMIT else 0.0) - (2.0 if repeated >= REPEAT_RUN_LIMIT else 0.0))
 
 
+def _coverage(sentence: str, note: str) -> float:
+    wanted = set(content_words(note))
+    return len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 1.0
+
+
 def _acceptable(sentence: str, note: str, sources: Sequence[str], before: Sequence[str] = ()) -> bool:
     """Keep a single candidate only if it carries most of the note, copies nothing from the
     prompt and does not say again what the paragraph already said."""
-    if not sentence:
-        return False
-    wanted = set(content_words(note))
-    coverage = len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 1.0
-    return coverage >= 0.5 and not _pasted(sentence, sources, before)
+    return bool(sentence) and _coverage(sentence, note) >= 0.5 and not _pasted(sentence, sources, before)
 
 
 def _pasted(sentence: str, sources: Sequence[str], before: Sequence[str]) -> bool:
@@ -192,7 +193,7 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
             if score > best_score:
                 best, best_score = candidate, score
             attempt += 1
-        if not best or _pasted(best, sources, written):
+        if not best or _pasted(best, sources, written) or not _coverage(best, note):
             best = note  # never lose a bullet, never paste: the note's own words beat a copy
         written.append(best)
         if on_text:
