@@ -419,18 +419,26 @@ def test_the_engine_fits_sections_on_estimates_and_counts_the_final_prompt_once(
 
 @pytest.mark.model
 @pytest.mark.e2e
-def test_an_answer_shortened_to_fit_the_window_is_said(server: str, sample_vault: Path,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_an_answer_shortened_to_fit_the_window_is_said(
+        server: str, sample_vault: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from penna.cli import main
     from penna.context.viewer import context_markdown
     from penna.writing.backend import ANSWER_LIMITED
 
+    # Writing that tokenizes more finely than the calibration sample (code, another script) makes
+    # the estimate undercount: simulated by halving the learned ratio. The exact count of the
+    # final prompt then shows the answer cannot have its full 400 tokens.
+    connect = RemoteModel.connect.__func__  # type: ignore[attr-defined]
+
+    def undercounting(cls: type[RemoteModel], *args: object, **kwargs: object) -> RemoteModel:
+        model = connect(cls, *args, **kwargs)
+        model.ratio *= 0.5
+        return model
+
+    monkeypatch.setattr(RemoteModel, "connect", classmethod(undercounting))
     engine = Engine(sample_vault, Settings(remote_url=server, seed=7, n_ctx=1024, max_tokens=400))
     engine.sync()
-    remote = engine.model()
-    # Writing that tokenizes more finely than the calibration sample (code, another script) makes
-    # the estimate undercount: simulated by lowering the learned ratio. The exact count of the
-    # final prompt then shows the answer cannot have its full 400 tokens.
-    remote.ratio *= 0.5
     result = engine.generate("expand", DRAFT, BULLETS)
     context = result.context
     limited = [note for note in context.notes if note.startswith(ANSWER_LIMITED)]
@@ -441,6 +449,11 @@ def test_an_answer_shortened_to_fit_the_window_is_said(server: str, sample_vault
     # Every request fitted the server's window as sent: stream() never had to shorten one itself.
     assert not [r for r in caplog.records if "answer limited" in r.getMessage()]
     engine.close()
+
+    # The command line says it too.
+    assert main(["expand", "--vault", str(sample_vault), "--remote-url", server, "--n-ctx", "1024",
+                 "--max-tokens", "400", "--seed", "7", "--note", DRAFT, "--text", BULLETS]) == 0
+    assert f"[{ANSWER_LIMITED} " in capsys.readouterr().err
 
 
 def ollama_stand_in(sent: list[dict], num_ctx: int | None) -> Callable[[http.server.BaseHTTPRequestHandler], None]:
