@@ -224,7 +224,8 @@ class RemoteModel:
         status, version = self._call("GET", "/api/version", None, attempts=1)
         if status != 200 or not isinstance(version, dict) or "version" not in version:
             return None  # not Ollama
-        status, shown = self._call("POST", "/api/show", {"model": self.model_id}, attempts=1)
+        named = {"model": self.model_id, "name": self.model_id}  # "name" in older releases
+        status, shown = self._call("POST", "/api/show", named, attempts=1)
         parameters = shown.get("parameters") if status == 200 and isinstance(shown, dict) else None
         for line in str(parameters or "").splitlines():
             name, _, value = line.strip().partition(" ")
