@@ -35,7 +35,9 @@ class RawServer:
         try:
             self._read_messages()
         except (ValueError, OSError):
-            return  # the test closed the pipe on purpose (a client vanishing)
+            if self.proc.stdout is not None and self.proc.stdout.closed:
+                return  # the test closed the pipe on purpose (a client vanishing)
+            raise
 
     def _read_messages(self) -> None:
         out = self.proc.stdout
