@@ -3,6 +3,7 @@ refreshed live on `workspace/didChangeConfiguration`. Bad values: one message, d
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from lsprotocol import types
@@ -13,6 +14,9 @@ from penna.config import settings_from_dict
 def setup(server: Any) -> None:
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: Any, params: types.InitializeParams) -> None:
+        # Messages from worker threads are handed to this loop; without it, the first engine made
+        # in an executor (a request before any vault was opened) would write from its own thread.
+        ls._loop = asyncio.get_running_loop()
         options = params.initialization_options
         if isinstance(options, dict) and "penna" in options and isinstance(options["penna"], dict):
             options = options["penna"]
