@@ -30,6 +30,7 @@ from penna.engine import Engine, VaultError
 from penna.knowledge.index import IndexUnavailable
 from penna.knowledge.watcher import VaultWatcher
 from penna.lsp.generation import GenerationRunner
+from penna.lsp.stdio import protocol_stdout
 
 log = logging.getLogger("penna.lsp")
 
@@ -274,6 +275,6 @@ def run(tcp_port: int | None = None) -> None:
     if tcp_port:
         server.start_tcp("127.0.0.1", tcp_port)
     else:
-        server.start_io()
+        server.start_io(stdout=protocol_stdout())
     server.stop_watchers()
     server.runner.shutdown()
