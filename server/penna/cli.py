@@ -107,27 +107,28 @@ def cmd_index(args: argparse.Namespace) -> int:
 def watch_forever(engine) -> int:  # type: ignore[no-untyped-def]
     """`penna index --watch`: sync, then keep the index following the vault, one line per
     batch, until Ctrl-C or until the vault folder disappears (exit status 1)."""
-    from penna.knowledge.watcher import BatchReport, VaultWatcher
+    from penna.knowledge.watcher import BatchReport
 
     def show(report: BatchReport) -> None:
         if any(outcome != "unchanged" for outcome in report.outcomes.values()):
             print(report.summary(), flush=True)
 
-    watcher = VaultWatcher(engine.indexer, on_batch=show)
-    watcher.start()  # before the sync, so that nothing changes unseen between the two
+    def warn(message: str) -> None:
+        print(f"penna: {message}", file=sys.stderr, flush=True)
+
+    watcher = None
     try:
-        with watcher.paused():
-            report = engine.sync(_progress_bar("indexing") if sys.stderr.isatty() else None)
-        print(report.summary(), flush=True)
+        watcher = engine.start_watching(background=False, on_batch=show, on_error=warn,
+                                        progress=_progress_bar("indexing") if sys.stderr.isatty() else None,
+                                        on_synced=lambda report: print(report.summary(), flush=True))
         print(f"watching {engine.vault} (Ctrl-C to stop)", file=sys.stderr, flush=True)
         while not watcher.finished.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        watcher.stop()
         engine.close()
-    if watcher.vault_missing:
+    if watcher is not None and watcher.vault_missing:
         print(f"penna: the vault folder {engine.vault} disappeared: stopped watching", file=sys.stderr)
         return EXIT_FAILED
     return 0

@@ -33,7 +33,9 @@ from penna.knowledge.procedural import Profile, ProfileCache, procedural_section
 from penna.knowledge.propositional import propositional_section
 from penna.knowledge.rewrites import avoid_words, rewrite_count, rewrite_items, store_rewrite
 from penna.knowledge.tokens import count_tokens
+from penna.knowledge.watcher import BatchReport, VaultWatcher
 from penna.paths import index_path
+from penna.vault.classify import classify_note
 from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
 from penna.vault.note import note_title
@@ -90,7 +92,10 @@ class Engine:
         self.index = Index(db_path or index_path(self.vault), self.vault)
         self.indexer = Indexer(self.index, self.settings)
         self.profiles = ProfileCache()
-        self.buffers: dict[str, str] = {}  # open editor buffers win over disk
+        self.buffers: dict[str, str] = {}  # open editor buffers win over disk (see set_buffer)
+        self.watcher: VaultWatcher | None = None  # see start_watching
+        self._catch_up: threading.Thread | None = None  # the watcher's start-up sync
+        self._profile_soon = False  # a save or a close: rebuild the profile after the next change
         # Told of every model state change (from whichever thread loads it): the server reports
         # loading as progress and a failure once.
         self.model_listeners: list[Callable[[ModelState], None]] = []
@@ -103,6 +108,7 @@ class Engine:
         self._salience_cache: tuple[float, Any, dict[str, float]] | None = None  # (when, latest change, salience)
 
     def close(self) -> None:
+        self.stop_watching(timeout=0.0)
         self.profiles.close()
         self.index.close()
 
@@ -142,6 +148,101 @@ class Engine:
         """The profile without waiting (editor requests): maybe a version old, or None. A stale
         one is rebuilt in the background, rate-limited unless `now` (a save or a close)."""
         return self.profiles.peek(self.index, now=now)
+
+    # --- following the vault and the editor ---------------------------------------------------
+    def start_watching(self, *, debounce: float = 0.3, sync: bool = True, background: bool = True,
+                       progress: Progress | None = None, on_missing: Callable[[], None] | None = None,
+                       on_error: Callable[[str], None] | None = None,
+                       on_batch: Callable[[BatchReport], None] | None = None,
+                       on_synced: Callable[[SyncReport], None] | None = None) -> VaultWatcher:
+        """Keep the index following the vault and the open buffers. The watcher starts first, then
+        the start-up sync runs under it (events seen meanwhile are applied after it, against what
+        it wrote), then the buffers' text goes back over what the sync read from disk and the
+        style profile is rebuilt in the background. With `background` all this runs on a thread
+        of its own and a failure goes to `on_error`; without, a failed sync raises. `on_error`
+        also hears once that the vault cannot be watched or the index cannot be written. A watcher
+        already running (the vault came back) is stopped first."""
+        self.stop_watching()
+        watcher = VaultWatcher(self.indexer, debounce=debounce, buffers=self.buffers, on_indexed=self._indexed,
+                               on_batch=on_batch, on_vault_missing=on_missing, on_error=on_error)
+        self.watcher = watcher
+
+        def catch_up() -> None:
+            watcher.start()
+            if watcher.unwatched and on_error:
+                on_error(f"cannot watch {self.vault} for changes ({watcher.unwatched}); changes made outside "
+                         "the editor are indexed at the next start")
+            if sync:
+                with watcher.paused():
+                    report = self.sync(progress)
+                if on_synced:
+                    on_synced(report)
+            watcher.touch(list(self.buffers))  # the sync read these from disk; the editor's text wins
+            self.refresh_all()
+            self.profile_if_ready(now=True)
+
+        if not background:
+            catch_up()
+            return watcher
+
+        def run() -> None:
+            try:
+                catch_up()
+            except Exception as error:  # noqa: BLE001 - a vault problem must not kill the caller
+                log.warning("indexing %s failed: %s", self.vault, error)
+                if on_error:
+                    on_error(f"indexing {self.vault} failed: {error}")
+            finally:
+                self.index.close_thread()
+
+        self._catch_up = threading.Thread(target=run, daemon=True, name="penna-index")
+        self._catch_up.start()
+        return watcher
+
+    def stop_watching(self, timeout: float = 2.0) -> None:
+        """Stop the watcher (its threads are joined briefly) and wait at most `timeout` seconds
+        for its start-up sync, which writes the same index."""
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
+        catch_up = self._catch_up
+        if catch_up is not None and catch_up is not threading.current_thread():
+            catch_up.join(timeout)
+
+    def _indexed(self, paths: list[str]) -> None:
+        """On the watcher's thread, after notes changed in the index: drop the prefixes that
+        showed them, and have the style profile follow (rate-limited; at once after a save or a
+        close), so that no request waits for it."""
+        self.notes_changed(paths)
+        soon, self._profile_soon = self._profile_soon, False
+        self.profile_if_ready(now=soon)
+
+    def set_buffer(self, rel_path: str, text: str | None) -> None:
+        """An editor buffer opened or changed (`text`), or closed (None: the note falls back to
+        disk). The index follows after the watcher's debounce, off the caller's thread."""
+        if text is None:
+            self.buffers.pop(rel_path, None)
+            self.note_saved(rel_path)
+        else:
+            self.buffers[rel_path] = text
+        if self.watcher is not None:
+            self.watcher.touch([rel_path])
+
+    def note_saved(self, rel_path: str) -> None:
+        """A save (or a close): a natural pause, so a pending style-profile rebuild runs now, and
+        the next change to reach the index rebuilds it at once. No index access (event loop)."""
+        self._profile_soon = True
+        self.profiles.hurry()
+
+    def note_origin(self, rel_path: str) -> str:
+        """read or written: from the index, or from the open buffer when the note is not indexed
+        yet (opened while the start-up sync runs, or never saved)."""
+        row = self.index.note(rel_path)
+        if row is not None:
+            return row.origin
+        parsed = parse_note(self.buffers.get(rel_path, ""))
+        return classify_note(rel_path, parsed.frontmatter, parsed.tags, self.settings.reading_folders,
+                             self.settings.author_name)[0]
 
     # --- the model ---------------------------------------------------------------------------
     def _choice_key(self) -> tuple[str, str]:

@@ -7,7 +7,9 @@ model is installed (tiktoken otherwise). No generation.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ from penna.config import Settings
 from penna.engine import Engine
 from penna.bench.synthetic import generate_vault
 from penna.knowledge.procedural import style_card
-from penna.knowledge.watcher import VaultWatcher
+from penna.knowledge.watcher import WATCHDOG_LOG
 
 DEBOUNCE = 0.3
 MARGIN = 10.0  # generous: a shared, loaded CI machine; the benchmark reports the real latency
@@ -27,15 +29,11 @@ SETTLE = 60.0
 
 
 class Live:
-    """Engine + watcher, wired like `PennaServer._engine` wires them."""
+    """Engine + watcher, wired by `Engine.start_watching` as the language server and the CLI do."""
 
     def __init__(self, vault: Path) -> None:
         self.engine = Engine(vault, Settings())
-        self.watcher = VaultWatcher(self.engine.indexer, debounce=DEBOUNCE, buffers=self.engine.buffers,
-                                    on_indexed=self.engine.notes_changed)
-        self.watcher.start()
-        with self.watcher.paused():
-            self.engine.sync()
+        self.watcher = self.engine.start_watching(debounce=DEBOUNCE, background=False)
 
     def settle(self) -> None:
         assert self.watcher.settle(SETTLE), "the watcher did not settle"
@@ -202,3 +200,47 @@ def test_typing_in_one_note_leaves_another_notes_prefix_alone_unless_the_style_c
     finally:
         live.watcher.stop()
         live.engine.close()
+
+
+def test_the_engine_follows_editor_buffers_itself(live: Live) -> None:
+    """The editor only hands buffers to the engine; the engine's watcher indexes them."""
+    engine = live.engine
+    clipping = "Clippings/Fresh clipping.md"
+    engine.set_buffer(clipping, "---\nsource: https://example.org/x\n---\n# Fresh clipping\n\nRye loves a cold proof.\n")
+    assert engine.note_origin(clipping) == "read"  # not indexed yet: classified from the buffer
+    engine.set_buffer("Notes/Scoring.md", "# Scoring\n\nUnsaved: a lame held at thirty degrees.\n")
+    live.settle()
+    assert "thirty degrees" in engine.index.chunks_of("Notes/Scoring.md")[0].text
+    assert engine.index.note(clipping) is not None and engine.note_origin(clipping) == "read"
+    engine.set_buffer("Notes/Scoring.md", None)  # closed: back to disk
+    engine.set_buffer(clipping, None)
+    live.settle()
+    assert not any("thirty degrees" in c.text for c in engine.index.chunks_of("Notes/Scoring.md"))
+    assert engine.index.note(clipping) is None  # never saved
+
+
+def test_watching_again_when_the_vault_is_back_stops_the_old_watcher_first(sample_vault: Path, tmp_path: Path) -> None:
+    engine = Engine(sample_vault, Settings())
+    try:
+        errors: list[str] = []
+        first = engine.start_watching(debounce=DEBOUNCE, background=False, on_error=errors.append)
+        os.rename(sample_vault, tmp_path / "away")
+        assert first.finished.wait(SETTLE) and first.vault_missing
+        write(tmp_path / "away", "Notes/While away.md", "# While away\n\nWritten while the drive was gone.\n")
+        os.rename(tmp_path / "away", sample_vault)
+
+        second = engine.start_watching(debounce=DEBOUNCE)  # in the background, as the server does
+        assert engine.watcher is second and first is not second
+        handlers = logging.getLogger(WATCHDOG_LOG).handlers
+        assert not [h for h in handlers if getattr(h, "watcher", None) is first]
+        assert len([h for h in handlers if getattr(h, "watcher", None) is second]) <= 1
+        deadline = time.monotonic() + SETTLE
+        while engine.index.note("Notes/While away.md") is None:  # the start-up sync caught up
+            assert time.monotonic() < deadline, "the returning vault was never synced"
+            time.sleep(0.05)
+        engine.stop_watching()
+        assert second.finished.is_set() and engine.watcher is None
+        assert not [t for t in threading.enumerate() if t.name == "penna-index" and t.is_alive()]
+        assert errors == []
+    finally:
+        engine.close()

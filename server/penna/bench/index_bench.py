@@ -93,7 +93,7 @@ def measure_updates(engine: Engine, vault: Path, count: int, debounce: float = 0
     vaults the benchmark generated itself: real vaults are never written to."""
     times = UpdateTimes()
     try:
-        from penna.knowledge.watcher import VaultWatcher
+        from penna.knowledge.watcher import VaultWatcher  # noqa: F401 - only: is the watcher there
     except ImportError as error:
         times.error = f"the watcher is not available ({error})"
         return times
@@ -104,8 +104,9 @@ def measure_updates(engine: Engine, vault: Path, count: int, debounce: float = 0
         seen.extend(paths)
         done.set()
 
-    watcher = VaultWatcher(engine.indexer, debounce=debounce, on_indexed=on_indexed)
-    watcher.start()
+    # The engine wires its watcher as the editor and `penna index --watch` do (the index is synced).
+    watcher = engine.start_watching(debounce=debounce, sync=False, background=False,
+                                    on_batch=lambda report: on_indexed(report.changed) if report.changed else None)
     try:
         watcher.settle(timeout=30)
         files = sorted((f for f in scan_vault(vault, ()) if f.size > 200), key=lambda f: f.rel_path)
@@ -133,5 +134,5 @@ def measure_updates(engine: Engine, vault: Path, count: int, debounce: float = 0
             engine.indexer.index_file(file.rel_path)
             watcher.settle(timeout=10)
     finally:
-        watcher.stop()
+        engine.stop_watching()
     return times

@@ -118,6 +118,14 @@ class ProfileCache:
                     self._cond.notify_all()
         return cached
 
+    def hurry(self) -> None:
+        """A rebuild already asked for runs now, not after the interval (no index access: safe on
+        an event loop)."""
+        with self._cond:
+            if self._wanted:
+                self._urgent = True
+                self._cond.notify_all()
+
     def close(self, timeout: float = 1.0) -> None:
         """Stop the worker (a rebuild under way finishes on its own; the thread is a daemon)."""
         with self._cond:

@@ -28,7 +28,6 @@ from penna import __version__
 from penna.config import Settings
 from penna.engine import Engine, VaultError
 from penna.knowledge.index import IndexUnavailable
-from penna.knowledge.watcher import VaultWatcher
 from penna.lsp.generation import GenerationRunner
 from penna.lsp.stdio import protocol_stdout
 
@@ -127,7 +126,6 @@ class PennaServer(LanguageServer):
         super().__init__("penna", __version__, max_workers=4, protocol_cls=PennaProtocol)
         self.settings = Settings()
         self.engines: dict[Path, Engine] = {}
-        self.watchers: dict[Path, VaultWatcher] = {}  # one per engine: index updates off the request path
         self.runner = GenerationRunner()
         self.hover_cache: dict[str, str] = {}
         self.model_error_reported = False
@@ -186,39 +184,16 @@ class PennaServer(LanguageServer):
                 for hook in self.engine_hooks:
                     hook(engine)
                 self._watch(key, engine)
-            elif self.watchers[key].vault_missing and key.is_dir():
+            elif (watcher := self.engines[key].watcher) is not None and watcher.vault_missing and key.is_dir():
                 self._watch(key, self.engines[key])  # the vault is back (a drive remounted): catch up
             return self.engines[key]
 
     def _watch(self, key: Path, engine: Engine) -> None:
-        self.watchers[key] = VaultWatcher(engine.indexer, buffers=engine.buffers,
-                                          on_indexed=partial(self._notes_changed, engine),
-                                          on_vault_missing=partial(self._vault_missing, engine))
-        threading.Thread(target=self._initial_sync, args=(engine, self.watchers[key]), daemon=True,
-                         name="penna-index").start()
-
-    def _initial_sync(self, engine: Engine, watcher: VaultWatcher) -> None:
-        try:
-            watcher.start()  # before the sync, so that nothing changes unseen between the two
-            if watcher.unwatched:
-                self.show_from_thread(f"penna: cannot watch {engine.vault} for changes ({watcher.unwatched}); "
-                                      "changes made outside the editor are indexed at the next start.",
-                                      types.MessageType.Warning)
-            with watcher.paused():
-                report = engine.sync()
-            log.info("indexed %s: %s", engine.vault, report.summary())
-            watcher.touch(list(engine.buffers))  # the sync read these from disk; the editor's text wins
-            engine.refresh_all()
-            engine.profile()  # build the style profile now, off the request path
-        except Exception as error:  # noqa: BLE001 - a vault problem must not kill the server
-            self.show_from_thread(f"penna: indexing {engine.vault} failed: {error}", types.MessageType.Error)
-
-    def _notes_changed(self, engine: Engine, paths: list[str]) -> None:
-        """On the watcher's thread, after notes changed in the index: drop the prompt prefixes
-        that showed them, and rebuild the style profile in the background if the author's own
-        writing changed, so that no request waits for it."""
-        engine.notes_changed(paths)
-        engine.profile_if_ready()
+        """Index the vault and follow it, off the request path (the engine stops an old watcher)."""
+        engine.start_watching(
+            on_missing=partial(self._vault_missing, engine),
+            on_error=lambda message: self.show_from_thread(f"penna: {message}", types.MessageType.Error),
+            on_synced=lambda report: log.info("indexed %s: %s", engine.vault, report.summary()))
 
     def _vault_missing(self, engine: Engine) -> None:
         self.show_from_thread(
@@ -226,8 +201,9 @@ class PennaServer(LanguageServer):
             "watching it and keeps what it had indexed; it catches up when the folder is back.", types.MessageType.Warning)
 
     def stop_watchers(self) -> None:
-        for watcher in list(self.watchers.values()):
-            watcher.stop()
+        """On shutdown: each stop is bounded (about a second), and start-up syncs are not waited for."""
+        for engine in list(self.engines.values()):
+            engine.stop_watching(timeout=0.0)
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings

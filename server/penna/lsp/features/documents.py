@@ -1,8 +1,8 @@
 """Open documents: unsaved buffers win over disk, the author's attention is recorded, and the
 note's prompt prefix is warmed in the background so the first action on it is fast.
 
-Nothing here touches the index on the event loop: buffer text goes to the vault's watcher
-(indexed after its debounce, on its thread), attention events to a small writer thread.
+Nothing here touches the index on the event loop: buffer text goes to the engine (its watcher
+indexes it after the debounce, on its thread), attention events to a small writer thread.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Any
 
 from lsprotocol import types
 
-from penna.vault.classify import classify_note
-from penna.vault.markdown import parse_note
 from penna.writing.model import Cancelled, ModelError
 
 # Typing is attention too, but one event per stretch of work is enough: salience counts events.
@@ -34,34 +32,18 @@ def setup(server: Any) -> None:
         """Record attention off the event loop. Opening a clipping is reading it."""
         def write() -> None:
             try:
-                engine.index.record_attention(rel, "read" if kind == "open" and origin(engine, rel) == "read" else kind)
+                engine.index.record_attention(rel, "read" if kind == "open" and engine.note_origin(rel) == "read" else kind)
             except Exception:  # noqa: BLE001 - attention is a hint; losing one event is harmless
                 pass
 
         attention_writer.submit(write)
-
-    def origin(engine: Any, rel: str) -> str:
-        """read or written: from the index, or from the buffer when the note is not indexed yet
-        (opened while the start-up sync runs, or never saved)."""
-        row = engine.index.note(rel)
-        if row is not None:
-            return row.origin
-        parsed = parse_note(engine.buffers.get(rel, ""))
-        return classify_note(rel, parsed.frontmatter, parsed.tags, engine.settings.reading_folders,
-                             engine.settings.author_name)[0]
 
     def sync_buffer(ls: Any, uri: str, closing: bool = False) -> tuple[Any, str] | None:
         found = ls.engine_for(uri)
         if not found:
             return None
         engine, rel = found
-        if closing:
-            engine.buffers.pop(rel, None)  # back to disk
-        else:
-            engine.buffers[rel] = ls.document(uri).source
-        watcher = ls.watchers.get(engine.vault)
-        if watcher is not None:
-            watcher.touch([rel])  # the index follows the buffer (or disk) after the debounce
+        engine.set_buffer(rel, None if closing else ls.document(uri).source)  # None: back to disk
         return found
 
     def warm(ls: Any, engine: Any, rel: str) -> None:
@@ -104,6 +86,7 @@ def setup(server: Any) -> None:
         if found:
             engine, rel = found
             attend(engine, rel, "edit")  # the file itself reaches the index through the watcher
+            engine.note_saved(rel)
         notify(ls, params.text_document.uri, "save")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
