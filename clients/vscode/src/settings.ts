@@ -6,6 +6,7 @@
 export const SETTING_KEYS = [
   "model",
   "remoteUrl",
+  "modelFolders",
   "nCtx",
   "threads",
   "temperature",

@@ -25,7 +25,7 @@ test("threads left empty (null) is the number of cores", () => {
 test("with VS Code's defaults the server gets exactly the documented defaults", () => {
   const sent = pennaSettings((key) => properties[`penna.${key}`]?.default, 4);
   assert.deepEqual(sent, {
-    model: "default", remoteUrl: "", nCtx: 2048, threads: 4, temperature: 0.7, maxTokens: 256, seed: -1,
+    model: "default", remoteUrl: "", modelFolders: [], nCtx: 2048, threads: 4, temperature: 0.7, maxTokens: 256, seed: -1,
     authorName: "", profileNote: "About me.md", readingFolders: ["Clippings", "Readwise", "References", "Sources"],
     exclude: [], halfLifeDays: 14, hover: "generate", hoverWaitMs: 1500, diagnostics: true, learnFromRewrites: true,
   });
