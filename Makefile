@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 	@echo "== the sample vault's bullets (examples/winter-bullets.md):"
 	@cat examples/winter-bullets.md
 	@echo "== penna expand, with the embedded default model:"
-	$(PENNA) expand --vault examples/sample-vault --note "Drafts/Winter loaf.md" < examples/winter-bullets.md
+	$(PENNA) expand --vault examples/sample-vault --note "Drafts/Winter loaf.md" --final < examples/winter-bullets.md
 
 test: install
 	$(BIN)/python -m pytest -W error::pytest_lsp.LspSpecificationWarning
