@@ -208,21 +208,6 @@ class Index:
         except sqlite3.Error:
             pass
 
-    def close_thread(self) -> None:
-        """Close this thread's connection (a thread that is about to end)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            return
-        self._local.conn = None
-        try:
-            self._all_connections.remove(conn)
-        except ValueError:
-            pass  # close() already took it
-        try:
-            conn.close()
-        except sqlite3.Error:
-            pass
-
     def close(self) -> None:
         for conn in self._all_connections:
             try:
