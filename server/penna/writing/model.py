@@ -15,6 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,6 +272,63 @@ class LlamaModel:
             finally:
                 pieces.close()  # stops llama.cpp at once when the consumer stops early
             stats.seconds = time.perf_counter() - started
+
+    @contextmanager
+    def decoding(self, prompt: str, *, cancel: CancelToken | None = None,
+                 stats: GenerationStats | None = None) -> Iterator[tuple[Decoder, Any]]:
+        """Hold the model for a hand-driven decode of `prompt`'s continuation: yields a decoder
+        and the logits after the prompt (prefix reuse as for `stream`)."""
+        stats = stats if stats is not None else GenerationStats()
+        started = time.perf_counter()
+        with self.lock:
+            tokens = self.tokenize(prompt)
+            if len(tokens) + 8 > self.n_ctx:
+                raise ModelError(f"the prompt ({len(tokens)} tokens) does not fit the context window ({self.n_ctx})")
+            self.prefill(tokens, cancel, stats)
+            decoder = Decoder(self, cancel, stats, started)
+            logits = decoder.feed(tokens[-1:])
+            stats.prefill_seconds = time.perf_counter() - started
+            yield decoder, logits
+            stats.seconds = time.perf_counter() - started
+
+
+class Decoder:
+    """Token-by-token access to the model for constrained decoding (`writing/bridge.py`): feed
+    tokens, read the next token's logits. Made by `LlamaModel.decoding`, which holds the lock."""
+
+    def __init__(self, model: LlamaModel, cancel: CancelToken | None, stats: GenerationStats, started: float) -> None:
+        self.model = model
+        self.cancel = cancel
+        self.stats = stats
+        self._started = started
+
+    def feed(self, tokens: Sequence[int]) -> Any:
+        """Evaluate `tokens`; returns the logits (numpy, one row over the vocabulary) after them."""
+        import numpy as np
+
+        llm = self.model.llm
+        if self.cancel is not None and self.cancel.cancelled:
+            raise Cancelled()
+        if llm.n_tokens + len(tokens) > self.model.n_ctx:
+            raise ModelError(f"the answer does not fit the context window ({self.model.n_ctx} tokens)")
+        llm.eval(list(tokens))
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
+        return logits
+
+    @property
+    def position(self) -> int:
+        return int(self.model.llm.n_tokens)
+
+    def rewind(self, position: int) -> None:
+        """Forget every token after `position` (the next `feed` overwrites their KV cells)."""
+        self.model.llm.n_tokens = position
+
+    def generated(self, count: int = 1) -> None:
+        stats = self.stats
+        stats.generated_tokens += count
+        if stats.first_token_seconds is None:
+            stats.first_token_seconds = time.perf_counter() - self._started
+        stats.seconds = time.perf_counter() - self._started
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
