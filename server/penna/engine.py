@@ -478,7 +478,8 @@ class Engine:
             request = TaskRequest(kind, text, title, demo=self._stable[rel_path or ""].demo,
                                   max_tokens=context.budget.max_new_tokens,  # maxTokens, or less to fit (noted)
                                   temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
-                                  seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates)
+                                  seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates,
+                                  variant=number)
             progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None
             if model.is_chat:
                 result: TaskResult = run_chat(model, context, request, cancel=cancel, on_text=progress)

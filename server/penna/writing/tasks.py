@@ -6,8 +6,12 @@ written after the prompt's pairs of the author's notes and the sentences they be
 sentences already written kept in view. Length therefore follows the bullets. Rephrasing is the
 same road: each sentence is reduced to its notes, then written again in the author's voice.
 
-When asked for several candidates per sentence, the best is chosen by a scorer that uses only
-the vault: content kept, the author's sentence-length habits, no generic phrases, no copying.
+With a local model each sentence is bridged (`writing/bridge.py`): the note's words in order,
+joined by the small words the model chooses at the author's rates; measured, this keeps all the
+content and reaches the author's own Delta floor (docs/voice.md, E6). Notes with code, links or
+signs, and model servers (no token-level access), take the free road: the model writes the
+sentence, and when asked for several candidates the best is chosen by a scorer that uses only
+the vault (content kept, sentence-length habits, no generic phrases, no copying).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from penna.knowledge.items import content_words, notes_from_sentence
 from penna.knowledge.style import StyleProfile, find_generic_phrases
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import sentences, words
+from penna.writing.bridge import Bridge, bridge_for
 from penna.writing.cleanup import COPY_RUN_LIMIT, clean_paragraph, clean_sentence, longest_shared_run
-from penna.writing.model import CancelToken, GenerationStats
+from penna.writing.model import CancelToken, GenerationStats, ModelError
 
 TaskKind = Literal["expand", "rephrase", "continue"]
 SENTENCE_STOP = ["\n", "Notes:", "##"]
@@ -47,6 +52,7 @@ class TaskRequest:
     temperature: float = 0.7
     seed: int = -1
     candidates: int = 1  # per sentence; >1 enables best-of-N with the style scorer
+    variant: int = 0  # which of several answers: the first is the model's best, the others sampled
 
 
 @dataclass
@@ -170,8 +176,23 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
     written: list[str] = []
     remaining = request.max_tokens
     sources = [*exemplars, prefix]  # copying from anything the model was shown counts as pasting
+    bridge = bridge_for(model)
+    glue_ratio = _glue_ratio(profile)
+    rates = _small_word_rates(profile)
     for index, note in enumerate(notes):
         tail = task_tail(request.kind, request.title, notes, written, demo=request.demo)
+        # A local model writes the note's own words joined by small words (writing/bridge.py);
+        # a note with code, links or markup, or a model server, takes the free road below.
+        if bridge is not None:
+            bridged = _bridged(bridge, prefix + tail, note, request, index, cancel, result, glue_ratio, rates,
+                               _growing(on_text, written))
+            remaining = max(16, remaining - result.stats[-1].generated_tokens)
+            if bridged:
+                bridge.ledger.observe(bridged)
+                written.append(bridged)
+                if on_text:
+                    on_text(" ".join(written))
+                continue
         best, best_score = "", float("-inf")
         attempt = 0
         while attempt < max(1, request.candidates) or (attempt < RETRY_LIMIT
@@ -195,12 +216,55 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
             attempt += 1
         if not best or _pasted(best, sources, written) or not _coverage(best, note):
             best = note  # never lose a bullet, never paste: the note's own words beat a copy
+        if bridge is not None:
+            bridge.ledger.observe(best)
         written.append(best)
         if on_text:
             on_text(" ".join(written))
     result.pieces = written
     result.text = join_sentences(written, profile)
     return result
+
+
+def _growing(on_text: Callable[[str], None] | None, written: Sequence[str]) -> Callable[[str], None] | None:
+    """Show a sentence as it grows after the ones already written."""
+    if on_text is None:
+        return None
+    before = list(written)
+    return lambda partial: on_text(" ".join([*before, partial]))
+
+
+def _bridged(bridge: Bridge, prompt: str, note: str, request: TaskRequest, index: int, cancel: CancelToken | None,
+             result: TaskResult, glue_ratio: float, rates: dict[str, float],
+             on_words: Callable[[str], None] | None = None) -> str | None:
+    stats = GenerationStats()
+    try:
+        return bridge.sentence(prompt, note, cancel=cancel, stats=stats, glue_ratio=glue_ratio, rates=rates,
+                               temperature=request.temperature if request.variant else 0.0,
+                               seed=request.seed + 7919 * index if request.seed >= 0 else -1, on_words=on_words)
+    except ModelError:  # the context window is full: the free road clamps its answer to what is left
+        return None
+    finally:
+        result.stats.append(stats)
+
+
+def _small_word_rates(profile: StyleProfile | None) -> dict[str, float]:
+    """The author's rate of each frequent word (their most frequent words where known, else the
+    function-word counts): what bridging steers the small words towards."""
+    if profile is None:
+        return {}
+    rates = profile.function_word_rates()
+    if profile.mfw is not None:
+        rates.update(zip(profile.mfw.vocabulary, profile.mfw.means))
+    return rates
+
+
+def _glue_ratio(profile: StyleProfile | None) -> float:
+    """The author's small words per other word, from their function-word rates (1.0 unknown)."""
+    if profile is None or not profile.counts.words:
+        return 1.0
+    share = min(0.8, sum(profile.function_word_rates().values()))
+    return share / (1.0 - share) if share > 0 else 1.0
 
 
 def join_sentences(pieces: Sequence[str], profile: StyleProfile | None) -> str:

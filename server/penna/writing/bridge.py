@@ -1,0 +1,299 @@
+"""Bridging: a note's own words, in order, joined by the small words the model chooses.
+
+Measured on this project (docs/voice.md): the 270M default, asked for a sentence from a note,
+either writes fluent prose that drops the note's content, pastes a sentence from the prompt, or
+gives the note back bare. A bare note keeps the content and loses the voice: the voice a
+stylometric measure hears is mostly in the small words (the, of, it, I, that, but…), which
+notes leave out.
+
+So the local model can also write under a constraint: every word of the note appears, in its
+order, and in each gap between two of them the model may put only small words (function words
+and light verbs, at most `GAP_WORDS`) and a comma. Each gap is a small beam search scored by the
+model itself, *including the next note word*: "pack size" → "pack the size" wins because the
+model finds " size" likely after " the". Nothing can be lost, nothing pasted, no claim added
+(negations and numbers are never added), and the small words are the ones the model, primed with
+the author's notes→text pairs, finds likely, at the author's own density (`glue_ratio`).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from penna.knowledge.items import EXTRA_STOPWORDS, KEEP_WORDS
+from penna.knowledge.style import function_word_set
+from penna.writing.model import Decoder, GenerationStats
+
+GAP_WORDS = 3  # small words at most in one gap
+OPENING_WORDS = 2  # … and before the first note word ("In the", "It is")
+TAIL_WORDS = 2  # small words after the note's last word ("… to it.")
+BEAM = 3  # hypotheses kept per depth in a gap
+EXPAND = 4  # small words tried after each hypothesis (the model's likeliest)
+SMALL_WORD_BONUS = 3.5  # log-probability credit per small word: without it the model copies the note bare
+PACE = 2.0  # extra credit per small word the sentence owes against the author's density
+STEER = 1.5  # credit per use a small word is behind the author's rate (a charge per use ahead of it)
+REPEAT_OPENING = 2.0  # charge for opening with the word one of the last two sentences opened with
+LEDGER_WORDS = 800.0  # how long penna remembers the words it wrote, for steering
+# Words that would change what the note says if the model added them: negation, numbers, and
+# the light verbs and nouns that stand for a claim ("use", "make", "thing").
+NEVER_ADDED = KEEP_WORDS | {"two", "first", "one"} | {
+    "use", "used", "using", "make", "made", "get", "got", "thing", "things", "something", "anything",
+    "lot", "lots", "way", "ways", "said", "time"}
+# Small words a sentence may end on ("… to it.", "… them too."); never "a", "the", "to", "is".
+ENDINGS = frozenset("it them this that these those too again instead though well enough already yet here there "
+                    "now then all both either anyway much more most before after once else".split())
+DETERMINERS = frozenset("a an the this that these those my your his her its our their".split())
+CLITICS = frozenset({"s", "ve", "m", "d", "ll", "re"})
+NEGATIONS = {"don't": "do", "doesn't": "does", "didn't": "did", "isn't": "is", "aren't": "are", "wasn't": "was",
+             "weren't": "were", "can't": "can", "won't": "will", "wouldn't": "would", "couldn't": "could",
+             "shouldn't": "should", "haven't": "have", "hasn't": "has", "hadn't": "had"}
+COMMA = ","
+END = "."
+WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+EDGE_MARKS = ",;:.!?\"“”‘"  # punctuation around a note's words, not part of them
+DASHES = frozenset({"-", "–", "—"})
+UNBRIDGEABLE = re.compile(r"`|https?://|[\[\](){}<>=*_#/\\|]")
+
+
+class Decoding(Protocol):
+    def decoding(self, prompt: str, *, cancel: Any = None, stats: GenerationStats | None = None) -> Any: ...
+
+    def tokenize(self, text: str, *, bos: bool = True) -> list[int]: ...
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    words: tuple[str, ...]  # what fills the gap so far, each with its leading space (a comma without)
+    tokens: tuple[int, ...]
+    score: float  # log-probability of `tokens` after the gap's start
+
+    @property
+    def small_words(self) -> int:
+        return sum(1 for w in self.words if w != COMMA)
+
+
+def glue_words(author_words: Sequence[str] = ()) -> list[str]:
+    """The small words the model may add: function words and light verbs, never a negation,
+    plus the contractions of small words the author uses often ("it's", "I've": from their most
+    frequent words), so a writer who contracts gets contractions."""
+    small = function_word_set() | EXTRA_STOPWORDS
+    contracted = {w for w in author_words if "'" in w and not w.endswith("n't")
+                  and all(part in small or part in CLITICS for part in w.split("'"))}
+    return sorted(w for w in (small | contracted) - NEVER_ADDED if w.isascii())
+
+
+def contract(sentence: str, author_words: Sequence[str]) -> str:
+    """"do not" → "don't" where the author's frequent words say they write it that way (a
+    note's "not" is kept as a word while bridging; this spells it as the author would)."""
+    for word in author_words:
+        if word.endswith("n't") and word in NEGATIONS:
+            sentence = re.sub(rf"\b{NEGATIONS[word]} not\b", word, sentence)
+            cap = NEGATIONS[word].capitalize()
+            sentence = re.sub(rf"\b{cap} not\b", word.capitalize(), sentence)
+    return sentence
+
+
+def note_words(note: str) -> list[str] | None:
+    """The words a bridged sentence must contain, verbatim and in order: the note split on spaces,
+    with the commas, stops and quotes at their edges left out ("17°C", "70%", "x86-64", "→" stay
+    whole). None when the note holds code, links or markup, which a sentence of words would
+    mangle (the model then writes freely)."""
+    note = note.replace("’", "'")
+    if UNBRIDGEABLE.search(note):
+        return None
+    found = [chunk.strip(EDGE_MARKS) for chunk in note.split()]
+    return [chunk for chunk in found if chunk and chunk not in DASHES] or None
+
+
+def surface(word: str, capital: bool) -> str:
+    if word == "i" or word.startswith("i'"):
+        return "I" + word[1:]
+    return word[:1].upper() + word[1:] if capital and word[:1].islower() else word
+
+
+def fits(before: str, word: str) -> bool:
+    """Grammar the beam cannot be trusted with: one determiner at a time ("the an"), and "a"/"an"
+    agreeing with the next word's first letter (a spelling rule, close enough for notes)."""
+    word = word.lower()
+    if before in DETERMINERS and word in DETERMINERS:
+        return False
+    if before == "a":
+        return not word[:1] in "aeiou" or word.startswith(("uni", "use", "one", "eu"))
+    if before == "an":
+        return word[:1] in "aeiou" and not word.startswith(("uni", "use", "one", "eu")) or word.startswith("hour")
+    return True
+
+
+def log_softmax(logits: Any) -> Any:
+    import numpy as np
+
+    top = float(logits.max())
+    return logits - (top + math.log(float(np.exp(logits - top).sum())))
+
+
+class Bridge:
+    """Writes bridged sentences with one model; token tables are built once per model."""
+
+    def __init__(self, model: Decoding) -> None:
+        self.model = model
+        self._tokens: dict[str, tuple[int, ...]] = {}
+        self._glue_for: dict[tuple[str, ...], list[str]] = {}
+        self.ledger = Ledger()
+
+    def tokens(self, text: str) -> tuple[int, ...]:
+        found = self._tokens.get(text)
+        if found is None:
+            found = self._tokens[text] = tuple(self.model.tokenize(text, bos=False))
+        return found
+
+    def sentence(self, prompt: str, note: str, *, cancel: Any = None, stats: GenerationStats | None = None,
+                 glue_ratio: float = 1.0, rates: dict[str, float] | None = None, temperature: float = 0.0,
+                 seed: int = -1, on_words: Callable[[str], None] | None = None) -> str | None:
+        """One sentence holding every word of `note` in order, or None if the note cannot be
+        bridged (code, links, markup). At temperature 0 (the first answer) each gap takes the
+        model's best filling, so the same prompt and note give the same sentence; above 0 (more
+        variants) fillings are sampled by their scores, seeded.
+
+        `glue_ratio` is the author's small words per other word (from the vault): a gap that is
+        behind that density gets more credit per small word, one that is ahead less. `rates` are
+        the author's rates of their frequent words: each small word is credited or charged by
+        how far what penna has written lately (`ledger`) is from them."""
+        required = note_words(note)
+        if required is None:
+            return None
+        stats = stats if stats is not None else GenerationStats()
+        author_words = tuple(sorted(rates or {}))
+        glue = self._glue_for.get(author_words)
+        if glue is None:
+            glue = self._glue_for[author_words] = glue_words(author_words)
+        rng = random.Random(seed if seed >= 0 else None)
+        parts: list[str] = []
+        small = 0
+        counts = dict(self.ledger.counts)
+        with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, logits):
+            for gap in range(len(required) + 1):
+                at_start = not parts
+                last = gap == len(required)
+                target = END if last else required[gap]
+                owed = glue_ratio * (gap + (0 if last else 0.5)) - small
+                bonus = SMALL_WORD_BONUS + PACE * max(-1.0, min(1.0, owed))
+                steer = _steering(glue, rates or {}, counts, self.ledger.words + len(parts) + 1)
+                if at_start:  # "This is … This is … This is": the small model's favourite habit
+                    steer = {w: v - (REPEAT_OPENING if w in self.ledger.openings else 0.0) for w, v in steer.items()}
+                fill, logits = self._gap(decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
+                                         previous=parts[-1].strip().lower() if parts else "", steer=steer,
+                                         temperature=temperature, rng=rng)
+                parts += fill
+                if on_words is not None and not last:
+                    on_words("".join(parts).strip())  # the editor shows the sentence as it grows
+                for w in fill:
+                    if w not in (COMMA, END):
+                        counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
+                small += sum(1 for w in fill if w != COMMA) - (0 if last else 1)
+        return contract("".join(parts).strip(), author_words)
+
+    def _target(self, word: str, capital: bool) -> str:
+        return END if word == END else " " + surface(word, capital)
+
+    def _gap(self, decoder: Decoder, logits: Any, target: str, *, at_start: bool, last: bool, bonus: float,
+             previous: str, steer: dict[str, float], temperature: float = 0.0,
+             rng: random.Random | None = None) -> tuple[list[str], Any]:
+        """The best way to fill one gap and then write `target` (a note word, or the end): a beam
+        search over small words, each hypothesis scored with the model's log-probabilities plus
+        `bonus` per small word, finished by the target's first token. Commits the winner and
+        returns its words and the logits after it."""
+        start = decoder.position
+        depth_limit = TAIL_WORDS if last else OPENING_WORDS if at_start else GAP_WORDS
+        beam = [(Hypothesis((), (), 0.0), log_softmax(logits))]
+        finished: list[Hypothesis] = []
+        for depth in range(depth_limit + 1):
+            expansions: list[Hypothesis] = []
+            for hypothesis, logp in beam:
+                words_in = hypothesis.words
+                capital = at_start and not words_in
+                after = (words_in[-1] if words_in else previous).strip().lower()
+                if not (last and (capital or after == COMMA or words_in and after not in ENDINGS)) \
+                        and fits(after, target):
+                    finish = self._target(target, capital)
+                    total = hypothesis.score + float(logp[self.tokens(finish)[0]]) + bonus * hypothesis.small_words
+                    finished.append(Hypothesis(words_in + (finish,), hypothesis.tokens + self.tokens(finish), total))
+                if depth == depth_limit:
+                    continue
+                options = {" " + surface(w, capital): value for w, value in steer.items()
+                           if w != after and fits(after, w)}
+                if not capital and after != COMMA and not last:
+                    options[COMMA] = 0.0
+                ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o], reverse=True)[:EXPAND]
+                for option in ranked:
+                    expansions.append(Hypothesis(words_in + (option,), hypothesis.tokens + self.tokens(option),
+                                                 hypothesis.score + float(logp[self.tokens(option)[0]]) + options[option]))
+            expansions.sort(key=lambda h: h.score + bonus * h.small_words, reverse=True)
+            beam = []
+            for hypothesis in expansions[:BEAM]:
+                decoder.rewind(start)
+                beam.append((hypothesis, log_softmax(decoder.feed(hypothesis.tokens))))
+            if not beam:
+                break
+        if not finished:  # the note itself breaks a rule ("a apple"): its words win over grammar
+            finish = self._target(target, at_start)
+            finished.append(Hypothesis((finish,), self.tokens(finish), 0.0))
+        chosen = _choose(finished, temperature, rng)
+        decoder.rewind(start)
+        logits = decoder.feed(chosen.tokens)
+        decoder.generated(len(chosen.tokens))
+        return list(chosen.words), logits
+
+
+def _choose(finished: Sequence[Hypothesis], temperature: float, rng: random.Random | None) -> Hypothesis:
+    best = max(finished, key=lambda h: h.score)
+    if temperature <= 0 or rng is None or len(finished) == 1:
+        return best
+    weights = [math.exp((h.score - best.score) / temperature) for h in finished]
+    return rng.choices(list(finished), weights=weights)[0]
+
+
+class Ledger:
+    """The words penna wrote lately (all tasks, this process), fading: a paragraph is too short
+    to tell whether "so" or "which" is under-used against the author, a few hundred words are not."""
+
+    def __init__(self, memory_words: float = LEDGER_WORDS) -> None:
+        self.memory = memory_words
+        self.counts: dict[str, float] = {}
+        self.words = 0.0
+        self.openings: list[str] = []  # first words of the last two sentences
+
+    def observe(self, text: str) -> None:
+        found = WORD.findall(text.lower().replace("’", "'"))
+        if found:
+            self.openings = [found[0], *self.openings][:2]
+        fade = math.exp(-len(found) / self.memory)
+        self.counts = {w: c * fade for w, c in self.counts.items() if c * fade > 0.01}
+        self.words = self.words * fade + len(found)
+        for w in found:
+            self.counts[w] = self.counts.get(w, 0.0) + 1
+
+
+def _steering(glue: Sequence[str], rates: dict[str, float], counts: dict[str, float], words: float) -> dict[str, float]:
+    """Per small word, credit when penna has used it less than the author would have in as many
+    words, and a charge when more: a word the author rarely uses, used again, costs."""
+    steer = {}
+    for w in glue:
+        owed = rates.get(w, 0.0) * words - counts.get(w, 0.0)
+        steer[w] = STEER * max(-3.0, min(2.0, owed))
+    return steer
+
+
+def bridge_for(model: Any) -> Bridge | None:
+    """The model's bridge, if it can be driven token by token (a local model; a model server
+    only streams text). Kept on the model, so it goes when the model is unloaded."""
+    if not hasattr(model, "decoding"):
+        return None
+    found = getattr(model, "_bridge", None)
+    if not isinstance(found, Bridge) or found.model is not model:
+        found = Bridge(model)
+        model._bridge = found
+    return found

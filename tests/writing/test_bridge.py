@@ -1,0 +1,171 @@
+"""Specification of bridging: a note's words, in order, joined by small words the model chooses.
+
+The sentence tests run the real default model (a base model primed with notes→text pairs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from penna.writing.bridge import (ENDINGS, NEVER_ADDED, STEER, Bridge, Ledger, _steering, bridge_for, contract,
+                                  fits, glue_words, note_words)
+from penna.writing.model import CancelToken, Cancelled, GenerationStats, LlamaModel
+from penna.writing.registry import resolve_model
+
+PROMPT = ("## Notes I turned into prose\n\n"
+          "Notes: oven cold morning bread rose slowly\n"
+          "Text: The oven was cold this morning, so the bread rose slowly.\n"
+          "Notes: started levain night before\n"
+          "Text: I started the levain the night before.\n"
+          "Notes: crumb open crust thin\n"
+          "Text: The crumb was open and the crust was thin.\n\n"
+          "## Baking\n\n")
+NOTES = ["kitchen cold winter dough needs longer proof, 78% hydration",
+         "shaped loaves fridge overnight",
+         "baked dutch oven lid first twenty minutes"]
+
+
+def words_of(text: str) -> list[str]:
+    return [chunk.strip(",.;:!?") for chunk in text.split() if chunk.strip(",.;:!?")]
+
+
+def added_words(sentence: str, note: str) -> list[str]:
+    """The sentence's words that are not the note's, checking the note's words come in order."""
+    required = [w.lower() for w in note_words(note) or []]
+    added = []
+    for word in words_of(sentence):
+        if required and word.lower() == required[0]:
+            required.pop(0)
+        else:
+            added.append(word.lower())
+    assert not required, f"note words missing or out of order in {sentence!r}: {required}"
+    return added
+
+
+def test_note_words_are_the_notes_own_words_verbatim_and_in_order() -> None:
+    assert note_words("pack size, array together: one allocation") == ["pack", "size", "array", "together", "one",
+                                                                     "allocation"]
+    assert note_words("x86-64 isn't GCC's default") == ["x86-64", "isn't", "GCC's", "default"]
+    assert note_words("cold kitchen; slow rise – long proof.") == ["cold", "kitchen", "slow", "rise", "long", "proof"]
+    # Signs that mean something stay, whole: nothing of the writer's note is lost between the words.
+    assert note_words("cold kitchen, 17°C, hydration 70% → slow") == ["cold", "kitchen", "17°C", "hydration", "70%",
+                                                                       "→", "slow"]
+
+
+@pytest.mark.parametrize("note", ["call `free()` once", "see https://example.com", "[[Other note]] idea",
+                                  "a * b = c", "path/to/file", "f(x) grows"])
+def test_code_links_and_markup_are_not_bridged(note: str) -> None:
+    assert note_words(note) is None
+
+
+def test_small_words_never_add_a_negation_a_number_or_a_claim() -> None:
+    glue = set(glue_words())
+    assert {"the", "of", "it", "was", "to", "and", "but"} <= glue
+    assert not glue & NEVER_ADDED
+    assert {"not", "no", "never", "without", "two", "use", "make", "thing"} <= NEVER_ADDED
+
+
+def test_an_author_who_contracts_gets_contractions_but_never_an_added_negation() -> None:
+    frequent = ["the", "i've", "that's", "don't", "gcc's"]
+    glue = glue_words(frequent)
+    assert {"i've", "that's"} <= set(glue)
+    assert "don't" not in glue and "gcc's" not in glue  # a negation; a name's possessive is not a small word
+    assert "i've" not in glue_words(["the"])  # an author who does not write it does not get it
+    # A note's own "not" is spelt the author's way, only where their frequent words say so.
+    assert contract("Do not guess. It is not free.", frequent) == "Don't guess. It is not free."
+    assert contract("Do not guess.", ["the"]) == "Do not guess."
+
+
+def test_one_determiner_at_a_time_and_a_or_an_by_the_next_letter() -> None:
+    assert not fits("the", "an") and not fits("this", "the")
+    assert fits("a", "cold") and not fits("a", "oven") and fits("an", "oven") and not fits("an", "cold")
+    assert fits("it", "is")
+
+
+def test_steering_credits_words_the_author_uses_more_and_charges_repeats() -> None:
+    steer = _steering(["the", "of", "thus"], {"the": 0.06, "of": 0.03}, {"the": 0, "of": 9, "thus": 2}, words=100)
+    assert steer["the"] > 0  # the author would have written ~6 by now: owed
+    assert steer["of"] < 0  # 9 written where the author writes ~3
+    assert steer["thus"] < 0  # never in the author's rates, already used twice
+    assert all(-3 * STEER <= v <= 2 * STEER for v in steer.values())  # bounded: never overrules the model
+
+
+def test_the_ledger_remembers_recent_words_and_forgets_old_ones() -> None:
+    ledger = Ledger(memory_words=100)
+    ledger.observe("So the oven was cold, so I waited.")
+    assert ledger.counts["so"] == 2 and ledger.words == 8
+    for _ in range(20):
+        ledger.observe("The dough rose in the tin overnight and then it was baked.")
+    assert ledger.counts.get("so", 0.0) < 0.2  # faded after ~240 more words
+    assert 80 < ledger.words < 140  # about its memory, not everything ever written
+    assert ledger.openings == ["the", "the"]  # what the last two sentences opened with
+
+
+# --- with the real model -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[LlamaModel]:
+    yield LlamaModel.load(resolve_model("default").path, n_ctx=1024, threads=2)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("note", NOTES)
+def test_a_bridged_sentence_keeps_every_note_word_in_order_and_adds_only_small_words(model: LlamaModel,
+                                                                                       note: str) -> None:
+    sentence = Bridge(model).sentence(PROMPT + f"Notes: {note}\nText:", note, glue_ratio=1.0)
+    assert sentence is not None and sentence.endswith(".")
+    assert sentence[0].isupper()
+    added = added_words(sentence, note)
+    glue = set(glue_words())
+    assert all(w in glue for w in added), f"{sentence!r} adds {[w for w in added if w not in glue]}"
+    last = words_of(sentence)[-1].lower()
+    assert last == words_of(note)[-1].lower() or last in ENDINGS  # never "… the." or "… is a."
+
+
+@pytest.mark.model
+def test_the_model_adds_small_words_at_about_the_authors_density(model: LlamaModel) -> None:
+    note = NOTES[0]
+    bridge = Bridge(model)
+    sparse = bridge.sentence(PROMPT + f"Notes: {note}\nText:", note, glue_ratio=0.0)
+    dense = bridge.sentence(PROMPT + f"Notes: {note}\nText:", note, glue_ratio=1.5)
+    assert sparse is not None and dense is not None
+    assert len(added_words(dense, note)) > len(added_words(sparse, note)), (sparse, dense)
+    assert len(added_words(dense, note)) >= len(words_of(note)) // 2  # prose, not the note given back
+
+
+@pytest.mark.model
+def test_bridging_is_deterministic_and_leaves_the_model_usable(model: LlamaModel) -> None:
+    prompt = PROMPT + f"Notes: {NOTES[1]}\nText:"
+    bridge = bridge_for(model)
+    assert bridge is not None and bridge_for(model) is bridge  # one token table per model
+    first = bridge.sentence(prompt, NOTES[1])
+    stats = GenerationStats()
+    assert bridge.sentence(prompt, NOTES[1], stats=stats) == first
+    assert stats.reused_tokens > 0 and stats.generated_tokens > 0  # the prompt's prefix came from the cache
+    text = "".join(model.stream(prompt, max_tokens=12, temperature=0.0, seed=1, stop=["\n"]))
+    assert text.strip()  # free generation after a bridged one still works
+
+
+@pytest.mark.model
+def test_a_note_that_breaks_the_grammar_rules_still_comes_out_whole(model: LlamaModel) -> None:
+    note = "a apple the an oven"  # the writer's words win: every one is kept, in order
+    sentence = Bridge(model).sentence(PROMPT + f"Notes: {note}\nText:", note)
+    assert sentence is not None
+    added_words(sentence, note)
+
+
+@pytest.mark.model
+def test_a_cancel_stops_bridging(model: LlamaModel) -> None:
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        Bridge(model).sentence(PROMPT + f"Notes: {NOTES[2]}\nText:", NOTES[2], cancel=cancel)
+
+
+def test_a_model_server_cannot_bridge() -> None:
+    class Streaming:  # a remote backend only streams text: no token-level access
+        def stream(self) -> None: ...
+
+    assert bridge_for(Streaming()) is None
