@@ -140,8 +140,11 @@ def cmd_expand(args: argparse.Namespace) -> int:
     note = _note(engine, args)
     kind = args.task
     printed = {"variant": -1, "chars": 0}
+    first_text: list[float] = []
 
     def stream(variant: int, partial: str) -> None:
+        if not first_text:
+            first_text.append(time.perf_counter() - started)
         if variant != printed["variant"]:
             if args.variants > 1:
                 sys.stdout.write(("\n\n" if variant else "") + f"--- variant {variant + 1} ---\n")
@@ -161,9 +164,10 @@ def cmd_expand(args: argparse.Namespace) -> int:
             sys.stdout.write(header + final + "\n")
     sys.stdout.flush()
     stats = result.stats
-    first = stats[0].first_token_seconds if stats else None
+    first = next((s.first_token_seconds for s in stats if s.first_token_seconds is not None), None)
     tokens = sum(s.generated_tokens for s in stats)
     print(f"[{tokens} tokens in {time.perf_counter() - started:.1f}s; first token {first or 0:.2f}s; "
+          f"first sentence {first_text[0] if first_text else 0:.2f}s; "
           f"prompt {result.context.tokens} tokens, {len(result.context.dropped())} items dropped]", file=sys.stderr)
     for context_note in result.context.notes:  # e.g. the answer was shortened to fit the window
         print(f"[{context_note}]", file=sys.stderr)

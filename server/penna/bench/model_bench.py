@@ -50,6 +50,24 @@ class FirstTokenProbe:
                 cancel.stats = stats
         yield from self.model.stream(prompt, **kwargs)
 
+    @property
+    def decoding(self) -> Any:
+        """Bridged sentences drive the model token by token: their first committed token counts.
+        (A model server has no `decoding`: the AttributeError keeps the probe one too.)"""
+        inner = self.model.decoding
+
+        def probed(prompt: str, **kwargs: Any) -> Any:
+            if kwargs.get("stats") is None:
+                kwargs["stats"] = GenerationStats()
+            if self.stats is None:
+                self.stats, self.started = kwargs["stats"], time.perf_counter()
+                cancel = kwargs.get("cancel")
+                if isinstance(cancel, AfterFirstToken):
+                    cancel.stats = kwargs["stats"]
+            return inner(prompt, **kwargs)
+
+        return probed
+
     def forget(self) -> None:
         """A cold model: nothing evaluated, no saved prefix states."""
         self.model.llm.reset()
