@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from penna.writing.bridge import (ENDINGS, NEVER_ADDED, STEER, Bridge, Ledger, _steering, bridge_for, contract,
-                                  fits, glue_words, note_words)
+from penna.writing.bridge import (AFTER_NEGATION, AUXILIARIES, ENDINGS, NEVER_ADDED, STEER, Bridge, Ledger,
+                                  _steering, bridge_for, contract, fits, glue_words, note_words)
 from penna.writing.model import CancelToken, Cancelled, GenerationStats, LlamaModel
 from penna.writing.registry import resolve_model
 
@@ -63,7 +63,7 @@ def test_small_words_never_add_a_negation_a_number_or_a_claim() -> None:
     glue = set(glue_words())
     assert {"the", "of", "it", "was", "to", "and", "but"} <= glue
     assert not glue & NEVER_ADDED
-    assert {"not", "no", "never", "without", "two", "use", "make", "thing"} <= NEVER_ADDED
+    assert {"not", "no", "never", "without", "two", "use", "make", "thing", "well"} <= NEVER_ADDED
 
 
 def test_an_author_who_contracts_gets_contractions_but_never_an_added_negation() -> None:
@@ -154,6 +154,18 @@ def test_a_note_that_breaks_the_grammar_rules_still_comes_out_whole(model: Llama
     sentence = Bridge(model).sentence(PROMPT + f"Notes: {note}\nText:", note)
     assert sentence is not None
     added_words(sentence, note)
+
+
+@pytest.mark.model
+def test_a_notes_negation_keeps_its_scope(model: LlamaModel) -> None:
+    note = "watch dough not clock"
+    sentence = Bridge(model).sentence(PROMPT + f"Notes: {note}\nText:", note)
+    assert sentence is not None
+    words = [w.lower() for w in words_of(sentence)]
+    at = words.index("not")
+    assert words[at - 1] == "dough" or words[at - 1] in AUXILIARIES, sentence  # "the dough is not"
+    assert words[at + 1] == "clock" or words[at + 1] in AFTER_NEGATION, sentence  # "not the clock"
+    assert at - 1 <= words.index("dough") + 1 and words.index("clock") <= at + 2, sentence
 
 
 @pytest.mark.model

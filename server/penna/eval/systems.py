@@ -125,7 +125,8 @@ def penna(engine: Engine, candidates: int) -> System:
     def write(bullets_text: str, seed: int) -> str:
         return engine.generate("expand", None, bullets_text, candidates=candidates, seed=seed).texts[0]
 
-    return System("penna", write, f"full 4P context, sentence by sentence, {candidates} candidate(s) per sentence")
+    return System("penna", write, "full 4P context, sentence by sentence (bridged with a local model; "
+                                  f"{candidates} candidate(s) per free sentence)")
 
 
 BUILDERS: dict[str, Callable[[Engine, int], System]] = {

@@ -42,7 +42,12 @@ LEDGER_WORDS = 800.0  # how long penna remembers the words it wrote, for steerin
 # the light verbs and nouns that stand for a claim ("use", "make", "thing").
 NEVER_ADDED = KEEP_WORDS | {"two", "first", "one"} | {
     "use", "used", "using", "make", "made", "get", "got", "thing", "things", "something", "anything",
-    "lot", "lots", "way", "ways", "said", "time"}
+    "lot", "lots", "way", "ways", "said", "time", "well"}  # "well": "bake in a well"
+# Around a note's negation only an auxiliary before ("is not", "do not") and an article or "to"
+# after: "watch the dough not the clock" must not become "… when it is not in the clock".
+NEGATION_WORDS = frozenset({"not", "no", "never"})
+AFTER_NEGATION = frozenset("a an the this that these those my your its our their to only even yet".split())
+AUXILIARIES = frozenset("is are was were be am do does did have has had can could will would should may might must".split())
 # Small words a sentence may end on ("… to it.", "… them too."); never "a", "the", "to", "is".
 ENDINGS = frozenset("it them this that these those too again instead though well enough already yet here there "
                     "now then all both either anyway much more most before after once else".split())
@@ -207,7 +212,10 @@ class Bridge:
         `bonus` per small word, finished by the target's first token. Commits the winner and
         returns its words and the logits after it."""
         start = decoder.position
-        depth_limit = TAIL_WORDS if last else OPENING_WORDS if at_start else GAP_WORDS
+        negation = target.lower() in NEGATION_WORDS
+        negated = previous in NEGATION_WORDS
+        depth_limit = (TAIL_WORDS if last else OPENING_WORDS if at_start else 1 if negation or negated
+                       else GAP_WORDS)
         beam = [(Hypothesis((), (), 0.0), log_softmax(logits))]
         finished: list[Hypothesis] = []
         for depth in range(depth_limit + 1):
@@ -224,7 +232,8 @@ class Bridge:
                 if depth == depth_limit:
                     continue
                 options = {" " + surface(w, capital): value for w, value in steer.items()
-                           if w != after and fits(after, w)}
+                           if w != after and fits(after, w) and (not negation or w in AUXILIARIES)
+                           and (not negated or w in AFTER_NEGATION)}
                 if not capital and after != COMMA and not last:
                     options[COMMA] = 0.0
                 ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o], reverse=True)[:EXPAND]
