@@ -8,7 +8,7 @@ notes leave out.
 
 So the local model can also write under a constraint: every word of the note appears, in its
 order, and in each gap between two of them the model may put only small words (function words
-and light verbs, at most `GAP_WORDS`) and a comma. Each gap is a small beam search scored by the
+and auxiliaries, at most `GAP_WORDS`) and a comma. Each gap is a small beam search scored by the
 model itself, *including the next note word*: "pack size" → "pack the size" wins because the
 model finds " size" likely after " the". Nothing can be lost, nothing pasted, no claim added
 (negations and numbers are never added), and the small words are the ones the model, primed with
@@ -59,7 +59,7 @@ NEGATIONS = {"don't": "do", "doesn't": "does", "didn't": "did", "isn't": "is", "
 COMMA = ","
 END = "."
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
-EDGE_MARKS = ",;:.!?\"“”‘"  # punctuation around a note's words, not part of them
+EDGE_MARKS = ",;:.!?\"“”‘’"  # punctuation around a note's words, not part of them
 DASHES = frozenset({"-", "–", "—"})
 UNBRIDGEABLE = re.compile(r"`|https?://|[\[\](){}<>=*_#/\\|]")
 
@@ -82,7 +82,7 @@ class Hypothesis:
 
 
 def glue_words(author_words: Sequence[str] = ()) -> list[str]:
-    """The small words the model may add: function words and light verbs, never a negation,
+    """The small words the model may add: function words and auxiliaries, never a negation,
     plus the contractions of small words the author uses often ("it's", "I've": from their most
     frequent words), so a writer who contracts gets contractions."""
     small = function_word_set() | EXTRA_STOPWORDS
@@ -107,7 +107,6 @@ def note_words(note: str) -> list[str] | None:
     with the commas, stops and quotes at their edges left out ("17°C", "70%", "x86-64", "→" stay
     whole). None when the note holds code, links or markup, which a sentence of words would
     mangle (the model then writes freely)."""
-    note = note.replace("’", "'")
     if UNBRIDGEABLE.search(note):
         return None
     found = [chunk.strip(EDGE_MARKS) for chunk in note.split()]
