@@ -6,12 +6,13 @@ written after the prompt's pairs of the author's notes and the sentences they be
 sentences already written kept in view. Length therefore follows the bullets. Rephrasing is the
 same road: each sentence is reduced to its notes, then written again in the author's voice.
 
-With a local model each sentence is bridged (`writing/bridge.py`): the note's words in order,
-joined by the small words the model chooses at the author's rates; measured, this keeps all the
-content and reaches the author's own Delta floor (docs/voice.md, E6). Notes with code, links or
-signs, and model servers (no token-level access), take the free road: the model writes the
-sentence, and when asked for several candidates the best is chosen by a scorer that uses only
-the vault (content kept, sentence-length habits, no generic phrases, no copying).
+With a local base model each sentence is bridged (`writing/bridge.py`): the note's words in
+order, joined by the small words the model chooses at the author's rates; measured, this keeps
+all the content and came within noise of the author's own Delta floor (docs/voice.md, E6).
+Notes with code, links or markup, and model servers (no token-level access), take the free road:
+the model writes the sentence, and when asked for several candidates the best is chosen by a
+scorer that uses only the vault (content kept, sentence-length habits, no generic phrases, no
+copying). Chat-tuned models get their own template (`run_chat`).
 """
 
 from __future__ import annotations
