@@ -169,6 +169,13 @@ def test_a_notes_negation_keeps_its_scope(model: LlamaModel) -> None:
 
 
 @pytest.mark.model
+def test_a_question_stays_a_question(model: LlamaModel) -> None:
+    note = "why crumb dense?"
+    sentence = Bridge(model).sentence(PROMPT + f"Notes: {note}\nText:", note)
+    assert sentence is not None and sentence.endswith("?") and "dense" in sentence
+
+
+@pytest.mark.model
 def test_a_cancel_stops_bridging(model: LlamaModel) -> None:
     cancel = CancelToken()
     cancel.cancel()

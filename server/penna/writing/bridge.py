@@ -57,7 +57,7 @@ NEGATIONS = {"don't": "do", "doesn't": "does", "didn't": "did", "isn't": "is", "
              "weren't": "were", "can't": "can", "won't": "will", "wouldn't": "would", "couldn't": "could",
              "shouldn't": "should", "haven't": "have", "hasn't": "has", "hadn't": "had"}
 COMMA = ","
-END = "."
+END_MARKS = (".", "?", "!")  # a sentence ends as its note does ("why so dense?"), else with "."
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 EDGE_MARKS = ",;:.!?\"“”‘’"  # punctuation around a note's words, not part of them
 DASHES = frozenset({"-", "–", "—"})
@@ -178,11 +178,12 @@ class Bridge:
         parts: list[str] = []
         small = 0
         counts = dict(self.ledger.counts)
+        end = note.rstrip()[-1] if note.rstrip().endswith(END_MARKS) else "."
         with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, logits):
             for gap in range(len(required) + 1):
                 at_start = not parts
                 last = gap == len(required)
-                target = END if last else required[gap]
+                target = end if last else required[gap]
                 owed = glue_ratio * (gap + (0 if last else 0.5)) - small
                 bonus = SMALL_WORD_BONUS + PACE * max(-1.0, min(1.0, owed))
                 steer = _steering(glue, rates or {}, counts, self.ledger.words + len(parts) + 1)
@@ -195,13 +196,13 @@ class Bridge:
                 if on_words is not None and not last:
                     on_words("".join(parts).strip())  # the editor shows the sentence as it grows
                 for w in fill:
-                    if w not in (COMMA, END):
+                    if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
                 small += sum(1 for w in fill if w != COMMA) - (0 if last else 1)
         return contract("".join(parts).strip(), author_words)
 
     def _target(self, word: str, capital: bool) -> str:
-        return END if word == END else " " + surface(word, capital)
+        return word if word in END_MARKS else " " + surface(word, capital)
 
     def _gap(self, decoder: Decoder, logits: Any, target: str, *, at_start: bool, last: bool, bonus: float,
              previous: str, steer: dict[str, float], temperature: float = 0.0,
