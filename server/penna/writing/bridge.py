@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from penna.knowledge.items import EXTRA_STOPWORDS, KEEP_WORDS
 from penna.knowledge.style import function_word_set
+from penna.vault.text import words as split_words
 from penna.writing.model import Decoder, GenerationStats
 
 GAP_WORDS = 3  # small words at most in one gap
@@ -58,7 +59,6 @@ NEGATIONS = {"don't": "do", "doesn't": "does", "didn't": "did", "isn't": "is", "
              "shouldn't": "should", "haven't": "have", "hasn't": "has", "hadn't": "had"}
 COMMA = ","
 END_MARKS = (".", "?", "!")  # a sentence ends as its note does ("why so dense?"), else with "."
-WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 EDGE_MARKS = ",;:.!?\"“”‘’"  # punctuation around a note's words, not part of them
 DASHES = frozenset({"-", "–", "—"})
 UNBRIDGEABLE = re.compile(r"`|https?://|[\[\](){}<>=*_#/\\|]")
@@ -276,7 +276,7 @@ class Ledger:
         self.openings: list[str] = []  # first words of the last two sentences
 
     def observe(self, text: str) -> None:
-        found = WORD.findall(text.lower().replace("’", "'"))
+        found = split_words(text)  # the tokenizer the author's word rates were counted with
         if found:
             self.openings = [found[0], *self.openings][:2]
         fade = math.exp(-len(found) / self.memory)
