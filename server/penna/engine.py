@@ -427,6 +427,7 @@ class Engine:
                            task=budget_tail(kind, current.title, text, demo=stable.demo), budget=budget, count=fit,
                            exact=exact)
         context.estimate_reason = "" if exact else estimate_reason(self._model)
+        context.demo = stable.demo  # not looked up again later: the watcher may drop the cached entry meanwhile
         return leave_room(context, count, notes)  # never truncated silently: a shorter answer is said
 
     def _salience(self) -> dict[str, float]:
@@ -475,7 +476,7 @@ class Engine:
         texts: list[str] = []
         stats: list[GenerationStats] = []
         for number in range(max(1, variants)):
-            request = TaskRequest(kind, text, title, demo=self._stable[rel_path or ""].demo,
+            request = TaskRequest(kind, text, title, demo=context.demo,
                                   max_tokens=context.budget.max_new_tokens,  # maxTokens, or less to fit (noted)
                                   temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
                                   seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates,

@@ -88,6 +88,7 @@ class AssembledContext:
     pinned: str = ""  # the note's propositional part: the start of the propositional section's text
     notes: list[str] = field(default_factory=list)  # what limited the whole prompt (window, answer length)
     estimate_reason: str = ""  # when not exact: why counts are tiktoken's estimates
+    demo: str = ""  # the author's notes→text pairs in the task tail (kept with the context it was fitted for)
 
     @property
     def prefix(self) -> str:

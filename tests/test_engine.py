@@ -1,0 +1,38 @@
+"""Specification of the engine facade: what the CLI, the server and the benchmark share.
+
+Real default model, real SQLite.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from penna.config import Settings
+from penna.engine import Engine
+
+DRAFT = "Drafts/Winter loaf.md"
+
+
+@pytest.mark.model
+def test_a_request_survives_its_notes_cached_prefix_being_dropped_while_it_runs(sample_vault: Path) -> None:
+    """The watcher (a neighbour saved) or the editor (the note reopened) may drop a note's cached
+    prefix from another thread at any moment; a request already assembled keeps what it was
+    fitted with instead of looking the prefix up again (CI once saw a KeyError here)."""
+    engine = Engine(sample_vault, Settings(seed=7, max_tokens=24, n_ctx=1024))
+    engine.sync()
+    assembled = engine.context
+
+    def context_then_dropped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        context = assembled(*args, **kwargs)
+        engine.refresh_all()  # what `notes_changed` or a didOpen does, between assembling and writing
+        return context
+
+    engine.context = context_then_dropped  # type: ignore[method-assign]
+    try:
+        result = engine.generate("expand", DRAFT, "- cold kitchen\n- slow bulk ferment")
+        assert result.texts[0].strip()
+        assert result.context.demo and "Notes:" in result.context.demo  # the demo it was fitted with went along
+    finally:
+        engine.close()
