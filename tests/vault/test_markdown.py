@@ -109,6 +109,17 @@ def test_block_ids_and_link_syntax_do_not_leak_into_prose() -> None:
     assert paragraphs[-1] == "Last paragraph."
 
 
+def test_reference_links_read_as_their_text_and_their_definitions_as_nothing() -> None:
+    note = ("I wrote [about arenas][arena] and [w64devkit][] last year.\n\n"
+            "[arena]: https://example.com/arena \"Arenas\"\n"
+            "  [w64devkit]: https://example.com/w64\n\n"
+            "A footnote follows.[^1]\n\n"
+            "[^1]: The footnote is prose.\n")
+    blocks = parse_note(note).blocks
+    assert [b.text for b in blocks] == ["I wrote about arenas and w64devkit last year.", "A footnote follows.",
+                                        "The footnote is prose."]
+
+
 def test_headings_path_recorded_on_blocks() -> None:
     lists = [b for b in parse_note(NOTE).blocks if b.kind == "list"]
     assert lists[0].headings == ("Title heading", "Second level")

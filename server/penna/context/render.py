@@ -8,13 +8,10 @@ know, and then the draft. Read material is quoted and attributed, so it is data,
 
 from __future__ import annotations
 
-import re
-
 from penna.knowledge.items import Item, notes_from_sentence
-from penna.vault.text import sentences
+from penna.vault.text import REFERENCE_LINK, sentences
 
 PAIRS_PER_EXEMPLAR = 3
-REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
 
 SECTION_HEADINGS = {
     "participatory": "About me",

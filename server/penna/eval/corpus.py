@@ -26,13 +26,9 @@ from pathlib import Path
 from penna.knowledge.items import is_stopword, notes_from_sentence
 from penna.knowledge.style import HEDGES
 from penna.vault.markdown import parse_note
-from penna.vault.text import sentences, words
+from penna.vault.text import REFERENCE_LINK, sentences, words
 
 DATE_IN_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-# CommonMark reference links, `[text][ref]` and `[text][]`: a reader sees only the text.
-REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
-# `[ref]: https://…` lines: Markdown that renders as nothing (the parser keeps them as prose).
-REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.MULTILINE)
 PARAGRAPH_WORDS = (40, 150)
 PROSE_SHARE = 0.8  # words / whitespace tokens: below this the paragraph is mostly code or numbers
 DAY = 86400.0
@@ -130,8 +126,7 @@ def normalize_prose(text: str) -> str:
 
 def prose_paragraphs(text: str) -> list[str]:
     """The note's paragraph blocks as plain prose (code, quotes, lists, tables and link
-    reference definitions left out)."""
-    text = REFERENCE_DEFINITION.sub("", text)
+    reference definitions left out by the parser)."""
     return [p for p in (normalize_prose(b.text) for b in parse_note(text).blocks if b.kind == "paragraph") if p]
 
 

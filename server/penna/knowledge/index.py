@@ -25,7 +25,7 @@ from penna.knowledge.chunks import Chunk
 from penna.knowledge.style import StyleCounts
 from penna.vault.note import Note
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: `[ref]: url` definitions are no longer indexed as prose (a rebuild re-parses)
 
 # `meta` is created last: a database without it was interrupted while being created.
 SCHEMA = """

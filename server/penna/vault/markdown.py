@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from penna.vault.frontmatter import split_frontmatter, string_values
-from penna.vault.text import WIKILINK, plain_text, tags_in
+from penna.vault.text import REFERENCE_DEFINITION, WIKILINK, plain_text, tags_in
 
 BlockKind = Literal["paragraph", "list", "quote", "callout", "code", "table", "html"]
 
@@ -132,6 +132,9 @@ def _scan_blocks(lines: list[str], offset: int) -> tuple[list[Block], list[Headi
         line = lines[i]
         if not line.strip() or THEMATIC_BREAK.match(line):
             i += 1
+            continue
+        if REFERENCE_DEFINITION.match(line) and not line.lstrip().startswith("[^"):
+            i += 1  # `[ref]: url` renders as nothing: not prose for retrieval or style (a footnote is)
             continue
         fence = FENCE.match(line)
         if fence:

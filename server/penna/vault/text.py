@@ -10,6 +10,10 @@ import re
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+# CommonMark reference links, `[text][ref]` and `[text][]`: a reader sees only the text.
+REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
+# `[ref]: https://…` lines, the other half of a reference link: they render as nothing.
+REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$")
 INLINE_CODE = re.compile(r"`+[^`\n]*`+")
 EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|==)(?=\S)(.+?)(?<=\S)\1")
 HTML_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
@@ -40,7 +44,8 @@ def plain_text(markdown_inline: str) -> str:
     text = INLINE_CODE.sub(lambda m: m.group(0).strip("`"), markdown_inline)
     text = WIKILINK.sub(lambda m: "" if m.group(1) else wikilink_display(m.group(2)), text)
     text = MD_LINK.sub(lambda m: m.group(1), text)
-    text = FOOTNOTE_REF.sub("", text)
+    text = REFERENCE_LINK.sub(lambda m: m.group(1), text)
+    text = FOOTNOTE_REF.sub("", re.sub(r"^\[\^[^\]\n]+\]:\s*", "", text))  # a footnote's text is prose
     text = HTML_TAG.sub("", text)
     text = BLOCK_ID.sub("", text)
     for _ in range(3):  # nested emphasis, bounded
