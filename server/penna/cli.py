@@ -7,7 +7,6 @@ on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
