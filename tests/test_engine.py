@@ -36,3 +36,35 @@ def test_a_request_survives_its_notes_cached_prefix_being_dropped_while_it_runs(
         assert result.context.demo and "Notes:" in result.context.demo  # the demo it was fitted with went along
     finally:
         engine.close()
+
+
+@pytest.mark.model
+def test_writing_uses_the_last_profile_and_never_rebuilds_it_on_the_request(sample_vault: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typing moves the author's writing at every pause; a request must not wait for a profile
+    rebuild (seconds on a large vault): it uses the last one while the worker rebuilds."""
+    import threading
+
+    from penna.knowledge import procedural
+
+    engine = Engine(sample_vault, Settings(seed=7, max_tokens=16, n_ctx=1024))
+    engine.sync()
+    try:
+        engine.generate("expand", DRAFT, "- cold kitchen")  # the first request builds the first profile
+        before = engine.index.written_version
+        (sample_vault / "Notes" / "Fresh.md").write_text("I wrote this today, and it moves my profile.\n")
+        engine.sync()
+        assert engine.index.written_version != before
+        built_on: list[str] = []
+        real_build = procedural._build_profile
+
+        def build(*args, **kwargs):  # type: ignore[no-untyped-def]
+            built_on.append(threading.current_thread().name)
+            return real_build(*args, **kwargs)
+
+        monkeypatch.setattr(procedural, "_build_profile", build)
+        result = engine.generate("expand", DRAFT, "- slow bulk ferment")
+        assert result.texts[0].strip()
+        assert threading.current_thread().name not in built_on  # any rebuild ran on the profile worker
+    finally:
+        engine.close()

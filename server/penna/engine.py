@@ -472,6 +472,9 @@ class Engine:
             raise Cancelled()
         title = self.current_note(rel_path).title
         exemplars = [i.text for s in context.sections if s.name == "procedural" for i in s.kept if i.label == "exemplar"]
+        # The last profile built, as the prefix uses: typing moves the author's writing at every
+        # pause, and a rebuild here would cost seconds before the first word on a large vault.
+        style = (self.profiles.peek(self.index) or self.profile()).style
         base_seed = self.settings.seed if seed is None else seed
         texts: list[str] = []
         stats: list[GenerationStats] = []
@@ -487,7 +490,7 @@ class Engine:
             elif kind == "continue":
                 result = run_continue(model, context.body, request, cancel=cancel, on_text=progress)
             else:
-                result = run_sentences(model, context.body, request, notes_for(kind, text), profile=self.profile().style,
+                result = run_sentences(model, context.body, request, notes_for(kind, text), profile=style,
                                        exemplars=exemplars, cancel=cancel, on_text=progress, avoid=self.avoid_list())
             texts.append(result.text)
             stats.extend(result.stats)
