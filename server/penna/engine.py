@@ -129,10 +129,13 @@ class Engine:
     def apply_settings(self, settings: Settings) -> None:
         model_changed = (settings.model, settings.remote_url, settings.n_ctx, settings.threads) != (
             self.settings.model, self.settings.remote_url, self.settings.n_ctx, self.settings.threads)
+        rules = self.indexer.rules()
         self.settings = settings
         self.indexer.settings = settings
         self._salience_cache = None  # the half-life may have changed
         self._stable.clear()
+        if self.indexer.rules() != rules and self.watcher is not None:
+            self._resync()  # exclusions, reading folders or the author's name: notes change class
         if model_changed:
             with self._model_lock:
                 self._model = self._tokenizer = None
@@ -198,6 +201,30 @@ class Engine:
         self._catch_up = threading.Thread(target=run, daemon=True, name="penna-index")
         self._catch_up.start()
         return watcher
+
+    def _resync(self) -> None:
+        """Sync again under the running watcher, on a thread (after any start-up sync still under
+        way): the vault's rules changed, so notes whose bytes did not may still change class."""
+        watcher, previous = self.watcher, self._catch_up
+        if watcher is None:
+            return
+
+        def run() -> None:
+            try:
+                if previous is not None:
+                    previous.join()
+                with watcher.paused():
+                    self.sync()
+                watcher.touch(list(self.buffers))  # the editor's text wins over what the sync read
+                self.refresh_all()
+                self.profile_if_ready(now=True)
+            except Exception as error:  # noqa: BLE001 - a vault problem must not kill the caller
+                log.warning("re-indexing %s for the new settings failed: %s", self.vault, error)
+            finally:
+                self.index.close_thread()
+
+        self._catch_up = threading.Thread(target=run, daemon=True, name="penna-resync")
+        self._catch_up.start()
 
     def stop_watching(self, timeout: float = 2.0) -> None:
         """Stop the watcher (its threads are joined briefly) and wait at most `timeout` seconds

@@ -115,6 +115,28 @@ def test_written_version_moves_only_when_own_writing_changes(sample_vault: Path)
     assert index.written_version == before + 1
 
 
+def test_changed_rules_reclass_and_drop_notes_whose_bytes_did_not_change(sample_vault: Path) -> None:
+    """Reading folders, exclusions and the author's name are settings: a sync under new ones
+    re-reads the notes they class otherwise, drops the newly excluded and reads the rest as before."""
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    assert index.note("Notes/Scoring.md").origin == "written"  # type: ignore[union-attr]
+    before = index.written_version
+    indexer.settings = Settings(reading_folders=("Clippings", "Notes"), exclude=("Drafts/**",))
+    report = indexer.sync()
+    assert report.updated == 5 and report.removed == 1, report  # Notes/* re-read; the draft left
+    scoring = index.note("Notes/Scoring.md")
+    assert scoring is not None and scoring.origin == "read" and "reading folder 'Notes'" in scoring.origin_reason
+    assert index.note("Drafts/Winter loaf.md") is None
+    assert index.written_version > before  # the author's voice no longer counts those notes
+    assert not index.search(["scoring"], origin="written")
+    again = indexer.sync()  # the same rules: nothing is read again
+    assert (again.added, again.updated, again.removed, again.touched) == (0, 0, 0, 0)
+    indexer.settings = Settings()
+    back = indexer.sync()
+    assert back.updated == 5 and back.added == 1 and index.note("Notes/Scoring.md").origin == "written"  # type: ignore[union-attr]
+
+
 def test_a_note_that_breaks_the_parser_is_skipped_and_the_sync_goes_on(sample_vault, monkeypatch) -> None:
     # The parser has no known crash left, so one is injected (a stand-in for the next unknown one).
     import penna.knowledge.indexer as indexer_module

@@ -149,6 +149,26 @@ def test_recent_reading_feeds_the_propositional_section_labelled_read(live: Live
     assert passages[0] == ("Clippings/Steam B.md", "read")  # the identical clipping read a year ago comes later, if at all
 
 
+def test_new_reading_folders_and_exclusions_apply_live_to_notes_already_indexed(live: Live) -> None:
+    """Settings changed in the editor: no restart, no file touched, and the notes change class."""
+    engine = live.engine
+    card = style_card(engine.profile())
+    engine.apply_settings(Settings(reading_folders=("Clippings", "Notes"), exclude=("Drafts/**",)))
+    deadline = time.monotonic() + SETTLE
+    while time.monotonic() < deadline:
+        scoring = engine.index.note("Notes/Scoring.md")
+        if scoring is not None and scoring.origin == "read" and engine.index.note("Drafts/Winter loaf.md") is None:
+            break
+        time.sleep(0.05)
+    assert engine.index.note("Notes/Scoring.md").origin == "read"  # type: ignore[union-attr]
+    assert engine.index.note("Drafts/Winter loaf.md") is None
+    live.settle()
+    passages = [(source, origin) for source, origin, _ in live.passages(None, "- shallow angle for an ear")
+                if source == "Notes/Scoring.md"]
+    assert passages and all(origin == "read" for _, origin in passages)  # labelled as reading now
+    assert style_card(engine.profile()) != card  # the voice no longer counts those notes
+
+
 def test_new_reading_leaves_the_style_and_the_prompt_prefix_alone_and_own_writing_moves_them(live: Live) -> None:
     engine, vault = live.engine, live.engine.vault
     note = "Drafts/Winter loaf.md"

@@ -3,11 +3,16 @@
 A full sync compares every file's mtime and size with the index and re-reads only what changed
 (and, when mtime moved but the bytes hash the same, only records the new mtime). The same
 `index_file` serves the watcher and unsaved editor buffers (`index_text`).
+
+The vault's rules (exclusions, reading folders, the author's name) are settings: when they change,
+a note whose bytes did not is re-read all the same if the rules now class it otherwise (a folder
+made a reading folder: its notes leave the author's voice), and an excluded note leaves the index.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -16,8 +21,9 @@ from pathlib import Path
 
 from penna.config import Settings
 from penna.knowledge.chunks import make_chunks
-from penna.knowledge.index import Index, IndexUnavailable
+from penna.knowledge.index import Index, IndexUnavailable, NoteRow
 from penna.knowledge.style import StyleCounts
+from penna.vault.classify import classify_note
 from penna.vault.files import NotANote, decode_note, is_note_path, locate, normalise_rel, read_note, scan_vault
 from penna.vault.note import Note, load_note
 
@@ -82,13 +88,13 @@ class Indexer:
         """Bring one note up to date with disk. Returns what happened: added, updated, touched,
         unchanged, removed, or 'skipped: reason'."""
         rel_path = normalise_rel(rel_path)
-        if not is_note_path(rel_path, self.settings.exclude):
-            return "skipped: not a note"
+        if not is_note_path(rel_path, self.settings.exclude):  # excluded since it was indexed: it leaves
+            return "removed" if self.index.remove_note(rel_path) else "skipped: not a note"
         try:
             path = locate(self.root, rel_path)
             stat = path.stat()
             known = self.index.note(rel_path)
-            if known and known.mtime == stat.st_mtime and known.size == stat.st_size:
+            if known and known.mtime == stat.st_mtime and known.size == stat.st_size and self.classed_as_stored(known):
                 return "unchanged"
             data = path.read_bytes() if stat.st_size <= 4 * 2**20 else None
             note_text = decode_note(data) if data is not None else read_note(path)
@@ -100,7 +106,7 @@ class Indexer:
         except OSError as error:
             return f"skipped: {error.strerror or error}"
         digest = hashlib.sha1(note_text.text.encode("utf-8", "replace")).hexdigest()
-        if known and known.hash == digest:
+        if known and known.hash == digest and self.classed_as_stored(known):
             self.index.touch_note(rel_path, stat.st_mtime, stat.st_size)
             return "touched"
         note = load_note(rel_path, note_text.text, self.settings.reading_folders, self.settings.author_name,
@@ -108,11 +114,25 @@ class Indexer:
         self.store(note, mtime=stat.st_mtime, size=stat.st_size, content_hash=digest)
         return "updated" if known else "added"
 
+    def classed_as_stored(self, known: NoteRow) -> bool:
+        """Whether today's rules give the note the origin (and reason) it was stored with."""
+        return classify_note(known.path, known.frontmatter, known.tags, self.settings.reading_folders,
+                             self.settings.author_name) == (known.origin, known.origin_reason)
+
+    def rules(self) -> str:
+        """The settings that decide which files are notes and whose words they are."""
+        s = self.settings
+        return json.dumps([sorted(s.exclude), sorted(s.reading_folders), s.author_name.strip().lower()])
+
     def sync(self, progress: Progress | None = None) -> SyncReport:
         started = time.perf_counter()
         report = SyncReport()
         if not self.root.is_dir():
             raise FileNotFoundError(f"vault folder not found: {self.root}")
+        rules = self.rules()
+        # The rules changed since the last sync (the config file, or live settings): every note is
+        # checked against them, not only those whose mtime moved.
+        recheck = self.index.get_meta("rules") != rules
         known = self.index.file_states()
         files = list(scan_vault(self.root, self.settings.exclude, errors=report.skipped))
         report.scanned = len(files)
@@ -122,7 +142,7 @@ class Indexer:
             report.removed += 1
         for number, file in enumerate(files, start=1):
             state = known.get(file.rel_path)
-            if state and state[0] == file.mtime and state[1] == file.size:
+            if state and state[0] == file.mtime and state[1] == file.size and not recheck:
                 continue
             try:
                 outcome = self.index_file(file.rel_path)
@@ -143,6 +163,8 @@ class Indexer:
                 progress(number, len(files), file.rel_path)
         if progress:
             progress(len(files), len(files), "")
+        if recheck:
+            self.index.set_meta("rules", rules)
         report.seconds = time.perf_counter() - started
         return report
 
