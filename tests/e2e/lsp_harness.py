@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import make_test_lsp_client
+
+from conftest import SAMPLE_VAULT
 
 SERVER = [sys.executable, "-m", "penna", "serve"]
 
@@ -99,3 +103,21 @@ def settings(**overrides: Any) -> dict[str, Any]:
     base = {"seed": 7, "maxTokens": 120, "hoverWaitMs": 1500}
     base.update(overrides)
     return base
+
+
+def sample_vault_copy(factory: pytest.TempPathFactory, name: str) -> Path:
+    """A private copy of the shipped sample vault (the test may change it)."""
+    target = factory.mktemp(name) / "vault"
+    shutil.copytree(SAMPLE_VAULT, target)
+    return target
+
+
+async def start_session(client: LanguageClient, vault: Path, options: dict[str, Any],
+                        editor: str = "visual-studio-code") -> None:
+    """Initialize as `editor` does when it opens `vault` as its one workspace folder: `options`
+    are both the initializationOptions and the `penna` configuration section it answers with."""
+    client.set_configuration({"penna": options})
+    await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities(editor), root_uri=vault.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=options))
+    client.vault = vault  # type: ignore[attr-defined]

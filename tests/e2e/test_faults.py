@@ -8,20 +8,18 @@ the server runs: tests/e2e/test_vault_gone.py.)
 from __future__ import annotations
 
 import asyncio
-import shutil
 import statistics
 import time
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_harness import config, open_note, settings
+from lsp_harness import config, open_note, sample_vault_copy, settings, start_session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 from raw_lsp import RawServer, wait_for
 
-from conftest import SAMPLE_VAULT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 LONG_LIST = "# Long list\n\n" + "\n".join(f"- point {i}: flour and water" for i in range(24)) + "\n"
@@ -31,8 +29,7 @@ LONG_RUN = settings(nCtx=2048, maxTokens=600, hover="cached")
 
 @pytest.fixture
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("faults") / "vault"
-    shutil.copytree(SAMPLE_VAULT, target)
+    target = sample_vault_copy(tmp_path_factory, "faults")
     (target / "Drafts" / "Long list.md").write_text(LONG_LIST, encoding="utf-8")
     return target
 
@@ -67,11 +64,7 @@ def test_client_vanishing_mid_generation_stops_it_and_the_server_exits(vault: Pa
 
 @pytest_lsp.fixture(config=config())
 async def client(lsp_client: LanguageClient, vault: Path):
-    lsp_client.set_configuration({"penna": LONG_RUN})
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=LONG_RUN))
-    lsp_client.vault = vault  # type: ignore[attr-defined]
+    await start_session(lsp_client, vault, LONG_RUN)
     yield
     await lsp_client.shutdown_session()
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_harness import config, open_note, settings
+from lsp_harness import config, open_note, settings, start_session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 from raw_lsp import RawServer
 
 from conftest import SAMPLE_VAULT
@@ -37,10 +37,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def client(lsp_client: LanguageClient, world: Path):
     vault = world / "vault"
     options = settings(hover="cached", maxTokens=32, nCtx=1024)  # short runs: the machine is shared
-    lsp_client.set_configuration({"penna": options})
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=options))
+    await start_session(lsp_client, vault, options)
     lsp_client.world = world  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()

@@ -4,16 +4,14 @@ as work-done progress ending with the load time (or the reason it failed)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_harness import config, open_note, settings
+from lsp_harness import config, open_note, sample_vault_copy, settings, start_session
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from conftest import SAMPLE_VAULT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 LOADING = "penna: loading the model"
@@ -21,17 +19,11 @@ LOADING = "penna: loading the model"
 
 @pytest.fixture
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("loading") / "vault"
-    shutil.copytree(SAMPLE_VAULT, target)
-    return target
+    return sample_vault_copy(tmp_path_factory, "loading")
 
 
 async def start(client: LanguageClient, vault: Path, editor: str, **overrides: object) -> None:
-    client.set_configuration({"penna": settings(**overrides)})
-    await client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities(editor), root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")],
-        initialization_options=settings(**overrides)))
+    await start_session(client, vault, settings(**overrides), editor)
 
 
 def loading_reports(client: LanguageClient) -> list[list[object]]:

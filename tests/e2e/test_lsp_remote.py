@@ -6,18 +6,16 @@ reported clearly while the rest of the editor keeps working."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from llama_server import client_connections, free_port, peers, server  # noqa: F401 (the shared server fixture)
-from lsp_harness import config, open_note, settings
+from lsp_harness import config, open_note, sample_vault_copy, settings, start_session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from conftest import SAMPLE_VAULT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 DRAFT = "Drafts/Winter loaf.md"
@@ -25,18 +23,12 @@ DRAFT = "Drafts/Winter loaf.md"
 
 @pytest.fixture
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("lsp-remote") / "vault"
-    shutil.copytree(SAMPLE_VAULT, target)
-    return target
+    return sample_vault_copy(tmp_path_factory, "lsp-remote")
 
 
 async def start(client: LanguageClient, vault: Path, remote_url: str) -> None:
-    options = settings(remoteUrl=remote_url, nCtx=1024, maxTokens=64)  # small: the test stays fast
-    client.set_configuration({"penna": options})
-    await client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")],
-        initialization_options=options))
+    # small: the test stays fast
+    await start_session(client, vault, settings(remoteUrl=remote_url, nCtx=1024, maxTokens=64))
 
 
 @pytest_lsp.fixture(config=config())

@@ -4,18 +4,16 @@ with VS Code's and Neovim's client capabilities (spec warnings are errors, see t
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_harness import apply_and_notify, config, open_note, settings, type_text
+from lsp_harness import apply_and_notify, config, open_note, sample_vault_copy, settings, start_session, type_text
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from conftest import SAMPLE_VAULT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 DRAFT = "Drafts/Winter loaf.md"
@@ -23,8 +21,7 @@ DRAFT = "Drafts/Winter loaf.md"
 
 @pytest.fixture
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("lsp") / "vault"
-    shutil.copytree(SAMPLE_VAULT, target)
+    target = sample_vault_copy(tmp_path_factory, "lsp")
     (target / "Drafts" / "Essay.md").write_text(
         "# Essay\n\nIt is important to note that bread is slow. The oven matters.\n\n"
         "- first point about flour\n- second point about water\n", encoding="utf-8")
@@ -33,13 +30,7 @@ def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_lsp.fixture(config=config(), params=["visual-studio-code", "neovim"])
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, vault: Path):
-    lsp_client.set_configuration({"penna": settings()})
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities(request.param),
-        root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")],
-        initialization_options=settings()))
-    lsp_client.vault = vault  # type: ignore[attr-defined]
+    await start_session(lsp_client, vault, settings(), request.param)
     yield
     await lsp_client.shutdown_session()
 

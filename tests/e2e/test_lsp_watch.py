@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_harness import config, open_note, type_text
+from lsp_harness import config, open_note, sample_vault_copy, start_session, type_text
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from conftest import SAMPLE_VAULT
 from penna.knowledge.index import Index
@@ -31,20 +31,12 @@ WAIT = 30.0  # generous: a shared CI machine
 
 @pytest.fixture
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("watch") / "vault"
-    shutil.copytree(SAMPLE_VAULT, target)
-    return target
+    return sample_vault_copy(tmp_path_factory, "watch")
 
 
 @pytest_lsp.fixture(config=config())
 async def client(lsp_client: LanguageClient, vault: Path, tmp_path: Path):
-    options = {"model": str(tmp_path / "missing.gguf")}
-    lsp_client.set_configuration({"penna": options})
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")],
-        initialization_options=options))
-    lsp_client.vault = vault  # type: ignore[attr-defined]
+    await start_session(lsp_client, vault, {"model": str(tmp_path / "missing.gguf")})
     yield
     await lsp_client.shutdown_session()
 

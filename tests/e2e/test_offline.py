@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from llama_server import peers
-from lsp_harness import config, open_note, settings
+from lsp_harness import config, open_note, settings, start_session
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from conftest import SAMPLE_VAULT
 
@@ -23,11 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.model]
 async def client(lsp_client: LanguageClient, tmp_path: Path):
     vault = tmp_path / "vault"
     shutil.copytree(SAMPLE_VAULT, vault)
-    lsp_client.set_configuration({"penna": settings()})
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=settings()))
-    lsp_client.vault = vault  # type: ignore[attr-defined]
+    await start_session(lsp_client, vault, settings())
     yield
     await lsp_client.shutdown_session()
 

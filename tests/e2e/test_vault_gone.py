@@ -11,30 +11,23 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_harness import config, open_note, settings
+from lsp_harness import config, open_note, sample_vault_copy, settings, start_session
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from conftest import SAMPLE_VAULT
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("gone") / "vault"
-    shutil.copytree(SAMPLE_VAULT, target)
-    return target
+    return sample_vault_copy(tmp_path_factory, "gone")
 
 
 @pytest_lsp.fixture(config=config())
 async def client(lsp_client: LanguageClient, vault: Path):
     options = settings(model=str(vault.parent / "no-model.gguf"), hover="cached")
-    lsp_client.set_configuration({"penna": options})
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=vault.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=options))
-    lsp_client.vault = vault  # type: ignore[attr-defined]
+    await start_session(lsp_client, vault, options)
     yield
     await lsp_client.shutdown_session()
 
