@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from penna.writing.bridge import (AFTER_NEGATION, AUXILIARIES, ENDINGS, NEVER_ADDED, STEER, Bridge, Ledger,
-                                  _steering, bridge_for, contract, fits, glue_words, note_words)
+                                  _steering, bridge_for, contract, fits, glue_words, note_parts, note_words)
 from penna.writing.model import CancelToken, Cancelled, GenerationStats, LlamaModel
 from penna.writing.registry import resolve_model
 
@@ -53,6 +53,15 @@ def test_note_words_are_the_notes_own_words_verbatim_and_in_order() -> None:
                                                                        "→", "slow"]
 
 
+def test_the_notes_own_commas_and_dashes_are_kept_with_the_word_before_them() -> None:
+    assert note_parts("cold kitchen, 17°C; everything slow.") == [("cold", ""), ("kitchen", ","), ("17°C", ";"),
+                                                                   ("everything", ""), ("slow", "")]
+    assert note_parts("nine hours — watch the dough") == [("nine", ""), ("hours", " —"), ("watch", ""),
+                                                          ("the", ""), ("dough", "")]
+    assert note_parts("ends with a comma,")[-1] == ("comma", "")  # the sentence's end is the sentence's
+    assert note_parts("see `code`, then") is None
+
+
 @pytest.mark.parametrize("note", ["call `free()` once", "see https://example.com", "[[Other note]] idea",
                                   "a * b = c", "path/to/file", "f(x) grows"])
 def test_code_links_and_markup_are_not_bridged(note: str) -> None:
@@ -64,6 +73,8 @@ def test_small_words_never_add_a_negation_a_number_or_a_claim() -> None:
     assert {"the", "of", "it", "was", "to", "and", "but"} <= glue
     assert not glue & NEVER_ADDED
     assert {"not", "no", "never", "without", "two", "use", "make", "thing", "well"} <= NEVER_ADDED
+    # Nor a word that changes a claim's scope or force: "nine hours" never becomes "nine or more hours".
+    assert {"or", "more", "all", "only", "some", "always", "can", "must", "should"} <= NEVER_ADDED
 
 
 def test_an_author_who_contracts_gets_contractions_but_never_an_added_negation() -> None:
@@ -133,6 +144,29 @@ def test_the_model_adds_small_words_at_about_the_authors_density(model: LlamaMod
     assert sparse is not None and dense is not None
     assert len(added_words(dense, note)) > len(added_words(sparse, note)), (sparse, dense)
     assert len(added_words(dense, note)) >= len(words_of(note)) // 2  # prose, not the note given back
+
+
+@pytest.mark.model
+def test_a_note_written_as_prose_already_gets_few_additions(model: LlamaModel) -> None:
+    """The author's density counts the whole sentence, the note's own small words too: a note at
+    that density is nearly a sentence already, and the model may not pad it."""
+    note = "start the levain the night before"  # three small words to three others
+    sentence = Bridge(model).sentence(PROMPT + f"Notes: {note}\nText:", note, glue_ratio=1.0)
+    assert sentence is not None and len(added_words(sentence, note)) <= 2, sentence
+    telegraphic = "start levain night"  # the same note without its small words is filled in
+    assert len(added_words(Bridge(model).sentence(PROMPT + f"Notes: {telegraphic}\nText:", telegraphic,
+                                                  glue_ratio=1.0) or "", telegraphic)) >= 2
+
+
+@pytest.mark.model
+def test_the_notes_own_punctuation_stays_where_the_note_has_it(model: LlamaModel) -> None:
+    note = "cold kitchen, 17°C, everything slow"
+    sentence = Bridge(model).sentence(PROMPT + f"Notes: {note}\nText:", note)
+    assert sentence is not None and "kitchen, " in sentence and "17°C, " in sentence, sentence
+    assert ", ," not in sentence and ",," not in sentence
+    dashed = "nine hours — watch the dough"
+    sentence = Bridge(model).sentence(PROMPT + f"Notes: {dashed}\nText:", dashed)
+    assert sentence is not None and "hours — " in sentence, sentence
 
 
 @pytest.mark.model

@@ -43,7 +43,11 @@ LEDGER_WORDS = 800.0  # how long penna remembers the words it wrote, for steerin
 # the light verbs and nouns that stand for a claim ("use", "make", "thing").
 NEVER_ADDED = KEEP_WORDS | {"two", "first", "one"} | {
     "use", "used", "using", "make", "made", "get", "got", "thing", "things", "something", "anything",
-    "lot", "lots", "way", "ways", "said", "time", "well"}  # "well": "bake in a well"
+    "lot", "lots", "way", "ways", "said", "time", "well"} | {  # "well": "bake in a well"
+    # … and the words that change a claim's scope or force: "nine hours" must not become "nine or
+    # more hours", nor "bake in a pot" "bake in a can with a pot" or "you must bake".
+    "all", "any", "each", "every", "some", "more", "most", "much", "less", "least", "few", "many", "only",
+    "almost", "always", "often", "or", "nor", "other", "can", "could", "may", "might", "must", "should"}
 # Around a note's negation only an auxiliary before ("is not", "do not") and an article or "to"
 # after: "watch the dough not the clock" must not become "… when it is not in the clock".
 NEGATION_WORDS = frozenset({"not", "no", "never"})
@@ -58,6 +62,7 @@ NEGATIONS = {"don't": "do", "doesn't": "does", "didn't": "did", "isn't": "is", "
              "weren't": "were", "can't": "can", "won't": "will", "wouldn't": "would", "couldn't": "could",
              "shouldn't": "should", "haven't": "have", "hasn't": "has", "hadn't": "had"}
 COMMA = ","
+MARKS = (",", ";", ":")  # a note's own marks after a word, kept where the note has them
 END_MARKS = (".", "?", "!")  # a sentence ends as its note does ("why so dense?"), else with "."
 EDGE_MARKS = ",;:.!?\"“”‘’"  # punctuation around a note's words, not part of them
 DASHES = frozenset({"-", "–", "—"})
@@ -107,10 +112,29 @@ def note_words(note: str) -> list[str] | None:
     with the commas, stops and quotes at their edges left out ("17°C", "70%", "x86-64", "→" stay
     whole). None when the note holds code, links or markup, which a sentence of words would
     mangle (the model then writes freely)."""
+    found = note_parts(note)
+    return [word for word, _mark in found] if found else None
+
+
+def note_parts(note: str) -> list[tuple[str, str]] | None:
+    """`note_words` with the mark the note puts after each word: "," ";" ":" or a dash (" —"),
+    else "". The author's own punctuation stays in the sentence ("cold kitchen, 17°C, everything
+    slow"); the last word's is left to the sentence's end."""
     if UNBRIDGEABLE.search(note):
         return None
-    found = [chunk.strip(EDGE_MARKS) for chunk in note.split()]
-    return [chunk for chunk in found if chunk and chunk not in DASHES] or None
+    parts: list[tuple[str, str]] = []
+    for chunk in note.split():
+        if chunk in DASHES:
+            if parts:
+                parts[-1] = (parts[-1][0], " " + chunk)
+            continue
+        word = chunk.strip(EDGE_MARKS)
+        if word:
+            bare = chunk.rstrip("\"“”‘’)")
+            parts.append((word, bare[-1] if bare.endswith(MARKS) else ""))
+    if parts:
+        parts[-1] = (parts[-1][0], "")
+    return parts or None
 
 
 def surface(word: str, capital: bool) -> str:
@@ -166,9 +190,10 @@ class Bridge:
         behind that density gets more credit per small word, one that is ahead less. `rates` are
         the author's rates of their frequent words: each small word is credited or charged by
         how far what penna has written lately (`ledger`) is from them."""
-        required = note_words(note)
-        if required is None:
+        found = note_parts(note)
+        if found is None:
             return None
+        required = [word for word, _mark in found]
         stats = stats if stats is not None else GenerationStats()
         author_words = tuple(sorted(rates or {}))
         glue = self._glue_for.get(author_words)
@@ -176,7 +201,8 @@ class Bridge:
             glue = self._glue_for[author_words] = glue_words(author_words)
         rng = random.Random(seed if seed >= 0 else None)
         parts: list[str] = []
-        small = 0
+        small = content = 0  # the sentence's small words (the note's own too) and other words so far
+        small_words = function_word_set() | EXTRA_STOPWORDS
         counts = dict(self.ledger.counts)
         end = note.rstrip()[-1] if note.rstrip().endswith(END_MARKS) else "."
         with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, logits):
@@ -184,21 +210,31 @@ class Bridge:
                 at_start = not parts
                 last = gap == len(required)
                 target = end if last else required[gap]
-                owed = glue_ratio * (gap + (0 if last else 0.5)) - small
+                # Density counts the whole sentence: a note that is prose already gets few additions.
+                ahead = 0.5 if not last and target.lower() not in small_words else 0.0
+                owed = glue_ratio * (content + ahead) - small
                 bonus = SMALL_WORD_BONUS + PACE * max(-1.0, min(1.0, owed))
                 steer = _steering(glue, rates or {}, counts, self.ledger.words + len(parts) + 1)
                 if at_start:  # "This is … This is … This is": the small model's favourite habit
                     steer = {w: v - (REPEAT_OPENING if w in self.ledger.openings else 0.0) for w, v in steer.items()}
+                previous = parts[-1].strip().lower() if parts else ""
                 fill, logits = self._gap(decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
-                                         previous=parts[-1].strip().lower() if parts else "", steer=steer,
-                                         temperature=temperature, rng=rng)
-                parts += fill
-                if on_words is not None and not last:
-                    on_words("".join(parts).strip())  # the editor shows the sentence as it grows
+                                         previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
+                                         steer=steer, temperature=temperature, rng=rng)
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
                 small += sum(1 for w in fill if w != COMMA) - (0 if last else 1)
+                if not last:
+                    small, content = (small + 1, content) if target.lower() in small_words else (small, content + 1)
+                    mark = found[gap][1]
+                    if mark:  # the note's own comma or dash after this word: written as the note has it
+                        fill[-1] += mark
+                        logits = decoder.feed(self.tokens(mark))
+                        decoder.generated(len(self.tokens(mark)))
+                parts += fill
+                if on_words is not None and not last:
+                    on_words("".join(parts).strip())  # the editor shows the sentence as it grows
         return contract("".join(parts).strip(), author_words)
 
     def _target(self, word: str, capital: bool) -> str:
