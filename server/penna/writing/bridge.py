@@ -11,8 +11,10 @@ order, and in each gap between two of them the model may put only small words (f
 and auxiliaries, at most `GAP_WORDS`) and a comma. Each gap is a small beam search scored by the
 model itself, *including the next note word*: "pack size" → "pack the size" wins because the
 model finds " size" likely after " the". Nothing can be lost, nothing pasted, no claim added
-(negations and numbers are never added), and the small words are the ones the model, primed with
-the author's notes→text pairs, finds likely, at the author's own density (`glue_ratio`).
+(negations, numbers and words of scope or force, "or more", "only", "must", are never added), the
+note's own commas and dashes stay where it has them, and the small words are the ones the model,
+primed with the author's notes→text pairs, finds likely, at the author's own density
+(`glue_ratio`, counted over the whole sentence: a note already in prose gets few).
 """
 
 from __future__ import annotations
