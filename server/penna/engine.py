@@ -49,6 +49,7 @@ log = logging.getLogger("penna.engine")
 
 
 SALIENCE_TTL = 30.0  # seconds
+MODEL_LOAD_POLL = 0.02  # seconds between looks at the cancel token while a model loads
 
 
 class VaultError(ValueError):
@@ -277,9 +278,33 @@ class Engine:
         model, remote, _saved = effective_choice(self.settings.model, self.settings.remote_url)
         return model, remote
 
-    def model(self) -> Backend:
+    def model(self, cancel: CancelToken | None = None) -> Backend:
         """The loaded model (or the connected model server, when remoteUrl is set), loading it on
-        first call. Raises ModelError with a clear reason."""
+        first call. Raises ModelError with a clear reason. With `cancel`, a load under way is
+        waited for on the side: llama.cpp cannot interrupt a load (seconds for a large model), so
+        a cancel returns at once and the load goes on for the next request."""
+        if cancel is None or self._model is not None:
+            return self._load_model()
+        outcome: list[Backend | BaseException] = []
+        done = threading.Event()
+
+        def load() -> None:
+            try:
+                outcome.append(self._load_model())
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting request
+                outcome.append(error)
+            finally:
+                done.set()
+
+        threading.Thread(target=load, daemon=True, name="penna-model-load").start()
+        while not done.wait(MODEL_LOAD_POLL):
+            if cancel.cancelled:
+                raise Cancelled()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    def _load_model(self) -> Backend:
         with self._model_lock:
             try:
                 key = self._choice_key()
@@ -477,7 +502,7 @@ class Engine:
     # --- writing -----------------------------------------------------------------------------
     def warm(self, rel_path: str | None, cancel: CancelToken | None = None) -> GenerationStats:
         """Evaluate the note's stable prefix now, so the first action on it starts fast."""
-        model = self.model()
+        model = self.model(cancel)
         count, _exact = self.counter()
         current = self.current_note(rel_path)
         stable = self._stable_for(current, fitting_counter(self._model, count),
@@ -493,7 +518,7 @@ class Engine:
             raise ValueError("no bullets or sentences found in the selection")
         if cancel is not None and cancel.cancelled:  # cancelled while queued: nothing to do
             raise Cancelled()
-        model = self.model()
+        model = self.model(cancel)
         context = self.context(rel_path, kind, text)
         if cancel is not None and cancel.cancelled:  # cancelled while assembling: stop before the model
             raise Cancelled()
