@@ -31,7 +31,7 @@ from penna.knowledge.participatory import author_name, find_profile_note, partic
 from penna.knowledge.perspectival import CurrentNote, perspectival_section, salience
 from penna.knowledge.procedural import Profile, ProfileCache, procedural_section, style_card
 from penna.knowledge.propositional import propositional_section
-from penna.knowledge.rewrites import avoid_words, rewrite_count, rewrite_items, store_rewrite
+from penna.knowledge.rewrites import avoid_words, rewrite_items, store_rewrite
 from penna.knowledge.tokens import count_tokens
 from penna.knowledge.watcher import BatchReport, VaultWatcher
 from penna.paths import index_path
@@ -391,7 +391,7 @@ class Engine:
         neighbours = sorted(set(self.index.outgoing(current.path) + self.index.backlinks(current.path))) if current.path else []
         profile, style_key = self._prefix_style()
         fingerprint = json.dumps([current.title, list(current.headings), list(current.tags), current.frontmatter,
-                                  neighbours, style_key, rewrite_count(self.index), budget.n_ctx, budget.max_new_tokens,
+                                  neighbours, style_key, self.index.rewrite_count(), budget.n_ctx, budget.max_new_tokens,
                                   self.settings.author_name, self.settings.profile_note], sort_keys=True, default=str)
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         entry = self._stable.get(current.path or "")
@@ -486,9 +486,7 @@ class Engine:
         """Salience for ranking a request's passages, recomputed at most every SALIENCE_TTL
         seconds: it decays over days, and on a large vault it costs ~15 ms a request."""
         now = time.monotonic()
-        # Any touch, save or attention event moves one of these (a cheap query: ~1 ms on 10k notes).
-        latest = self.index.conn.execute(
-            "SELECT (SELECT max(mtime) FROM notes), (SELECT max(ts) FROM attention)").fetchone()
+        latest = self.index.latest_change()
         cached = self._salience_cache
         if cached is None or now - cached[0] > SALIENCE_TTL or cached[1] != latest:
             cached = self._salience_cache = (now, latest, salience(self.index, self.settings.half_life_days))

@@ -173,3 +173,31 @@ def test_a_wrong_query_inside_a_write_is_not_blamed_on_the_disk(tmp_path) -> Non
     index.set_meta("still", "writable")  # rolled back, and the index goes on
     assert index.get_meta("still") == "writable"
     index.close()
+
+
+def test_rewrites_are_stored_newest_first_and_forgotten(sample_vault: Path) -> None:
+    index, _indexer = open_index(sample_vault)
+    index.add_rewrite("Drafts/a.md", "penna wrote this", "I wrote that", ts=1.0)
+    index.add_rewrite("Drafts/b.md", "penna again", "mine again", ts=2.0)
+    assert index.rewrite_count() == 2
+    assert index.recent_rewrites(1) == [("Drafts/b.md", "mine again")]
+    assert index.rewrite_pairs(5) == [("penna again", "mine again"), ("penna wrote this", "I wrote that")]
+    assert index.forget_rewrites() == 2 and index.rewrite_count() == 0
+
+
+def test_lookups_behind_the_knowledge_sections(sample_vault: Path) -> None:
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    scoring, cold = "Notes/Scoring.md", "Notes/Cold kitchens.md"
+    assert {row.path for row in index.notes_by_paths([scoring, cold, "Nowhere.md"])} == {scoring, cold}
+    assert index.notes_by_paths([]) == []
+    written = list(index.written_paragraphs())
+    assert written and all(index.note(path).origin == "written" for path, _text in written)  # type: ignore[union-attr]
+    assert index.newest_written_paragraphs(1) == [written[-1]]
+    recent = index.recent_written_paragraphs(1, 10_000, 3)
+    assert 0 < len(recent) <= 3 and all(hit.origin == "written" and hit.kind == "paragraph" for hit in recent)
+    total, found = index.term_document_counts(["kitchen", "zzzunseen"]) or (0, {})
+    assert total >= len(written) and found.get("kitchen", 0) >= 1 and "zzzunseen" not in found
+    before = index.latest_change()
+    index.record_attention(scoring, "open", ts=(before[1] or 0) + 10)
+    assert index.latest_change() != before

@@ -9,7 +9,6 @@ took ~250 ms. So only the rarer words are searched, at most a few of them.
 
 from __future__ import annotations
 
-import sqlite3
 import unicodedata
 from collections.abc import Sequence
 
@@ -31,19 +30,10 @@ def rare_terms(index: Index, terms: Sequence[str], *, exclude: Sequence[str] = (
     wanted = [t for t in dict.fromkeys(t.lower() for t in terms) if t not in skip]
     if not wanted:
         return []
-    conn = index.conn
-    try:
-        # fts5vocab over the existing FTS table, in this connection's temp schema: nothing is
-        # written to the index file.
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.penna_vocab USING fts5vocab(main, chunks_fts, 'row')")
-        # The largest chunk id stands for the chunk count: O(log n) where count(*) scans the table;
-        # ids freed by deleted notes only make the threshold a little more lenient.
-        total = conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 1
-        found = dict(conn.execute(
-            f"SELECT term, doc FROM temp.penna_vocab WHERE term IN ({','.join('?' * len(wanted))})",
-            [_folded(t) for t in wanted]).fetchall())
-    except sqlite3.Error:
+    frequencies = index.term_document_counts([_folded(t) for t in wanted])
+    if frequencies is None:
         return wanted[:limit]
+    total, found = frequencies
     docs = {t: found.get(_folded(t)) for t in wanted}
     ranked = sorted((n, t) for t, n in docs.items() if n is not None)
     if total <= SMALL_VAULT_CHUNKS:

@@ -160,6 +160,10 @@ class ChunkHit:
 NOTE_COLUMNS = "id, path, title, origin, origin_reason, mtime, size, hash, frontmatter, tags, aliases, headings, words, tokens"
 
 
+_WRITTEN_PARAGRAPHS = ("SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
+                       "WHERE c.origin='written' AND c.kind='paragraph'")
+
+
 def _note_row(row: Sequence[Any]) -> NoteRow:
     return NoteRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                    json.loads(row[8]), json.loads(row[9]), json.loads(row[10]), json.loads(row[11]),
@@ -491,3 +495,72 @@ class Index:
 
     def recent_mtimes(self, limit: int) -> list[tuple[str, float, str]]:
         return self.conn.execute("SELECT path, mtime, origin FROM notes ORDER BY mtime DESC LIMIT ?", (limit,)).fetchall()
+
+    def notes_by_paths(self, paths: Sequence[str]) -> list[NoteRow]:
+        if not paths:
+            return []
+        marks = ",".join("?" * len(paths))
+        return [_note_row(r) for r in self.conn.execute(f"SELECT {NOTE_COLUMNS} FROM notes WHERE path IN ({marks})",
+                                                        list(paths))]
+
+    def latest_change(self) -> tuple[Any, Any]:
+        """The newest note mtime and attention event: any touch, save or attention event moves one
+        (a cheap query: ~1 ms on 10k notes)."""
+        row = self.conn.execute("SELECT (SELECT max(mtime) FROM notes), (SELECT max(ts) FROM attention)").fetchone()
+        return row[0], row[1]
+
+    # --- the author's prose (style profile, exemplars) ---------------------------------------
+    def written_paragraphs(self) -> Iterator[tuple[str, str]]:
+        """(path, text) of all the author's paragraphs in index order, read as they are used."""
+        yield from self.conn.execute(_WRITTEN_PARAGRAPHS + " ORDER BY c.id")
+
+    def newest_written_paragraphs(self, limit: int) -> list[tuple[str, str]]:
+        """(path, text) of the author's `limit` newest paragraphs."""
+        return self.conn.execute(_WRITTEN_PARAGRAPHS + " ORDER BY c.id DESC LIMIT ?", (limit,)).fetchall()
+
+    def recent_written_paragraphs(self, min_words: int, max_words: int, limit: int) -> list[ChunkHit]:
+        """The author's paragraphs of `min_words`..`max_words` words, the most recently changed notes first."""
+        rows = self.conn.execute(
+            "SELECT c.id, n.path, n.title, c.heading, c.kind, c.origin, c.text, c.tokens FROM chunks c "
+            "JOIN notes n ON n.id=c.note_id WHERE c.origin='written' AND c.kind='paragraph' "
+            "AND c.words BETWEEN ? AND ? ORDER BY n.mtime DESC, c.id LIMIT ?", (min_words, max_words, limit)).fetchall()
+        return [ChunkHit(*row, score=0.0) for row in rows]
+
+    def term_document_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
+        """(chunk count, chunks containing each term) for FTS-spelled `terms`; None when the
+        frequencies cannot be read. The largest chunk id stands for the chunk count: O(log n)
+        where count(*) scans the table; ids freed by deleted notes only make it a little larger."""
+        conn = self.conn
+        try:
+            # fts5vocab over the existing FTS table, in this connection's temp schema: nothing is
+            # written to the index file.
+            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.penna_vocab USING fts5vocab(main, chunks_fts, 'row')")
+            total = conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 1
+            found = dict(conn.execute(
+                f"SELECT term, doc FROM temp.penna_vocab WHERE term IN ({','.join('?' * len(terms))})",
+                list(terms)).fetchall())
+        except sqlite3.Error:
+            return None
+        return total, found
+
+    # --- the author's rewrites of generated text ---------------------------------------------
+    def add_rewrite(self, path: str, generated: str, final: str, ts: float | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO rewrites(path, generated, final, ts) VALUES (?,?,?,?)",
+                         (path, generated, final, time.time() if ts is None else ts))
+
+    def recent_rewrites(self, limit: int) -> list[tuple[str, str]]:
+        """(path, final text) of the newest rewrites."""
+        return self.conn.execute("SELECT path, final FROM rewrites ORDER BY ts DESC, id DESC LIMIT ?",
+                                 (limit,)).fetchall()
+
+    def rewrite_pairs(self, limit: int) -> list[tuple[str, str]]:
+        """(generated, final) of the newest rewrites."""
+        return self.conn.execute("SELECT generated, final FROM rewrites ORDER BY ts DESC LIMIT ?", (limit,)).fetchall()
+
+    def rewrite_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM rewrites").fetchone()[0]
+
+    def forget_rewrites(self) -> int:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM rewrites").rowcount

@@ -78,11 +78,7 @@ def perspectival_section(index: Index, current: CurrentNote, scores: dict[str, f
         section.items.append(Item("Also open: " + "; ".join(p.rsplit("/", 1)[-1].removesuffix(".md") for p in others[:6]),
                                   None, None, "open"))
     ranked = sorted(((s, p) for p, s in scores.items() if p != current.path), key=lambda sp: (-sp[0], sp[1]))
-    rows = {r.path: r for r in index.notes_by_ids([
-        row[0] for row in index.conn.execute(
-            f"SELECT id FROM notes WHERE path IN ({','.join('?' * len(ranked[:RECENT_LIMIT * 2]))})",
-            [p for _, p in ranked[:RECENT_LIMIT * 2]])
-    ])} if ranked else {}
+    rows = {r.path: r for r in index.notes_by_paths([p for _, p in ranked[:RECENT_LIMIT * 2]])}
     recent = 0
     for score, path in ranked:
         row = rows.get(path)

@@ -30,6 +30,7 @@ PROFILE_MIN_INTERVAL = 45.0
 EXEMPLAR_MIN_WORDS = 35
 EXEMPLAR_MAX_WORDS = 200
 PHRASE_SAMPLE = 1500  # written paragraphs sampled for characteristic phrases
+FALLBACK_EXEMPLARS = 60  # recent paragraphs looked at when too few are on topic
 # Addresses and `[ref]: url` definitions are not the author's words (for the word profile).
 URL_OR_REFERENCE = re.compile(r"\[[^\]\n]+\]:\s*\S+|\S+://\S+|(?<!\w)/[\w./#-]+")
 
@@ -163,15 +164,10 @@ class ProfileCache:
 
 def _build_profile(index: Index, version: int) -> Profile:
     by_note: dict[str, list[str]] = {}
-    for path, text in index.conn.execute(
-            "SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
-            "WHERE c.origin='written' AND c.kind='paragraph' ORDER BY c.id"):
+    for path, text in index.written_paragraphs():
         by_note.setdefault(path, []).extend(words(URL_OR_REFERENCE.sub(" ", text)))
     style = StyleProfile(index.written_style(), WordProfile.fit(list(by_note.values())))
-    rows = index.conn.execute(
-        "SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
-        "WHERE c.origin='written' AND c.kind='paragraph' ORDER BY c.id DESC LIMIT ?",
-        (PHRASE_SAMPLE,)).fetchall()
+    rows = index.newest_written_paragraphs(PHRASE_SAMPLE)
     return Profile(style, characteristic_phrases([(path, URL_OR_REFERENCE.sub(" ", text)) for path, text in rows]),
                    version)
 
@@ -222,13 +218,7 @@ def select_exemplars(index: Index, profile: Profile, topic_terms: Sequence[str],
         candidates[hit.id] = (hit, 1.0 / (1 + rank * 0.15))
     if len(candidates) < count * 3:
         # Not enough on-topic prose: fall back to the author's longest recent paragraphs.
-        rows = index.conn.execute(
-            "SELECT c.id, n.path, n.title, c.heading, c.kind, c.origin, c.text, c.tokens FROM chunks c "
-            "JOIN notes n ON n.id=c.note_id WHERE c.origin='written' AND c.kind='paragraph' "
-            "AND c.words BETWEEN ? AND ? ORDER BY n.mtime DESC, c.id LIMIT 60",
-            (EXEMPLAR_MIN_WORDS, EXEMPLAR_MAX_WORDS)).fetchall()
-        for row in rows:
-            hit = ChunkHit(*row, score=0.0)
+        for hit in index.recent_written_paragraphs(EXEMPLAR_MIN_WORDS, EXEMPLAR_MAX_WORDS, FALLBACK_EXEMPLARS):
             if hit.path not in exclude_paths and _eligible(hit):
                 candidates.setdefault(hit.id, (hit, 0.2))
     scored = sorted(((0.5 * topic + 0.5 * _typicality(profile, hit.text), hit) for hit, topic in candidates.values()),

@@ -7,7 +7,6 @@ context and used to score candidates. Stored in the index, never in the vault.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 from penna.knowledge.index import Index
@@ -15,26 +14,24 @@ from penna.knowledge.items import Item, content_words
 
 EXEMPLAR_LIMIT = 3
 AVOID_LIMIT = 20
+AVOID_SAMPLE = 200  # the newest rewrites the avoid list is learnt from
 
 
 def store_rewrite(index: Index, path: str, generated: str, final: str) -> bool:
     """Remember a rewrite; identical or emptied text teaches nothing and is skipped."""
     if not final.strip() or final.strip() == generated.strip():
         return False
-    with index.transaction() as conn:
-        conn.execute("INSERT INTO rewrites(path, generated, final, ts) VALUES (?,?,?,?)",
-                     (path, generated, final, time.time()))
+    index.add_rewrite(path, generated, final)
     return True
 
 
 def rewrite_items(index: Index, limit: int = EXEMPLAR_LIMIT) -> list[Item]:
-    rows = index.conn.execute("SELECT path, final FROM rewrites ORDER BY ts DESC, id DESC LIMIT ?", (limit,)).fetchall()
-    return [Item(final, path, "written", "rewrite", 1.0) for path, final in rows]
+    return [Item(final, path, "written", "rewrite", 1.0) for path, final in index.recent_rewrites(limit)]
 
 
 def avoid_words(index: Index) -> list[str]:
     """Content words deleted in rewrites: in at least two rewrites once there are several."""
-    rows = index.conn.execute("SELECT generated, final FROM rewrites ORDER BY ts DESC LIMIT 200").fetchall()
+    rows = index.rewrite_pairs(AVOID_SAMPLE)
     deleted: Counter[str] = Counter()
     for generated, final in rows:
         kept = set(content_words(final))
@@ -43,10 +40,14 @@ def avoid_words(index: Index) -> list[str]:
     return [word for word, count in deleted.most_common() if count >= needed][:AVOID_LIMIT]
 
 
-def rewrite_count(index: Index) -> int:
-    return index.conn.execute("SELECT COUNT(*) FROM rewrites").fetchone()[0]
+def rewrite_exemplars(index: Index) -> list[Item]:
+    """The author's rewrites of penna's drafts, and the words they keep cutting, as procedural items."""
+    items = rewrite_items(index)
+    avoid = avoid_words(index)
+    if avoid:
+        items.insert(0, Item("Words I cut from drafts: " + ", ".join(avoid), None, "written", "avoid"))
+    return items
 
 
 def forget_rewrites(index: Index) -> int:
-    with index.transaction() as conn:
-        return conn.execute("DELETE FROM rewrites").rowcount
+    return index.forget_rewrites()
