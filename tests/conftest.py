@@ -6,9 +6,15 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import socket
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+# The shared llama_cpp.server fixture (`server`, one per test module that asks for it).
+pytest_plugins = ["llama_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_VAULT = ROOT / "examples" / "sample-vault"
@@ -37,6 +43,20 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def world_readable_dir() -> Iterator[Path]:
+    """A temporary folder an unprivileged user can reach (pytest's tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="penna-perm-"))
+    path.chmod(0o777)
+    yield path
+    for sub in path.rglob("*"):
+        try:
+            sub.chmod(0o777 if sub.is_dir() else 0o666)
+        except OSError:
+            pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
 class NetworkBlocked(AssertionError):
     pass
 
@@ -58,8 +78,8 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """penna is offline at run time: any test that opens a non-local connection fails."""
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
-    def guarded(method):  # type: ignore[no-untyped-def]
-        def connect(self, address):  # type: ignore[no-untyped-def]
+    def guarded(method: Callable[[socket.socket, Any], Any]) -> Callable[[socket.socket, Any], Any]:
+        def connect(self: socket.socket, address: Any) -> Any:
             if not _is_local(address):
                 raise NetworkBlocked(f"test tried to reach the network: {address!r}")
             return method(self, address)
@@ -69,7 +89,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
     real_sendto = socket.socket.sendto
 
-    def sendto(self, data, *args):  # type: ignore[no-untyped-def]  # UDP needs no connect()
+    def sendto(self: socket.socket, data: bytes, *args: Any) -> int:  # UDP needs no connect()
         if args and not _is_local(args[-1]):
             raise NetworkBlocked(f"test tried to reach the network: {args[-1]!r}")
         return real_sendto(self, data, *args)

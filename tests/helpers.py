@@ -26,28 +26,3 @@ def unprivileged(argv: list[str]) -> list[str]:
     if setpriv is None:
         pytest.skip("running as root without setpriv: permission bits would not be enforced")
     return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
-
-
-def _world_readable_dir():  # type: ignore[no-untyped-def]
-    """A temporary folder an unprivileged user can reach (pytest's tmp_path is private to root)."""
-    import shutil
-    import tempfile
-
-    path = Path(tempfile.mkdtemp(prefix="penna-perm-"))
-    path.chmod(0o777)
-    yield path
-    for sub in path.rglob("*"):
-        try:
-            sub.chmod(0o777 if sub.is_dir() else 0o666)
-        except OSError:
-            pass
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def _fixture():  # type: ignore[no-untyped-def]
-    import pytest
-
-    return pytest.fixture(name="world_readable_dir")(_world_readable_dir)
-
-
-world_readable_dir = _fixture()

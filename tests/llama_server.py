@@ -1,7 +1,7 @@
 """A real OpenAI-compatible model server for tests: `python -m llama_cpp.server` with the default
 model on a free loopback port (importable as `llama_server`: tests/ is on sys.path). A test module
-gets one server for all its tests with `from llama_server import server  # noqa: F401` and a
-`server` argument (the base URL).
+gets one server for all its tests with a `server` argument (the base URL): tests/conftest.py
+loads this module as a pytest plugin.
 
 llama.cpp's own `llama-server` binary is not installable here; llama_cpp.server speaks the same
 /v1 API, so the remote backend is exercised against a real server, a real socket and a real model.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from llama_server import client_connections, free_port, peers, server  # noqa: F401 (the shared server fixture)
+from llama_server import client_connections, free_port, peers
 from lsp_harness import config, open_note, sample_vault_copy, settings, start_session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException

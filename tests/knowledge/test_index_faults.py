@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import unprivileged, world_readable_dir, write  # noqa: F401 - world_readable_dir is a fixture
+from helpers import unprivileged, write
 
 from penna.bench.synthetic import generate_vault
 from penna.config import Settings

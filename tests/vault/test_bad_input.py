@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import unprivileged, world_readable_dir, write
+from helpers import unprivileged, write
 
 from penna.config import Settings
 from penna.knowledge.index import Index

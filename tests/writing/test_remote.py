@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from llama_server import client_sockets, free_port, server  # noqa: F401 (the shared server fixture)
+from llama_server import client_sockets, free_port
 
 from penna.config import Settings
 from penna.engine import Engine
