@@ -43,6 +43,19 @@ def test_successive_requests_share_the_prefix_exactly(engine: Engine) -> None:
     assert first.prompt != second.prompt
 
 
+@pytest.mark.model
+def test_the_prompt_count_is_the_sections_sum_and_never_less_than_the_whole(engine: Engine) -> None:
+    """The prompt is not tokenized again as a whole: its count is the sections' exact counts plus
+    one per joint, which must never be below the whole prompt's count (the window must hold it)."""
+    count, exact = engine.counter()
+    assert exact
+    for text in ("- proof overnight in the fridge\n- bake hot", "- lactic and acetic acid, temperature",
+                 "- steam\n- covered pot\n- starter\n- rye flour and a long cold proof"):
+        context = engine.context(NOTE, "expand", text)
+        whole = count(context.prompt)
+        assert whole <= context.tokens <= whole + 2 * len(context.sections) + 4
+
+
 def test_read_material_is_quoted_as_data(engine: Engine) -> None:
     context = engine.context(NOTE, "expand", "- lactic and acetic acid, temperature")
     section = context.section("propositional")

@@ -201,3 +201,23 @@ def test_lookups_behind_the_knowledge_sections(sample_vault: Path) -> None:
     before = index.latest_change()
     index.record_attention(scoring, "open", ts=(before[1] or 0) + 10)
     assert index.latest_change() != before
+
+
+def test_latest_change_sees_writes_from_other_threads_and_processes(sample_vault: Path) -> None:
+    """The salience cache trusts it: a write through any other connection must move it."""
+    import threading
+
+    index, indexer = open_index(sample_vault)
+    indexer.sync()
+    before = index.latest_change()
+    assert index.latest_change() == before  # nothing written: it stands still
+    writer = threading.Thread(target=lambda: index.record_attention("Notes/Scoring.md", "open", ts=5.0))
+    writer.start()
+    writer.join()
+    assert index.latest_change() != before
+    moved = index.latest_change()
+    other = sqlite3.connect(index.db_path)  # another process's connection
+    other.execute("INSERT INTO attention(path, kind, ts) VALUES ('Notes/Scoring.md', 'open', 6.0)")
+    other.commit()
+    other.close()
+    assert index.latest_change() != moved

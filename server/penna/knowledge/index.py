@@ -503,11 +503,12 @@ class Index:
         return [_note_row(r) for r in self.conn.execute(f"SELECT {NOTE_COLUMNS} FROM notes WHERE path IN ({marks})",
                                                         list(paths))]
 
-    def latest_change(self) -> tuple[Any, Any]:
-        """The newest note mtime and attention event: any touch, save or attention event moves one
-        (a cheap query: ~1 ms on 10k notes)."""
-        row = self.conn.execute("SELECT (SELECT max(mtime) FROM notes), (SELECT max(ts) FROM attention)").fetchone()
-        return row[0], row[1]
+    def latest_change(self) -> tuple[Any, ...]:
+        """Moves whenever the database changes (any connection or process commits, or this one
+        writes): SQLite's data_version and this connection's own changes. O(1), where the newest
+        note mtime scanned every note row (~5 ms on 10k notes, a seventh of a request)."""
+        conn = self.conn
+        return id(conn), conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
     # --- the author's prose (style profile, exemplars) ---------------------------------------
     def written_paragraphs(self) -> Iterator[tuple[str, str]]:
