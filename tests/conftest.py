@@ -3,6 +3,7 @@ and nothing is ever written to the user's real cache."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import shutil
 import socket
@@ -50,10 +51,8 @@ def world_readable_dir() -> Iterator[Path]:
     path.chmod(0o777)
     yield path
     for sub in path.rglob("*"):
-        try:
+        with contextlib.suppress(OSError):
             sub.chmod(0o777 if sub.is_dir() else 0o666)
-        except OSError:
-            pass
     shutil.rmtree(path, ignore_errors=True)
 
 

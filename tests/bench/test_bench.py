@@ -54,13 +54,13 @@ def test_quick_bench_runs_and_writes_table_json_and_png(tmp_path: Path) -> None:
     out, work = tmp_path / "out", tmp_path / "work"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     run = subprocess.run([sys.executable, "-m", "penna", "bench", "--quick", "--out", str(out), "--work", str(work)],
-                         capture_output=True, text=True, env=env, timeout=900)
+                         capture_output=True, text=True, env=env, timeout=900, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
 
     data = json.loads((out / "bench.json").read_text(encoding="utf-8"))
     assert data["quick"] is True and data["command"].startswith("penna bench")
     figures = {f["key"]: f for f in data["figures"]}
-    assert FIGURE_KEYS <= set(figures), FIGURE_KEYS - set(figures)
+    assert set(figures) >= FIGURE_KEYS, FIGURE_KEYS - set(figures)
     for key, figure in figures.items():
         assert figure["status"] in ("pass", "miss", "report", "skipped"), key
         if key in ("index_vok_cold", "index_vok_reopen", "requests_vok"):
@@ -89,10 +89,10 @@ def test_quick_bench_runs_and_writes_table_json_and_png(tmp_path: Path) -> None:
 def test_generate_writes_a_vault_and_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "vault"
     first = subprocess.run([sys.executable, "-m", "penna", "bench", "--generate", "50", "--out", str(target)],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120, check=False)
     assert first.returncode == 0, first.stderr
     assert "wrote 50 notes" in first.stdout
     assert len(list(target.rglob("*.md"))) == 50
     again = subprocess.run([sys.executable, "-m", "penna", "bench", "--generate", "50", "--out", str(target)],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode != 0 and "not empty" in again.stderr

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same safety, faster when libyaml is there
-
 from penna.bench.synthetic import DAY, EPOCH, SPAN, USER_NAME, generate_vault, main
+
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same safety, faster when libyaml is there
 
 N = 1000
 LINK = re.compile(r"(!?)\[\[([^\]]+)\]\]")

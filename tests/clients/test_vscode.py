@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import zipfile
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,8 @@ def npm() -> str:
 
 
 def run(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([npm(), *args], cwd=EXTENSION, capture_output=True, text=True, timeout=timeout, env=env)
+    proc = subprocess.run([npm(), *args], cwd=EXTENSION, capture_output=True, text=True, timeout=timeout, env=env,
+                          check=False)
     assert proc.returncode == 0, (f"`npm {' '.join(args)}` failed in {EXTENSION} (exit {proc.returncode})\n"
                                   f"stdout:\n{proc.stdout[-5000:]}\nstderr:\n{proc.stderr[-3000:]}")
     return proc

@@ -26,7 +26,8 @@ def test_sections_come_in_cache_friendly_order(engine: Engine) -> None:
     assert [s.name for s in context.sections] == ["participatory", "procedural", "perspectival", "propositional"]
     prompt = context.prompt
     assert prompt.index("## About me") < prompt.index("## How I write") < prompt.index("## What I'm working on")
-    assert prompt.index("## What I'm working on") < prompt.index("## What I know about this") < prompt.index("## Winter loaf")
+    assert (prompt.index("## What I'm working on") < prompt.index("## What I know about this")
+            < prompt.index("## Winter loaf"))
 
 
 @pytest.mark.model

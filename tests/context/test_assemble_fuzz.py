@@ -31,7 +31,8 @@ def section(name: str) -> st.SearchStrategy[Section]:
     return st.builds(Section, name=st.just(name), title=st.just(name), items=st.lists(items, max_size=8))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(stable=st.tuples(*(section(n) for n in NAMES[:3])), pinned=section("propositional"),
        late=section("propositional"), other_late=section("propositional"), task=texts, other_task=texts,
        n_ctx=st.integers(64, 4096), share=st.floats(0, 0.9), author=st.text(max_size=20))
@@ -52,7 +53,7 @@ def test_assembly_fits_the_window_or_says_why(stable: tuple[Section, ...], pinne
     assert count_tokens(context.prompt) <= n_ctx - budget.max_new_tokens, "the prompt overflows the window"
     assert [s.name for s in context.sections] == list(NAMES)
     assert context.prompt.endswith(task) and context.prompt.startswith(context.header)
-    for source, fit in zip([*stable, pinned], [*fitted, context.section("propositional")]):
+    for source, fit in zip([*stable, pinned], [*fitted, context.section("propositional")], strict=True):
         visible = [i for i in source.items if render_item(source.name, i).strip()]
         assert all(i in fit.kept or i in fit.dropped for i in visible), "an item vanished without being reported"
     for fit in context.sections:

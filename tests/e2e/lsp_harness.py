@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SAMPLE_VAULT
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import make_test_lsp_client
-
-from conftest import SAMPLE_VAULT
 
 SERVER = [sys.executable, "-m", "penna", "serve"]
 
@@ -35,7 +34,7 @@ class EditorState:
 
 def offset(text: str, position: types.Position) -> int:
     lines = text.split("\n")
-    return sum(len(l) + 1 for l in lines[: position.line]) + position.character  # ASCII test texts
+    return sum(len(line) + 1 for line in lines[: position.line]) + position.character  # ASCII test texts
 
 
 def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:

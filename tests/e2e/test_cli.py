@@ -13,9 +13,10 @@ from helpers import write
 BULLETS = "- cold kitchen, 17°C, everything slow\n- start the levain the night before\n"
 
 
-def penna(*args: str, stdin: str | None = "", env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def penna(*args: str, stdin: str | None = "", env: dict[str, str] | None = None,
+          timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "penna", *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+                          timeout=timeout, env={**os.environ, **(env or {})}, check=False)
 
 
 @pytest.mark.model
@@ -79,7 +80,8 @@ def test_model_command_names_the_default(sample_vault: Path) -> None:
     (["expand", "--vault", "{vault}", "--model", "{truncated}"], BULLETS, "could not load the model"),
     (["expand", "--vault", "{vault}", "--n-ctx", "12"], BULLETS, "nCtx' must be between"),
 ])
-def test_bad_input_gives_one_clear_line(sample_vault: Path, tmp_path: Path, args: list[str], stdin: str, message: str) -> None:
+def test_bad_input_gives_one_clear_line(sample_vault: Path, tmp_path: Path, args: list[str], stdin: str,
+                                        message: str) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     corrupt = write(tmp_path, "corrupt.gguf", "definitely not a model")

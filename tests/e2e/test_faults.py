@@ -20,7 +20,6 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 from raw_lsp import RawServer, wait_for
 
-
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 LONG_LIST = "# Long list\n\n" + "\n".join(f"- point {i}: flour and water" for i in range(24)) + "\n"
 # Short prompts (small nCtx), long output (many bullets, three variants): generation outlasts the test.
@@ -44,8 +43,8 @@ def test_client_vanishing_mid_generation_stops_it_and_the_server_exits(vault: Pa
         uri = (vault / "Drafts" / "Long list.md").as_uri()
         server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1,
                                                                 "text": LONG_LIST}})
-        server.request("workspace/executeCommand", {"command": "penna.variants",
-                                                    "arguments": [{"uri": uri, "position": {"line": 2, "character": 0}}]})
+        server.request("workspace/executeCommand", {
+            "command": "penna.variants", "arguments": [{"uri": uri, "position": {"line": 2, "character": 0}}]})
         # Wait until text is being generated (a progress report carries partial text).
         wait_for(server, lambda m: m.get("method") == "$/progress" and m["params"]["value"].get("kind") == "report"
                  and ":" in (m["params"]["value"].get("message") or ""), timeout=180)
@@ -101,7 +100,8 @@ async def test_a_hundred_mixed_requests_during_a_generation(client: LanguageClie
 
     doc = types.TextDocumentIdentifier(uri=draft.uri)
     kinds = {
-        "hover": lambda: client.text_document_hover_async(types.HoverParams(text_document=doc, position=types.Position(5, 3))),
+        "hover": lambda: client.text_document_hover_async(
+            types.HoverParams(text_document=doc, position=types.Position(5, 3))),
         "link completion": lambda: client.text_document_completion_async(types.CompletionParams(
             text_document=doc, position=types.Position(last - 1, 4))),
         "tag completion": lambda: client.text_document_completion_async(types.CompletionParams(
@@ -116,7 +116,7 @@ async def test_a_hundred_mixed_requests_during_a_generation(client: LanguageClie
     latencies = await asyncio.wait_for(asyncio.gather(*(timed(kinds[name]()) for name in names)), timeout=120)
     wall = time.perf_counter() - started
     assert not generation.done(), "the generation finished first: the test did not overlap them"
-    by_kind = {name: sorted(t for n, t in zip(names, latencies) if n == name) for name in kinds}
+    by_kind = {name: sorted(t for n, t in zip(names, latencies, strict=True) if n == name) for name in kinds}
     print({name: f"median {statistics.median(ts):.3f}s max {max(ts):.3f}s" for name, ts in by_kind.items()},
           f"all 100 in {wall:.2f}s")
     assert len(latencies) == 100

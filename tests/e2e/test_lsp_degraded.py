@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from conftest import SHARED_DATA
 from lsp_harness import config, open_note
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient, client_capabilities
-
-from conftest import SHARED_DATA
 
 pytestmark = pytest.mark.e2e
 KEPANO = SHARED_DATA / "vaults" / "kepano-obsidian"
@@ -71,7 +70,8 @@ async def test_missing_model_is_reported_once_and_other_features_work(client: La
     await wait_indexed(client)
     buffer = open_note(client, KEPANO / "Notes" / "Evergreen notes turn ideas into objects that you can manipulate.md")
     status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
-    line = next(i for i, l in enumerate(buffer.text.split("\n")) if len(l.split()) > 8 and not l.startswith(("-", "#", ">")))
+    line = next(i for i, text in enumerate(buffer.text.split("\n"))
+                if len(text.split()) > 8 and not text.startswith(("-", "#", ">")))
     with pytest.raises(JsonRpcException, match="model file not found"):
         await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="penna.rephrase", arguments=[{"uri": buffer.uri, "position": {"line": line, "character": 0}}]))

@@ -12,7 +12,6 @@ from lsp_harness import config, open_note, sample_vault_copy, settings, start_se
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 LOADING = "penna: loading the model"
 

@@ -16,7 +16,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 DRAFT = "Drafts/Winter loaf.md"
 
@@ -125,7 +124,8 @@ async def test_a_model_server_that_is_down_is_reported_and_editing_goes_on(offli
         await asyncio.sleep(0.1)
     assert any("not reachable" in m.message and "is it running" in m.message for m in client.messages)
     prose = open_note(client, client.vault / "Notes/Scoring.md")
-    line = next(i for i, l in enumerate(prose.text.split("\n")) if len(l.split()) > 8 and not l.startswith(("-", "#", ">")))
+    line = next(i for i, text in enumerate(prose.text.split("\n"))
+                if len(text.split()) > 8 and not text.startswith(("-", "#", ">")))
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=prose.uri), position=types.Position(line, 2)))
     assert hover and "how would I phrase this?" in hover.contents.value  # the index-only features keep working

@@ -14,7 +14,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 DRAFT = "Drafts/Winter loaf.md"
 
@@ -149,7 +148,8 @@ async def test_typing_during_generation_reanchors_or_refuses(client: LanguageCli
 
 async def test_hover_gives_style_analysis_at_once_and_rephrasing_when_ready(client: LanguageClient) -> None:
     buffer = open_note(client, client.vault / "Drafts/Essay.md")
-    params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=buffer.uri), position=types.Position(2, 5))
+    params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=buffer.uri),
+                               position=types.Position(2, 5))
     first = await client.text_document_hover_async(params)
     assert first and "how would I phrase this?" in first.contents.value
     assert "“it is important to note”" in first.contents.value.lower() or "important to note" in first.contents.value

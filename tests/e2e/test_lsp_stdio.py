@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from raw_lsp import RawServer
-
 from conftest import SAMPLE_VAULT
+from raw_lsp import RawServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from conftest import SAMPLE_VAULT
 from lsp_harness import config, open_note, sample_vault_copy, start_session, type_text
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from conftest import SAMPLE_VAULT
 from penna.knowledge.index import Index
 from penna.paths import index_path
 
@@ -73,7 +73,8 @@ async def test_a_note_created_on_disk_after_start_is_offered_in_link_completion(
     await eventually(lambda: _lacks(client, buffer.uri, end, len(line), "Autolyse"), "the deleted note gone")
 
 
-async def test_headings_typed_in_an_open_buffer_complete_before_saving_and_not_after_closing(client: LanguageClient) -> None:
+async def test_headings_typed_in_an_open_buffer_complete_before_saving_and_not_after_closing(
+        client: LanguageClient) -> None:
     vault: Path = client.vault  # type: ignore[attr-defined]
     other = open_note(client, vault / "Notes/Scoring.md")
     type_text(client, other, types.Position(len(other.text.split("\n")), 0), "\n## Unsaved heading\n")
@@ -88,7 +89,8 @@ async def test_headings_typed_in_an_open_buffer_complete_before_saving_and_not_a
     await eventually(lambda: _lacks(client, draft.uri, end, column, "Unsaved heading"), "back to disk")
 
 
-async def test_the_vault_deleted_while_running_is_reported_the_server_keeps_answering_and_catches_up_when_it_is_back(client: LanguageClient) -> None:
+async def test_the_vault_deleted_while_running_is_reported_the_server_keeps_answering_and_catches_up_when_it_is_back(
+        client: LanguageClient) -> None:
     vault: Path = client.vault  # type: ignore[attr-defined]
     buffer = open_note(client, vault / "Drafts/Winter loaf.md")
     await eventually(lambda: _offers(client, buffer.uri, 0, 0, None), "the index")

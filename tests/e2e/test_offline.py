@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from conftest import SAMPLE_VAULT
 from llama_server import peers
 from lsp_harness import config, open_note, settings, start_session
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from conftest import SAMPLE_VAULT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 

@@ -22,7 +22,7 @@ def test_two_servers_on_one_vault_at_once(sample_vault: Path, tmp_path: Path) ->
                                         "initializationOptions": {"model": str(tmp_path / "none.gguf")},
                                         "workspaceFolders": [{"uri": sample_vault.as_uri(), "name": "v"}]})
                for s in servers]
-        for server, msg_id in zip(servers, ids):
+        for server, msg_id in zip(servers, ids, strict=True):
             assert "result" in server.response(msg_id)
             server.notify("initialized", {})
         counts = [0, 0]

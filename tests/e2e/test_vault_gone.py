@@ -15,7 +15,6 @@ from lsp_harness import config, open_note, sample_vault_copy, settings, start_se
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-
 pytestmark = pytest.mark.e2e
 
 
@@ -45,7 +44,8 @@ async def test_vault_moved_then_deleted_while_serving(client: LanguageClient, tm
     doc = types.TextDocumentIdentifier(uri=buffer.uri)
 
     async def features_answer() -> None:
-        hover = await client.text_document_hover_async(types.HoverParams(text_document=doc, position=types.Position(5, 3)))
+        hover = await client.text_document_hover_async(
+            types.HoverParams(text_document=doc, position=types.Position(5, 3)))
         assert hover is not None and "how would I phrase this" in hover.contents.value  # from the open buffer
         buffer.text += "\n[[Sco"
         buffer.version += 1

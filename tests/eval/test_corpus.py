@@ -8,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from penna.eval.corpus import (Post, bullet_from_sentence, build_vault, derive_bullets, eligible, post_date,
-                               prose_paragraphs, read_posts, select_paragraphs, split_posts)
+from penna.eval.corpus import (
+    Post,
+    build_vault,
+    bullet_from_sentence,
+    derive_bullets,
+    eligible,
+    post_date,
+    prose_paragraphs,
+    read_posts,
+    select_paragraphs,
+    split_posts,
+)
 from penna.knowledge.items import content_words, is_stopword
 from penna.vault.text import words
 

@@ -77,7 +77,7 @@ def test_corrupt_database_is_rebuilt(sample_vault: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.write_bytes(b"this is not a database" * 100)
     index, indexer = open_index(sample_vault)
-    assert index.rebuilt_reason and "corrupt" in index.rebuilt_reason or "unreadable" in (index.rebuilt_reason or "")
+    assert (index.rebuilt_reason and "corrupt" in index.rebuilt_reason) or "unreadable" in (index.rebuilt_reason or "")
     assert indexer.sync().added == 9
 
 
@@ -167,9 +167,8 @@ def test_a_wrong_query_inside_a_write_is_not_blamed_on_the_disk(tmp_path) -> Non
     from penna.knowledge.index import Index
 
     index = Index(tmp_path / "index.sqlite", tmp_path)
-    with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        with index.transaction() as conn:
-            conn.execute("INSERT INTO no_such_table VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"), index.transaction() as conn:
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
     index.set_meta("still", "writable")  # rolled back, and the index goes on
     assert index.get_meta("still") == "writable"
     index.close()

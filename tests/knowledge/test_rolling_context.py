@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from helpers import write
 
+from penna.bench.synthetic import generate_vault
 from penna.config import Settings
 from penna.engine import Engine
-from penna.bench.synthetic import generate_vault
 from penna.knowledge.procedural import style_card
 from penna.knowledge.watcher import WATCHDOG_LOG
 

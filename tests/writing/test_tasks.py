@@ -15,9 +15,9 @@ def test_plain_lines_count_as_bullets() -> None:
     assert parse_bullets("one idea\nanother idea\n") == ["one idea", "another idea"]
 
 
-def test_rephrase_reduces_sentences_to_their_content_words() -> None:
+def test_rephrase_works_on_the_writers_own_sentences() -> None:
     notes = notes_for("rephrase", "The oven was not hot enough. I waited 20 minutes.")
-    assert notes == ["oven not hot", "waited 20 minutes"]
+    assert notes == ["The oven was not hot enough.", "I waited 20 minutes."]
     assert notes_from_sentence("Emacs is never the answer") == "emacs never answer"
 
 
@@ -33,13 +33,18 @@ def test_sentences_join_into_capitalised_paragraphs() -> None:
 
 # --- choosing among candidates -----------------------------------------------------------------
 # The property under test is which candidate wins, so the "model" below answers from a script:
-# the real model cannot be made to produce a chosen set of candidates on demand.
+# the real model cannot be made to produce a chosen set of candidates on demand. The real model
+# writes through the same code in tests/e2e and tests/eval.
 import random  # noqa: E402
 from collections.abc import Iterator, Sequence  # noqa: E402
 
+import pytest  # noqa: E402
+
 from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text  # noqa: E402
-from penna.writing.tasks import RETRY_LIMIT, TaskRequest, run_sentences, score_sentence  # noqa: E402
 from penna.vault.text import words  # noqa: E402
+from penna.writing import grammar  # noqa: E402
+from penna.writing.drafting import voice_score  # noqa: E402
+from penna.writing.tasks import DEFAULT_CANDIDATES, TaskRequest, run_sentences  # noqa: E402
 
 AUTHOR_SENTENCES = [
     "I think the dough is ready when it jiggles.", "I don't trust the clock; I trust my hands.",
@@ -49,15 +54,18 @@ AUTHOR_SENTENCES = [
 ]
 # Six notes of the author's, each the sentences above in a different seeded order and mix.
 AUTHOR_NOTES = [" ".join(random.Random(n).choices(AUTHOR_SENTENCES, k=45)) for n in range(6)]
+needs_grammar = pytest.mark.skipif(not grammar.available(), reason="Link Grammar is not installed")
 
 
 class ScriptedModel:
     def __init__(self, answers: Sequence[str]) -> None:
         self.answers = list(answers)
         self.prompts: list[str] = []
+        self.temperatures: list[float] = []
 
-    def stream(self, prompt: str, **_options: object) -> Iterator[str]:
+    def stream(self, prompt: str, **options: object) -> Iterator[str]:
         self.prompts.append(prompt)
+        self.temperatures.append(float(options["temperature"]))  # type: ignore[arg-type]
         yield self.answers.pop(0) if self.answers else ""
 
 
@@ -65,63 +73,71 @@ def _profile() -> StyleProfile:
     return StyleProfile(counts_for_text("\n\n".join(AUTHOR_NOTES)), WordProfile.fit([words(t) for t in AUTHOR_NOTES]))
 
 
-def test_the_author_s_small_words_win_among_candidates_that_keep_the_note() -> None:
+def _expand(model: ScriptedModel, note: str, prefix: str = "", **options: object) -> list[str]:
+    request = TaskRequest("expand", f"- {note}", "Draft", seed=1, **options)  # type: ignore[arg-type]
+    return run_sentences(model, prefix, request, [note], profile=_profile(), exemplars=[], cancel=None,
+                         on_text=None).pieces
+
+
+def test_the_authors_small_words_sound_more_like_them() -> None:
     profile = _profile()
-    note = "dough ready jiggles"
     mine = "I think the dough is ready when it jiggles."
     theirs = "Furthermore, readiness of dough is indicated by jiggles."
-    assert score_sentence(mine, note, profile, []) > score_sentence(theirs, note, profile, [])
-    assert profile.mfw.distance(mine) < profile.mfw.distance(theirs)
+    assert voice_score(mine, profile, []) > voice_score(theirs, profile, [])
 
 
-def test_repeating_the_paragraph_or_pasting_the_prompt_loses() -> None:
-    profile = _profile()
-    note = "oven runs hot"
-    before = ["My oven runs hot, so I lower it every time."]
-    fresh = "The oven runs hot here."
-    assert score_sentence(fresh, note, profile, [], before=before) > score_sentence(before[0], note, profile, [],
-                                                                                    before=before)
+@needs_grammar
+def test_a_first_draft_a_writer_would_keep_is_taken_at_once() -> None:
+    model = ScriptedModel(["I start the levain the night before.", "Never asked for."])
+    assert _expand(model, "start the levain the night before") == ["I start the levain the night before."]
+    assert len(model.prompts) == 1 and model.temperatures == [0.0]  # the model's most likely sentence first
 
 
-def test_a_pasted_candidate_is_replaced_by_the_note_itself() -> None:
+def test_a_pasted_candidate_loses_to_the_note_itself() -> None:
     prefix = "## Notes I turned into prose\nText: I keep my starter on top of the fridge in winter because it is warm.\n"
-    model = ScriptedModel(["I keep my starter on top of the fridge in winter because it is warm."] * RETRY_LIMIT)
-    request = TaskRequest("expand", "- starter lives fridge", "Draft", seed=1, candidates=1)
-    result = run_sentences(model, prefix, request, ["starter lives fridge"], profile=None, exemplars=[],
-                           cancel=None, on_text=None)
-    assert result.pieces == ["starter lives fridge"] and len(model.prompts) == RETRY_LIMIT  # tries, then the note
+    pasted = "I keep my starter on top of the fridge in winter because it is warm."
+    model = ScriptedModel([pasted] * 5)
+    assert _expand(model, "starter lives fridge", prefix) == ["Starter lives fridge."]
+    assert len(model.prompts) == 1 + DEFAULT_CANDIDATES  # the first draft, then the extra candidates
 
 
-def test_best_of_n_keeps_the_candidate_that_carries_the_note() -> None:
+@needs_grammar
+def test_a_later_candidate_that_keeps_the_note_wins_and_runs_hotter() -> None:
     model = ScriptedModel(["The weather was nice.", "I lower the oven because it runs hot.", "Ovens exist."])
-    request = TaskRequest("expand", "- lower oven runs hot", "Draft", seed=1, candidates=3)
-    result = run_sentences(model, "", request, ["lower oven runs hot"], profile=_profile(), exemplars=[],
-                           cancel=None, on_text=None)
-    assert result.pieces == ["I lower the oven because it runs hot."] and len(model.prompts) == 3
+    assert _expand(model, "lower oven, runs hot", temperature=0.7) == ["I lower the oven because it runs hot."]
+    assert model.temperatures[0] == 0.0 and model.temperatures[1] > 0.7
 
 
-def test_a_retry_runs_hotter() -> None:
-    model = ScriptedModel(["Ovens exist.", "My oven runs hot, so I lower it."])
-    temperatures: list[float] = []
-    stream = model.stream
-
-    def spy(prompt: str, **options: object) -> Iterator[str]:
-        temperatures.append(float(options["temperature"]))  # type: ignore[arg-type]
-        return stream(prompt, **options)
-
-    model.stream = spy  # type: ignore[method-assign]
-    request = TaskRequest("expand", "- oven runs hot lower", "Draft", seed=1, temperature=0.7)
-    result = run_sentences(model, "", request, ["oven runs hot lower"], profile=None, exemplars=[], cancel=None,
-                           on_text=None)
-    assert result.pieces == ["My oven runs hot, so I lower it."]  # the first dropped the note's content
-    assert temperatures[0] == 0.7 and temperatures[1] > 0.7
+def test_a_sentence_that_adds_a_claim_loses_to_the_note() -> None:
+    model = ScriptedModel(["A bulk ferment can take nine or more hours.", "You must bake nine hours.", ""])
+    assert _expand(model, "bulk ferment can take nine hours") == ["Bulk ferment can take nine hours."]
 
 
 def test_a_sentence_that_carries_none_of_its_note_is_replaced_by_the_note() -> None:
     # The small model's usual failure: it writes the previous note's sentence again.
-    model = ScriptedModel(["A cold kitchen, 17°C."] * RETRY_LIMIT)
+    model = ScriptedModel(["A cold kitchen, 17°C."] * 5)
     request = TaskRequest("expand", "- start the levain the night before", "Draft", seed=1)
     result = run_sentences(model, "", request, ["start the levain the night before"], profile=None, exemplars=[],
                            cancel=None, on_text=None)
-    assert result.pieces == ["start the levain the night before"]
+    assert result.pieces == ["Start the levain the night before."]
     assert result.text == "Start the levain the night before."
+
+
+# --- rephrasing edits the writer's sentences -------------------------------------------------------
+def _rephrase(model: ScriptedModel, text: str) -> str:
+    request = TaskRequest("rephrase", text, "Draft", seed=1)
+    from penna.writing.tasks import notes_for
+
+    return run_sentences(model, "", request, notes_for("rephrase", text), profile=_profile(), exemplars=[],
+                         cancel=None, on_text=None).text
+
+
+def test_rephrase_makes_generic_phrases_plain_and_keeps_the_claim() -> None:
+    model = ScriptedModel(["Today's is a very fast-paced world important to me note bread baking."])
+    text = "In today's fast-paced world, it is important to note that bread baking requires patience."
+    assert _rephrase(model, text) == "Bread baking requires patience."
+
+
+def test_rephrase_never_takes_a_version_that_changes_the_meaning() -> None:
+    model = ScriptedModel(["My oven never runs hot, so I lower it."])
+    assert _rephrase(model, "My oven runs hot, so I lower it.") == "My oven runs hot, so I lower it."
