@@ -1,0 +1,83 @@
+"""Choosing a sentence a writer would keep, from several candidates for one note.
+
+A candidate is judged in the order a writer judges it:
+1. meaning: it says what the note says (`writing/meaning.py`: nothing dropped, no claim word
+   added or lost, few words added);
+2. grammar: few words Link Grammar cannot link (`writing/grammar.py`), compared with the other
+   candidates for the same note, never with the model's own scores;
+3. not pasted from the vault or the prompt, and not a repeat of the paragraph so far;
+4. voice: the author's sentence lengths and small-word habits (`score_sentence`).
+
+Earlier criteria decide; later ones only break ties. The note itself, as a sentence, is always
+a candidate, so a note is never lost and a worse sentence never beats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from penna.knowledge.style import StyleProfile
+from penna.vault.text import words
+from penna.writing import grammar
+from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
+from penna.writing.meaning import Verdict, judge
+
+REPEAT_RUN_LIMIT = 6  # words in a row shared with a sentence already written: a repetition
+UNKNOWN_GRAMMAR = 1  # unattached words assumed for a sentence the parser could not judge
+
+
+@dataclass
+class Assessment:
+    text: str
+    origin: str  # "model", "bridge", "note" or "edit": where the candidate came from
+    verdict: Verdict
+    unattached: int | None
+    pasted: bool
+    repeated: bool
+    voice: float = 0.0  # higher is closer to the author (tie-breaker only)
+
+    @property
+    def grammar_rank(self) -> int:
+        return UNKNOWN_GRAMMAR if self.unattached is None else self.unattached
+
+    @property
+    def keepable(self) -> bool:
+        """Good enough to take at once, without looking for a better one."""
+        return (self.verdict.faithful and not self.pasted and not self.repeated
+                and (self.unattached == 0 or (self.unattached is None and not grammar.available())))
+
+    def key(self) -> tuple[float, ...]:
+        """Sort key: smaller is better."""
+        return (float(self.pasted or self.repeated), float(self.verdict.faults), float(self.grammar_rank),
+                -self.voice, float(self.origin == "note"))
+
+
+def as_sentence(note: str) -> str:
+    """The note itself, written as a sentence: a capital and a full stop."""
+    text = note.strip().rstrip(",;:—–-").strip()
+    if not text:
+        return ""
+    if text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def assess(note: str, text: str, origin: str, *, sources: Sequence[str], before: Sequence[str],
+           voice: float = 0.0) -> Assessment:
+    pasted = bool(sources) and longest_shared_run(text, sources) >= COPY_RUN_LIMIT and origin != "note"
+    repeated = bool(before) and longest_shared_run(text, before) >= min(REPEAT_RUN_LIMIT, max(3, len(words(note))))
+    return Assessment(text, origin, judge(note, text), grammar.unattached(text), pasted, repeated, voice)
+
+
+def best(candidates: Sequence[Assessment]) -> Assessment:
+    return min(candidates, key=lambda a: a.key())
+
+
+def voice_score(text: str, profile: StyleProfile | None, before: Sequence[str]) -> float:
+    """How close to the author: a sentence length they write and their small-word habits."""
+    if profile is None:
+        return 0.0
+    typical = profile.sentence_typicality(len(words(text)))
+    distance = profile.mfw.distance(" ".join([*before, text])) if profile.mfw else 0.0
+    return typical - distance

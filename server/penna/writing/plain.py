@@ -1,0 +1,106 @@
+"""Plain words for generic ones: the edits a writer makes to prose that sounds machine-made.
+
+Each generic phrase (penna/data/generic_phrases.txt) has a plain replacement here, or is
+dropped when it only pads ("it is important to note that", "In today's fast-paced world,").
+These edits keep the claim and change nothing else in the sentence, so a rephrase or a quick
+fix that applies them can never hand back worse text than it was given; a sentence the edit
+would leave broken is left as it was (`edit_sentence` checks the grammar where it can).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from penna.writing import grammar
+
+# phrase (lower case, as in the phrase list) → replacement ("" drops it)
+PLAIN: dict[str, str] = {
+    "delve into": "dig into", "delves into": "digs into", "delving into": "digging into",
+    "delve": "dig", "delves": "digs", "delving": "digging",
+    "rich tapestry": "mix", "tapestry": "mix",
+    "it's important to note that": "", "it is important to note that": "",
+    "it's important to note": "", "it is important to note": "",
+    "it's worth noting that": "", "it is worth noting that": "", "it's worth noting": "", "it is worth noting": "",
+    "in today's fast-paced world": "", "in today's digital age": "",
+    "in the realm of": "in", "a testament to": "proof of",
+    "navigate the complexities of": "deal with", "navigate the complexities": "deal with",
+    "the intricacies of": "the details of",
+    "plays a crucial role": "matters", "plays a vital role": "matters", "a pivotal role": "a big part",
+    "in conclusion": "", "in summary": "", "furthermore": "also", "moreover": "also",
+    "embark on a journey": "set out", "unlock the potential of": "make the most of",
+    "unlock the potential": "make the most of it", "unleash the power of": "use", "unleash the power": "use the strength",
+    "seamlessly": "", "leverage": "use", "harness the power of": "use", "harness the power": "use the strength",
+    "game-changer": "big change", "ever-evolving": "changing", "ever-changing landscape": "changing field",
+    "vibrant": "lively", "bustling": "busy", "nestled": "set", "foster": "encourage", "multifaceted": "complex",
+    "holistic": "whole", "robust": "solid", "paradigm shift": "big change", "at the end of the day": "in the end",
+    "when it comes to": "with", "dive into": "look at", "deep dive": "close look", "let's dive in": "",
+    "a myriad of": "many", "plethora of": "lot of", "a plethora of": "a lot of", "plethora": "lot",
+    "elevate": "lift", "elevating": "lifting", "resonate": "ring true", "showcasing": "showing",
+    "underscores": "shows", "meticulous": "careful", "meticulously": "carefully", "commendable": "good",
+    "invaluable": "very useful", "transformative": "big", "cutting-edge": "new",
+    "i hope this helps": "", "as an ai": "", "certainly!": "",
+}
+VOWEL_SOUND = re.compile(r"^(?:[aeio]|u(?!ni|se|s[aeiou]))", re.IGNORECASE)
+
+
+def _pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    alternatives = sorted((re.escape(p) for p in phrases), key=len, reverse=True)
+    return re.compile(r"(?<![\w'’-])(?:" + "|".join(alternatives) + r")(?![\w'’-])", re.IGNORECASE)
+
+
+ALL = _pattern(PLAIN)
+
+
+def replacement(phrase: str) -> str | None:
+    return PLAIN.get(phrase.lower().replace("’", "'"))
+
+
+def _match_case(original: str, plain: str) -> str:
+    return plain[:1].upper() + plain[1:] if plain and original[:1].isupper() else plain
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"([,;:])\s*([,;:.!?])", r"\2", text)  # "X, , Y" and "X,." left by a dropped phrase
+    text = re.sub(r"^[\s,;:]+", "", text)
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    text = re.sub(r"\b([Aa])n? (\w)", lambda m: _article(m.group(1), m.group(2)), text)
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _article(a: str, first_letter: str) -> str:
+    article = "an" if VOWEL_SOUND.match(first_letter) else "a"
+    return (article.capitalize() if a.isupper() else article) + " " + first_letter
+
+
+def plain_edit(sentence: str, phrases: Iterable[str] | None = None) -> str:
+    """`sentence` with its generic phrases (all, or only `phrases`) replaced by plain words."""
+    pattern = ALL if phrases is None else _pattern(p.lower() for p in phrases if replacement(p) is not None)
+    if phrases is not None and not any(replacement(p) is not None for p in phrases):
+        return sentence
+    starts_sentence = sentence[:1].isupper()
+
+    def swap(match: re.Match[str]) -> str:
+        plain = replacement(match.group(0)) or ""
+        return _match_case(match.group(0), plain) if plain else ""
+
+    edited = pattern.sub(swap, sentence)
+    if edited == sentence:
+        return sentence
+    edited = re.sub(r"^(\s*)that\s+", r"\1", edited) if not sentence.lower().startswith("that") else edited
+    edited = _tidy(edited)
+    if not starts_sentence and edited:
+        edited = edited[0].lower() + edited[1:]
+    return edited
+
+
+def edit_sentence(sentence: str, phrases: Iterable[str] | None = None) -> str:
+    """`plain_edit`, kept only if the grammar does not get worse (unknown grammar: kept)."""
+    edited = plain_edit(sentence, phrases)
+    if edited == sentence or not edited:
+        return sentence
+    before, after = grammar.unattached(sentence), grammar.unattached(edited)
+    if before is not None and after is not None and after > before:
+        return sentence
+    return edited

@@ -1,0 +1,47 @@
+"""Specification of the meaning check: a sentence keeps its note's words and claims."""
+
+from __future__ import annotations
+
+from penna.writing.meaning import claim_words, judge, stem
+
+
+def test_a_sentence_with_the_notes_words_and_only_small_words_added_is_faithful() -> None:
+    verdict = judge("start the levain the night before", "I start the levain the night before.")
+    assert verdict.faithful and verdict.reason() == "faithful"
+
+
+def test_inflections_count_as_the_same_word() -> None:
+    assert stem("bakes") == stem("baked") == stem("baking") == stem("bake")
+    assert judge("bake in a covered pot", "I baked it in a covered pot.").faithful
+
+
+def test_a_dropped_content_word_is_a_fault() -> None:
+    verdict = judge("bulk ferment can take nine hours, watch dough not clock", "Bulk ferment can take nine hours.")
+    assert not verdict.faithful and {"watch", "dough", "clock"} <= set(verdict.dropped)
+
+
+def test_claim_words_are_never_added_or_dropped() -> None:
+    added = judge("bulk ferment can take nine hours", "A bulk ferment can take nine or more hours.")
+    assert not added.faithful and added.added_claims == ["more"]
+    dropped = judge("starter never doubles in winter", "The starter doubles in winter.")
+    assert not dropped.faithful and dropped.dropped_claims == ["never"]
+    modal = judge("you bake in a pot", "You must bake in a pot.")
+    assert modal.added_claims == ["must"]
+    number = judge("bake at 250 degrees", "Bake at 230 degrees.")
+    assert number.added_claims == ["230"] and number.dropped_claims == ["250"]
+
+
+def test_contracted_negations_and_modals_count_as_their_parts() -> None:
+    assert claim_words("You can't rush it, and it won't wait.") == claim_words("You can not rush it, and it will not wait.")
+    assert judge("dough doesn't rise", "The dough does not rise.").faithful
+
+
+def test_added_content_words_beyond_the_allowance_change_the_claim() -> None:
+    verdict = judge("core administers sandbox", "The secure core would like to administer every remote sandbox.")
+    assert not verdict.faithful
+    assert "would" in verdict.added_claims and "every" in verdict.added_claims
+
+
+def test_word_order_is_measured() -> None:
+    assert judge("dog bites man", "The dog bites the man.").order == 1.0
+    assert judge("dog bites man", "The man bites the dog.").order < 1.0

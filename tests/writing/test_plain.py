@@ -1,0 +1,32 @@
+"""Specification of plain edits: generic phrases become plain words, nothing else changes."""
+
+from __future__ import annotations
+
+from penna.knowledge.style import generic_phrases
+from penna.writing.plain import PLAIN, edit_sentence, plain_edit
+
+
+def test_padding_phrases_are_dropped_and_the_claim_stays() -> None:
+    sentence = "In today's fast-paced world, it is important to note that bread baking requires patience."
+    assert edit_sentence(sentence) == "Bread baking requires patience."
+
+
+def test_generic_words_get_plain_ones_with_articles_agreeing() -> None:
+    assert plain_edit("This is a robust method that plays a crucial role.") == "This is a solid method that matters."
+    assert plain_edit("We delve into the intricacies of rye.") == "We dig into the details of rye."
+    assert plain_edit("It was a meticulous effort.") == "It was a careful effort."
+
+
+def test_only_the_named_phrase_is_edited_when_asked() -> None:
+    sentence = "We delve into a robust method."
+    assert plain_edit(sentence, ["delve"]) == "We dig into a robust method."
+
+
+def test_a_sentence_without_generic_phrases_is_returned_unchanged() -> None:
+    sentence = "I bake in a covered pot for steam."
+    assert edit_sentence(sentence) is sentence
+
+
+def test_every_generic_phrase_has_a_plain_replacement() -> None:
+    missing = [p for p in generic_phrases() if p not in PLAIN]
+    assert missing == []
