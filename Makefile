@@ -15,15 +15,27 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# Link Grammar judges grammar when penna chooses among sentences and in `penna eval`. It comes from
+# Debian's packages (not on PyPI); where apt-get cannot run, penna works without it and says so.
+GRAMMAR_CHECK = $(BIN)/python -c "import sys; sys.path.append('/usr/lib/python3/dist-packages'); import linkgrammar"
+$(VENV)/.grammar: | $(BIN)/python
+	@$(GRAMMAR_CHECK) 2>/dev/null || { command -v apt-get >/dev/null && \
+	  { [ "$$(id -u)" = 0 ] && SUDO= || SUDO="sudo -n"; } && \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq link-grammar python3-link-grammar >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -qq >/dev/null 2>&1 && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq link-grammar python3-link-grammar >/dev/null 2>&1; }; }; } || true
+	@$(GRAMMAR_CHECK) 2>/dev/null && echo "Link Grammar: installed" || \
+	  echo "Link Grammar: not installed (sudo apt-get install python3-link-grammar); penna chooses sentences without a grammar check"
+	touch $@
+
 # The VS Code extension's build and tests need its npm packages (Node 20 is required).
 clients/vscode/node_modules/.installed: clients/vscode/package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node 20 to build and test the VS Code extension"; exit 1; }
 	cd clients/vscode && npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed clients/vscode/node_modules/.installed
+install: $(VENV)/.installed $(VENV)/.grammar clients/vscode/node_modules/.installed
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed $(VENV)/.grammar
 	@echo "== the sample vault's bullets (examples/winter-bullets.md):"
 	@cat examples/winter-bullets.md
 	@echo "== penna expand, with the embedded default model:"
