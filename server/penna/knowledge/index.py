@@ -485,6 +485,18 @@ class Index:
             "SELECT tag, COUNT(*) AS uses FROM tags WHERE lower(tag) LIKE ? ESCAPE '\\' GROUP BY tag "
             "ORDER BY uses DESC, tag LIMIT ?", (f"{key}%", limit)).fetchall()
 
+    def written_note_styles(self) -> Iterator[tuple[str, float, str | None]]:
+        """(path, mtime, style counts as JSON or None) of the author's written notes."""
+        yield from self.conn.execute("SELECT path, mtime, style FROM notes WHERE origin='written'")
+
+    def tag_usage(self, prefix: str, limit: int = 200) -> list[tuple[str, int, float]]:
+        """Tags starting with `prefix` (any case): (tag, notes carrying it, newest of their mtimes)."""
+        key = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self.conn.execute(
+            "SELECT t.tag, COUNT(*), MAX(n.mtime) FROM tags t JOIN notes n ON n.id = t.note_id "
+            "WHERE lower(t.tag) LIKE ? ESCAPE '\\' GROUP BY t.tag "
+            "ORDER BY COUNT(*) DESC LIMIT ?", (f"{key}%", limit)).fetchall()
+
     # --- attention ---------------------------------------------------------------------------
     def record_attention(self, path: str, kind: str, ts: float | None = None) -> None:
         with self.transaction() as conn:

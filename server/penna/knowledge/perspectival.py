@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from penna.knowledge.collected import bulk_copied_seconds
 from penna.knowledge.index import Index
 from penna.knowledge.items import Item, Section
 
@@ -31,8 +32,10 @@ def salience(index: Index, half_life_days: float, now: float | None = None, hori
     scores: dict[str, float] = {}
     for path, kind, ts in index.attention_since(since):
         scores[path] = scores.get(path, 0.0) + EVENT_WEIGHTS.get(kind, 0.5) * decay(now - ts, half_life_days)
-    for path, mtime, _origin in index.recent_mtimes(mtime_limit):
-        if mtime >= since:
+    recent = index.recent_mtimes(mtime_limit)
+    copied = bulk_copied_seconds([mtime for _path, mtime, _origin in recent])  # cp -r, a sync: not writing
+    for path, mtime, _origin in recent:
+        if mtime >= since and int(mtime) not in copied:
             scores[path] = scores.get(path, 0.0) + EVENT_WEIGHTS["mtime"] * decay(now - mtime, half_life_days)
     return scores
 

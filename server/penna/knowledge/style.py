@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
+from penna.vault.markdown import parse_note
 from penna.vault.text import sentences, words
 
 MAX_SENTENCE_BUCKET = 80
@@ -290,3 +291,137 @@ class WordProfile:
         total = len(tokens)
         return sum(min(Z_CAP, abs(counts[w] / total - m) / s)
                    for w, m, s in zip(self.vocabulary, self.means, self.stdevs)) / len(self.vocabulary)
+
+
+# --- reading a paragraph against the author's profile (hover, diagnostics) ----------------------
+MIN_PROFILE_SENTENCES = 40  # below this the author's sentence lengths say too little to flag one
+
+
+def style_notes(profile: StyleProfile | None, text: str) -> list[str]:
+    """A few plain observations comparing `text` with the author's habits (hover). Without a
+    profile (still being built) only the paragraph's own figures, and that it is being built."""
+    notes: list[str] = []
+    found = sentences(text)
+    if not found:
+        return notes
+    lengths = [len(words(s)) for s in found]
+    mean = sum(lengths) / len(lengths)
+    if profile is None:
+        generic = sorted({m.group(0).lower() for m in find_generic_phrases(text)})
+        return ([f"Sentences average {mean:.0f} words."]
+                + (["Generic phrasing: " + ", ".join(f"“{g}”" for g in generic) + "."] if generic else [])
+                + ["Your style profile is still being built from the vault; the comparison follows."])
+    median = profile.sentence_median
+    if median:
+        ratio = mean / median
+        verdict = "longer than" if ratio > 1.3 else "shorter than" if ratio < 0.7 else "close to"
+        notes.append(f"Sentences average {mean:.0f} words, {verdict} your median of {median:.0f}.")
+    generic = sorted({m.group(0).lower() for m in find_generic_phrases(text)})
+    if generic:
+        notes.append("Generic phrasing you don't use: " + ", ".join(f"“{g}”" for g in generic) + ".")
+    counts = counts_for_text(text)
+    if counts.words:
+        mine = profile.per_thousand(profile.counts.hedges)
+        here = 1000 * counts.hedges / counts.words
+        if here > 2 * mine + 5:
+            notes.append(f"More hedging than usual ({here:.0f} per 1,000 words; you average {mine:.0f}).")
+        dash_mine = profile.punctuation_rates()["em_dash"]
+        if dash_mine > 3 and counts.punctuation["em_dash"] == 0 and counts.words > 60:
+            notes.append(f"No em-dashes; you use about {dash_mine:.0f} per 1,000 words.")
+    notes.append(f"Style distance from your writing: {profile.distance(counts):.2f} (0 = indistinguishable).")
+    return notes
+
+
+def long_sentence_limit(profile: StyleProfile | None) -> float | None:
+    """Words beyond which a sentence is far longer than the author's; None without enough text."""
+    if profile is None or profile.counts.sentences < MIN_PROFILE_SENTENCES:
+        return None
+    low, high = profile.sentence_iqr
+    return high + 3 * max(4.0, high - low)
+
+
+@dataclass(frozen=True)
+class StyleHint:
+    """One thing in a line of the author's note that does not sound like them.
+
+    `start`/`end` are character offsets of the flagged text in the line; `sentence_start`/
+    `sentence_end` those of the sentence holding it, which a fix rewrites.
+    """
+
+    line: int
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+    code: str  # "generic-phrase" or "off-style"
+    message: str
+    label: str  # what fixing it does, for a quick fix: "Replace 'delve' in my voice"
+
+
+def sentence_bounds(line: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the sentence in `line` that holds [start, end): from the previous sentence end
+    to the next one (a sentence ends at . ! ? … followed by space), list markers left out."""
+    begin = 0
+    for match in re.finditer(r"[.!?…][\"'”’)\]]*\s+", line[:start]):
+        begin = match.end()
+    marker = re.match(r"\s*(?:[-*+]|\d+[.)])\s+(?:\[.\]\s+)?", line)
+    if begin == 0 and marker:
+        begin = marker.end()
+    stop = re.search(r"[.!?…][\"'”’)\]]*(?=\s|$)", line[end:])
+    finish = end + stop.end() if stop else len(line.rstrip())
+    return begin, max(finish, end)
+
+
+def style_hints(profile: StyleProfile | None, lines: list[str], prose_lines: set[int],
+                list_lines: set[int]) -> list[StyleHint]:
+    """Generic AI phrases (in prose and lists) and sentences far longer than the author's (in
+    prose), for the lines given. Lines are numbered as in `lines`."""
+    too_long = long_sentence_limit(profile)
+    hints: list[StyleHint] = []
+    for number in sorted(prose_lines | list_lines):
+        if number >= len(lines):
+            continue
+        line = lines[number]
+        for match in find_generic_phrases(line):
+            begin, finish = sentence_bounds(line, match.start(), match.end())
+            hints.append(StyleHint(number, match.start(), match.end(), begin, finish, "generic-phrase",
+                                   f"“{match.group(0)}” is generic AI phrasing; you never write it.",
+                                   f"Replace '{match.group(0)}' in my voice"))
+        if too_long is None or number not in prose_lines or profile is None:
+            continue
+        low, high = profile.sentence_iqr
+        cursor = 0
+        for sentence in sentences(line):
+            length = len(words(sentence))
+            at = line.find(sentence[:20], cursor)
+            at = max(at, 0)
+            cursor = at + 1
+            if length > too_long:
+                hints.append(StyleHint(number, at, at + len(sentence), at, at + len(sentence), "off-style",
+                                       f"A {length}-word sentence: far longer than yours (half are "
+                                       f"{low:.0f}–{high:.0f} words).",
+                                       f"Shorten this {length}-word sentence in my voice"))
+    return hints
+
+
+def note_hints(profile: StyleProfile | None, text: str, first_line: int = 0,
+               end_line: int | None = None) -> list[StyleHint]:
+    """The style hints of a note's prose and list lines (optionally only lines in a range)."""
+    lines = text.split("\n")
+    stop = len(lines) if end_line is None else min(end_line, len(lines))
+    prose: set[int] = set()
+    lists: set[int] = set()
+    for block in parse_note(text).blocks:
+        if block.kind in ("paragraph", "list"):
+            (prose if block.kind == "paragraph" else lists).update(range(max(block.start, first_line),
+                                                                        min(block.end, stop)))
+    return style_hints(profile, lines, prose, lists)
+
+
+def hint_summary(hints: list[StyleHint]) -> str:
+    """One line for a hover: how many hints, and the first of them."""
+    if not hints:
+        return ""
+    first = hints[0].message
+    return (f"1 style hint here: {first}" if len(hints) == 1
+            else f"{len(hints)} style hints here; the first: {first}")

@@ -6,6 +6,7 @@ keeps a pasted article out of the author's voice. The rules are the brief's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -59,3 +60,38 @@ def block_origin(note_origin: Origin, block_kind: str, callout: str | None) -> O
     if block_kind == "callout" and (callout or "") in READ_CALLOUTS:
         return "read"
     return "written"
+
+
+# --- collected text: notes the writer pasted or imported rather than wrote ----------------------
+# Folder names that say "what I gathered" (matched as whole words, any case).
+COLLECTED_FOLDER_WORDS = ("collected", "collection", "wikipedia", "imported", "import", "archive", "archived",
+                          "clippings", "clipped", "webclips", "highlights", "kindle", "pocket", "instapaper",
+                          "external", "references", "sources", "readwise", "saved")
+# What text pasted from the web keeps: each feature with the pattern that shows it.
+WEB_FEATURES: dict[str, re.Pattern[str]] = {
+    "citation marks like [1]": re.compile(r"(?<!\[)\[\d{1,3}\](?!\()"),
+    "[edit] links": re.compile(r"\[edit\]", re.IGNORECASE),
+    "“Retrieved …” lines": re.compile(r"\bRetrieved (?:on |from )?\d|\bRetrieved from\b"),
+    "“From Wikipedia”": re.compile(r"From Wikipedia", re.IGNORECASE),
+    "non-breaking spaces": re.compile(r"\u00a0|&nbsp;"),
+    "web addresses": re.compile(r"https?://\S+"),
+}
+
+
+def collected_folder_reason(folder: str) -> str | None:
+    """Why a folder's name says its notes are collected, or None."""
+    found = set(re.findall(r"[a-z]+", folder.lower()))
+    for word in COLLECTED_FOLDER_WORDS:
+        if word in found:
+            return f"the folder name says “{word}”"
+    return None
+
+
+def pasted_web_features(text: str) -> list[str]:
+    """The pasted-web features a note shows (web addresses count only when there are several)."""
+    found = []
+    for name, pattern in WEB_FEATURES.items():
+        hits = len(pattern.findall(text))
+        if hits >= (3 if name == "web addresses" else 1):
+            found.append(name)
+    return found
