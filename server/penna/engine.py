@@ -473,8 +473,7 @@ class Engine:
         # searched on the request's rarer words (the note's topic words are pinned already).
         topic = query_terms(current.title, " ".join(current.headings), " ".join(current.tags))
         late = propositional_section(self.index, rare_terms(self.index, query_terms(text), exclude=topic),
-                                     current_path=rel_path, salience=self._salience())
-        late.items = [item for item in late.items if item.label != "linked"]  # the note's links are pinned
+                                     current_path=rel_path, salience=self._salience(), linked=False)
         context = assemble(author=stable.author, stable=stable.fitted, propositional=late, pinned=stable.pinned,
                            task=budget_tail(kind, current.title, text, demo=stable.demo), budget=budget, count=fit,
                            exact=exact)

@@ -34,3 +34,19 @@ def test_a_small_vault_searches_every_word_it_has_the_rarest_first(sample_vault:
     terms = rare_terms(engine.index, ["bread", "levain", "velociraptor"])
     assert set(terms) == {"bread", "levain"}
     engine.close()
+
+
+def test_remembered_frequencies_are_read_again_once_the_vault_has_changed(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    for number in range(SMALL_VAULT_CHUNKS + 40):
+        (vault / f"Note {number}.md").write_text(f"# Note {number}\n\nI bake bread, number {number}.\n", encoding="utf-8")
+    engine = Engine(vault, Settings(), db_path=tmp_path / "index.sqlite")
+    engine.sync()
+    assert rare_terms(engine.index, ["bread", "velociraptor"]) == []  # remembered: absent, and common
+    for number in range(10):  # the vault grows by 4%: what was remembered is read again
+        (vault / f"Dino {number}.md").write_text(f"# Dino {number}\n\nA velociraptor, number {number}.\n",
+                                                 encoding="utf-8")
+    engine.sync()
+    assert rare_terms(engine.index, ["bread", "velociraptor"]) == ["velociraptor"]
+    engine.close()

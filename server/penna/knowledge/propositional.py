@@ -17,7 +17,7 @@ SALIENCE_BOOST = 0.5
 
 
 def retrieve(index: Index, terms: Sequence[str], *, current_path: str | None, salience: dict[str, float],
-             limit: int = 12) -> list[Item]:
+             limit: int = 12, linked: bool = True) -> list[Item]:
     exclude = [current_path] if current_path else []
     hits = index.search(terms, limit=SEARCH_LIMIT, exclude_paths=exclude)
     top_salience = max(salience.values(), default=0.0) or 1.0
@@ -35,9 +35,9 @@ def retrieve(index: Index, terms: Sequence[str], *, current_path: str | None, sa
         items.append(Item(hit.text, hit.path, hit.origin, "passage", round(boosted(hit), 3)))
         if len(items) >= limit:
             break
-    if current_path:
-        linked = list(dict.fromkeys(index.outgoing(current_path) + index.backlinks(current_path)))
-        for path in linked[:8]:
+    if current_path and linked:
+        neighbours = list(dict.fromkeys(index.outgoing(current_path) + index.backlinks(current_path)))
+        for path in neighbours[:8]:
             if path in per_note:
                 continue
             best = _best_chunk(index, path, terms)
@@ -55,9 +55,11 @@ def _best_chunk(index: Index, path: str, terms: Sequence[str]) -> ChunkHit | Non
 
 
 def propositional_section(index: Index, terms: Sequence[str], *, current_path: str | None,
-                          salience: dict[str, float]) -> Section:
+                          salience: dict[str, float], linked: bool = True) -> Section:
+    """`linked`: add the best passage of each linked note (the note's pinned part has them; a
+    request's own part does not need them again)."""
     section = Section("propositional", "What I know about this")
-    section.items = retrieve(index, terms, current_path=current_path, salience=salience)
+    section.items = retrieve(index, terms, current_path=current_path, salience=salience, linked=linked)
     if not section.items:
         section.notes.append("nothing in the vault matched the request")
     return section
