@@ -79,7 +79,8 @@ def participatory_section(index: Index, *, configured_name: str, profile_note: s
     section = Section("participatory", "About me")
     profile_path = find_profile_note(index, profile_note)
     name = author_name(index, configured_name, profile_path)
-    section.items.append(Item(f"Author: {name}", profile_path, "written", "name"))
+    if name != "the author":  # no name known: say nothing rather than "Author: the author"
+        section.items.append(Item(f"Author: {name}", profile_path, "written", "name"))
     if profile_path:
         for chunk in index.chunks_of(profile_path):
             if chunk.origin == "written":
