@@ -262,7 +262,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from penna.lsp.server import run
+    from penna.lsp.app import run
 
     run(tcp_port=args.tcp)
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from penna.lsp.features.rewrites import RewriteTracker, TrackedSpan, shift
+from penna.lsp.tracking import RewriteTracker, TrackedSpan, shift
 
 
 class FakeEngine:

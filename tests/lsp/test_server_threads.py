@@ -12,7 +12,7 @@ import threading
 
 from lsprotocol import types
 
-from penna.lsp.server import create_server
+from penna.lsp.app import create_server
 
 
 def test_a_message_from_a_worker_thread_is_written_by_the_event_loop_even_before_any_vault() -> None:

@@ -3,13 +3,19 @@
 Pure functions over document text, so they are tested without a server:
 - `find_target`: the span an action works on (selection, or the block under the cursor);
 - `reanchor`: if the document changed while generating, find the original span again; refuse
-  when it is gone or ambiguous. An edit is never applied over newer text.
+  when it is gone or ambiguous. An edit is never applied over newer text;
+- URIs, client positions and offsets, shared by every feature (features never import each other).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.workspace import TextDocument
 
 from penna.vault.markdown import Block, parse_note
 
@@ -25,6 +31,34 @@ class Span:
 
     def text(self, document: str) -> str:
         return document[self.start:self.end]
+
+
+def uri_to_path(uri: str) -> Path | None:
+    """The local path of a `file:` URI; None for any other scheme."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(unquote(parsed.path))
+
+
+def offset_of(doc: TextDocument, position: types.Position) -> int:
+    """Client position → offset into `doc.source`; positions past the end are clamped."""
+    lines = doc.lines
+    if position.line >= len(lines) or position.line < 0:
+        return len(doc.source) if position.line >= 0 else 0
+    column = doc.position_codec.position_from_client_units(lines, position).character
+    column = min(max(column, 0), len(lines[position.line].rstrip("\r\n")))
+    return sum(len(line) for line in lines[: position.line]) + column
+
+
+def position_of(doc: TextDocument, text: str, offset: int) -> types.Position:
+    line = text.count("\n", 0, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    return types.Position(line, doc.position_codec.client_num_units(text[line_start:offset]))
+
+
+def range_of(doc: TextDocument, text: str, span: Span) -> types.Range:
+    return types.Range(position_of(doc, text, span.start), position_of(doc, text, span.end))
 
 
 def line_offsets(text: str) -> list[int]:

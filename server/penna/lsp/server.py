@@ -8,6 +8,7 @@ area lives in `penna.lsp.features.<area>` and registers its handlers through `se
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import json
 import logging
@@ -28,17 +29,11 @@ from penna import __version__
 from penna.config import Settings
 from penna.engine import Engine, VaultError
 from penna.knowledge.index import IndexUnavailable
+from penna.lsp.edits import uri_to_path
 from penna.lsp.generation import GenerationRunner
-from penna.lsp.stdio import protocol_stdout
+from penna.lsp.tracking import RewriteTracker
 
 log = logging.getLogger("penna.lsp")
-
-
-def uri_to_path(uri: str) -> Path | None:
-    parsed = urlparse(uri)
-    if parsed.scheme != "file":
-        return None
-    return Path(unquote(parsed.path))
 
 
 class PennaProtocol(LanguageServerProtocol):
@@ -122,19 +117,25 @@ class _Answered:
 
 
 class PennaServer(LanguageServer):
+    """The server and all the state its features share. Features receive it typed (`ls:
+    PennaServer`), reach a document's engine through `engine_for`, and keep their private state
+    in their own `setup` closure; what several features share is declared here."""
+
     def __init__(self) -> None:
         super().__init__("penna", __version__, max_workers=4, protocol_cls=PennaProtocol)
         self.settings = Settings()
         self.engines: dict[Path, Engine] = {}
         self.runner = GenerationRunner()
-        self.hover_cache: dict[str, str] = {}
+        self.hover_cache: dict[str, str] = {}  # (note, paragraph) hash → rephrasing
+        self.hover_pending: dict[str, concurrent.futures.Future[str | None]] = {}  # rephrasings being made
+        self.rewrites = RewriteTracker()  # drafts penna inserted, followed until saved
         self.model_error_reported = False
         self._engines_lock = threading.Lock()
         # Features that follow document changes (diagnostics, rewrites) subscribe here:
         # pygls allows one handler per notification, and documents.py owns those.
         self.document_listeners: list[Callable[[str, str], None]] = []  # (uri, event)
         self.engine_hooks: list[Callable[[Engine], None]] = []  # features that follow each new engine
-        self._loop: asyncio.AbstractEventLoop | None = None  # for messages sent from other threads
+        self.event_loop: asyncio.AbstractEventLoop | None = None  # for messages sent from other threads
 
     # --- vaults ------------------------------------------------------------------------------
     def vault_roots(self) -> list[Path]:
@@ -149,7 +150,7 @@ class PennaServer(LanguageServer):
 
     def engine_for(self, uri: str) -> tuple[Engine, str] | None:
         """The engine of the vault holding `uri`, and the note's vault-relative path. None for
-        documents outside every vault (or not files)."""
+        documents outside every vault (or not files). The one way features reach an engine."""
         path = uri_to_path(uri)
         if path is None or ".." in Path(unquote(urlparse(uri).path)).parts:
             return None
@@ -166,12 +167,21 @@ class PennaServer(LanguageServer):
             return (engine, rel) if rel else None
         return None
 
-    def _engine(self, root: Path) -> Engine | None:
-        if self._loop is None:
+    def open_workspace_vaults(self) -> None:
+        """Start indexing every workspace vault at once (after `initialized`)."""
+        for root in self.vault_roots():
+            self._engine(root)
+
+    def bind_event_loop(self) -> None:
+        """Remember the event loop, so worker threads can hand it messages. Called from a handler."""
+        if self.event_loop is None:
             try:
-                self._loop = asyncio.get_running_loop()  # handlers run on the event loop
+                self.event_loop = asyncio.get_running_loop()
             except RuntimeError:
                 pass
+
+    def _engine(self, root: Path) -> Engine | None:
+        self.bind_event_loop()  # handlers run on the event loop
         with self._engines_lock:
             key = root.resolve()
             if key not in self.engines:
@@ -220,7 +230,7 @@ class PennaServer(LanguageServer):
 
     def show_from_thread(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """`show` from a worker thread: the message is written by the event loop."""
-        loop = self._loop
+        loop = self.event_loop
         if loop is not None and loop.is_running():
             loop.call_soon_threadsafe(self.show, message, kind)
         else:
@@ -232,25 +242,3 @@ class PennaServer(LanguageServer):
             self.model_error_reported = True
             self.show(f"penna: the model is unavailable ({error}). Completion of links and tags, hover analysis, "
                       "diagnostics and the context viewer keep working.", types.MessageType.Error)
-
-
-def create_server() -> PennaServer:
-    from penna.lsp.features import (actions, commands, completion, diagnostics, documents, hover, model_status,
-                                    rewrites, settings)
-
-    server = PennaServer()
-    for feature in (settings, documents, actions, commands, hover, completion, diagnostics, rewrites,
-                    model_status):
-        feature.setup(server)
-    return server
-
-
-def run(tcp_port: int | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="penna %(levelname)s %(message)s")
-    server = create_server()
-    if tcp_port:
-        server.start_tcp("127.0.0.1", tcp_port)
-    else:
-        server.start_io(stdout=protocol_stdout())
-    server.stop_watchers()
-    server.runner.shutdown()

@@ -17,7 +17,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from penna.lsp.edits import Action, Span, find_target, paragraph_before, reanchor
+from penna.lsp.edits import Action, Span, find_target, offset_of, paragraph_before, range_of, reanchor
 from penna.writing.backend import ANSWER_LIMITED
 from penna.writing.model import Cancelled, CancelToken, ModelError
 
@@ -43,27 +43,6 @@ class Outcome:
         if self.message:
             result["message"] = self.message
         return result
-
-
-# --- positions -------------------------------------------------------------------------------
-def offset_of(doc: Any, position: types.Position) -> int:
-    """Client position → offset into `doc.source`; positions past the end are clamped."""
-    lines = doc.lines
-    if position.line >= len(lines) or position.line < 0:
-        return len(doc.source) if position.line >= 0 else 0
-    column = doc.position_codec.position_from_client_units(lines, position).character
-    column = min(max(column, 0), len(lines[position.line].rstrip("\r\n")))
-    return sum(len(line) for line in lines[: position.line]) + column
-
-
-def position_of(doc: Any, text: str, offset: int) -> types.Position:
-    line = text.count("\n", 0, offset)
-    line_start = text.rfind("\n", 0, offset) + 1
-    return types.Position(line, doc.position_codec.client_num_units(text[line_start:offset]))
-
-
-def range_of(doc: Any, text: str, span: Span) -> types.Range:
-    return types.Range(position_of(doc, text, span.start), position_of(doc, text, span.end))
 
 
 # --- the action list -------------------------------------------------------------------------

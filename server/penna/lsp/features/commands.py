@@ -11,9 +11,8 @@ from lsprotocol import types
 from penna.context.assemble import ContextTooSmall
 from penna.context.viewer import context_markdown
 from penna.knowledge.rewrites import forget_rewrites
-from penna.lsp.edits import find_target
-from penna.lsp.features.actions import offset_of
-from penna.lsp.server import uri_to_path
+from penna.lsp.edits import find_target, offset_of, uri_to_path
+from penna.lsp.server import PennaServer
 
 
 def _argument(args: tuple[Any, ...], name: str) -> dict[str, Any]:
@@ -22,7 +21,7 @@ def _argument(args: tuple[Any, ...], name: str) -> dict[str, Any]:
     return args[0]
 
 
-def context_for(ls: Any, arg: dict[str, Any]) -> str:
+def context_for(ls: PennaServer, arg: dict[str, Any]) -> str:
     uri = arg.get("uri")
     found = ls.engine_for(uri) if isinstance(uri, str) else None
     if found is None:
@@ -48,16 +47,16 @@ def context_for(ls: Any, arg: dict[str, Any]) -> str:
     return context_markdown(context, engine.all_sections(rel), vault_uri)
 
 
-def setup(server: Any) -> None:
+def setup(server: PennaServer) -> None:
     @server.command("penna.showContext")
-    async def show_context(ls: Any, *args: Any) -> dict[str, Any]:
+    async def show_context(ls: PennaServer, *args: Any) -> dict[str, Any]:
         arg = _argument(args, "penna.showContext")
         # Assembly may load the tokenizer (~0.5 s) the first time: keep it off the event loop.
         markdown = await asyncio.get_running_loop().run_in_executor(None, context_for, ls, arg)
         return {"markdown": markdown}
 
     @server.command("penna.status")
-    def status(ls: Any, *_args: Any) -> dict[str, Any]:
+    def status(ls: PennaServer, *_args: Any) -> dict[str, Any]:
         vaults = []
         state = None
         for engine in ls.engines.values():
@@ -76,6 +75,6 @@ def setup(server: Any) -> None:
                 "lastCancelSeconds": ls.runner.last_cancel_latency}
 
     @server.command("penna.forgetRewrites")
-    def forget(ls: Any, *_args: Any) -> dict[str, Any]:
+    def forget(ls: PennaServer, *_args: Any) -> dict[str, Any]:
         forgotten = sum(forget_rewrites(engine.index) for engine in ls.engines.values())
         return {"forgotten": forgotten}

@@ -9,26 +9,26 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-from typing import Any
-
 from lsprotocol import types
 
-from penna.writing.model import Cancelled, ModelError
+from penna.engine import Engine
+from penna.lsp.server import PennaServer
+from penna.writing.model import Cancelled, CancelToken, ModelError
 
 # Typing is attention too, but one event per stretch of work is enough: salience counts events.
 EDIT_ATTENTION_INTERVAL = 300.0
 
 
-def notify(ls: Any, uri: str, event: str) -> None:
+def notify(ls: PennaServer, uri: str, event: str) -> None:
     for listener in ls.document_listeners:
         listener(uri, event)
 
 
-def setup(server: Any) -> None:
+def setup(server: PennaServer) -> None:
     attention_writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="penna-attention")
     last_edit: dict[tuple[str, str], float] = {}  # (vault, note) → when an edit was last recorded
 
-    def attend(engine: Any, rel: str, kind: str) -> None:
+    def attend(engine: Engine, rel: str, kind: str) -> None:
         """Record attention off the event loop. Opening a clipping is reading it."""
         def write() -> None:
             try:
@@ -38,7 +38,7 @@ def setup(server: Any) -> None:
 
         attention_writer.submit(write)
 
-    def sync_buffer(ls: Any, uri: str, closing: bool = False) -> tuple[Any, str] | None:
+    def sync_buffer(ls: PennaServer, uri: str, closing: bool = False) -> tuple[Engine, str] | None:
         found = ls.engine_for(uri)
         if not found:
             return None
@@ -46,8 +46,8 @@ def setup(server: Any) -> None:
         engine.set_buffer(rel, None if closing else ls.document(uri).source)  # None: back to disk
         return found
 
-    def warm(ls: Any, engine: Any, rel: str) -> None:
-        def job(token: Any) -> None:
+    def warm(ls: PennaServer, engine: Engine, rel: str) -> None:
+        def job(token: CancelToken) -> None:
             try:
                 engine.warm(rel, token)
             except Cancelled:
@@ -58,7 +58,7 @@ def setup(server: Any) -> None:
         ls.runner.submit_warm(job)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: Any, params: types.DidOpenTextDocumentParams) -> None:
+    def did_open(ls: PennaServer, params: types.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
         found = sync_buffer(ls, uri)
         if found:
@@ -69,7 +69,7 @@ def setup(server: Any) -> None:
         notify(ls, uri, "open")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: Any, params: types.DidChangeTextDocumentParams) -> None:
+    def did_change(ls: PennaServer, params: types.DidChangeTextDocumentParams) -> None:
         found = sync_buffer(ls, params.text_document.uri)
         if found:
             engine, rel = found
@@ -81,7 +81,7 @@ def setup(server: Any) -> None:
         notify(ls, params.text_document.uri, "change")
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: Any, params: types.DidSaveTextDocumentParams) -> None:
+    def did_save(ls: PennaServer, params: types.DidSaveTextDocumentParams) -> None:
         found = ls.engine_for(params.text_document.uri)
         if found:
             engine, rel = found
@@ -90,11 +90,11 @@ def setup(server: Any) -> None:
         notify(ls, params.text_document.uri, "save")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: Any, params: types.DidCloseTextDocumentParams) -> None:
+    def did_close(ls: PennaServer, params: types.DidCloseTextDocumentParams) -> None:
         sync_buffer(ls, params.text_document.uri, closing=True)
         notify(ls, params.text_document.uri, "close")
 
     @server.feature(types.SHUTDOWN)
-    def on_shutdown(ls: Any, _params: Any) -> None:
+    def on_shutdown(ls: PennaServer, _params: None) -> None:
         ls.stop_watchers()
         attention_writer.shutdown(wait=False)

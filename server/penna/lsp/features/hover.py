@@ -92,9 +92,7 @@ async def rephrasing(ls: Any, engine: Any, rel: str, paragraph: str) -> str | No
         return ls.hover_cache[key]
     if ls.settings.hover != "generate" or engine.model_state.state == "error":
         return None
-    pending = getattr(ls, "_hover_pending", None)
-    if pending is None:
-        pending = ls._hover_pending = {}
+    pending = ls.hover_pending
     future = pending.get(key)
     if future is None:
         def job(token: Any) -> str | None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
-
 from lsprotocol import types
 
 from penna.engine import Engine, ModelState
+from penna.lsp.server import PennaServer
 
 
 def _describe(state: ModelState) -> str:
@@ -30,14 +29,14 @@ def _describe(state: ModelState) -> str:
 class ModelProgress:
     """Turns model state changes into `$/progress` (or log messages for clients without it)."""
 
-    def __init__(self, ls: Any) -> None:
+    def __init__(self, ls: PennaServer) -> None:
         self.ls = ls
         self.token: str | None = None
         self._queue: asyncio.Queue[ModelState] | None = None
 
     def on_state(self, state: ModelState) -> None:
         """Any thread. Forwarded to the event loop; dropped if there is none (CLI, shutdown)."""
-        loop = getattr(self.ls, "_loop", None)
+        loop = self.ls.event_loop
         if loop is None or loop.is_closed():
             return
         try:
@@ -83,9 +82,10 @@ class ModelProgress:
             self.ls.window_log_message(types.LogMessageParams(kind, f"penna: {message}"))
 
 
-def setup(server: Any) -> None:
-    def follow(engine: Engine) -> None:
-        engine.model_listeners.append(server.model_progress.on_state)
+def setup(server: PennaServer) -> None:
+    progress = ModelProgress(server)
 
-    server.model_progress = ModelProgress(server)
+    def follow(engine: Engine) -> None:
+        engine.model_listeners.append(progress.on_state)
+
     server.engine_hooks.append(follow)

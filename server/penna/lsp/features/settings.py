@@ -3,20 +3,18 @@ refreshed live on `workspace/didChangeConfiguration`. Bad values: one message, d
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from lsprotocol import types
 
 from penna.config import settings_from_dict
+from penna.lsp.server import PennaServer
 
 
-def setup(server: Any) -> None:
+def setup(server: PennaServer) -> None:
     @server.feature(types.INITIALIZE)
-    def on_initialize(ls: Any, params: types.InitializeParams) -> None:
+    def on_initialize(ls: PennaServer, params: types.InitializeParams) -> None:
         # Messages from worker threads are handed to this loop; without it, the first engine made
         # in an executor (a request before any vault was opened) would write from its own thread.
-        ls._loop = asyncio.get_running_loop()
+        ls.bind_event_loop()
         options = params.initialization_options
         if isinstance(options, dict) and "penna" in options and isinstance(options["penna"], dict):
             options = options["penna"]
@@ -25,7 +23,7 @@ def setup(server: Any) -> None:
         for problem in problems:
             ls.show(problem, types.MessageType.Warning)
 
-    async def pull(ls: Any) -> None:
+    async def pull(ls: PennaServer) -> None:
         capabilities = ls.client_capabilities.workspace
         if not (capabilities and capabilities.configuration):
             return
@@ -43,13 +41,12 @@ def setup(server: Any) -> None:
             ls.show(problem, types.MessageType.Warning)
 
     @server.feature(types.INITIALIZED)
-    async def on_initialized(ls: Any, _params: types.InitializedParams) -> None:
+    async def on_initialized(ls: PennaServer, _params: types.InitializedParams) -> None:
         await pull(ls)
-        for root in ls.vault_roots():
-            ls._engine(root)  # start indexing the workspace's vaults at once
+        ls.open_workspace_vaults()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def on_change(ls: Any, params: types.DidChangeConfigurationParams) -> None:
+    async def on_change(ls: PennaServer, params: types.DidChangeConfigurationParams) -> None:
         pushed = params.settings.get("penna") if isinstance(params.settings, dict) else None
         if isinstance(pushed, dict):
             settings, problems = settings_from_dict(pushed, ls.settings)
