@@ -19,7 +19,7 @@ TRAIN = [
 
 
 def test_delta_is_zero_for_identical_texts_and_grows_with_different_habits() -> None:
-    model = m.DeltaModel.fit(TRAIN, size=20)
+    model = m.fit_delta(TRAIN, size=20)
     assert 0 < len(model.vocabulary) <= 20
     assert model.vocabulary[0] == "the"  # the most frequent word of the training text comes first
     same = "The oven was hot and the loaf was dark."
@@ -31,7 +31,7 @@ def test_delta_is_zero_for_identical_texts_and_grows_with_different_habits() -> 
 
 
 def test_delta_z_scores_use_the_training_means_and_deviations() -> None:
-    model = m.DeltaModel.fit(TRAIN, size=10)
+    model = m.fit_delta(TRAIN, size=10)
     # A text whose rates equal the training means would score zero on every word; check one word.
     word, mean, stdev = model.vocabulary[0], model.means[0], model.stdevs[0]
     text = " ".join([word] * 3 + ["zzz"] * 7)
@@ -41,7 +41,7 @@ def test_delta_z_scores_use_the_training_means_and_deviations() -> None:
 
 def test_delta_needs_two_training_documents() -> None:
     with pytest.raises(ValueError, match="two training documents"):
-        m.DeltaModel.fit(["only one post here"])
+        m.fit_delta(["only one post here"])
 
 
 def test_wasserstein_is_the_shift_between_samples() -> None:

@@ -16,13 +16,11 @@ from __future__ import annotations
 import math
 import random
 import re
-import statistics
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from penna.knowledge.items import content_words
-from penna.knowledge.style import find_generic_phrases
+from penna.knowledge.style import WordProfile, find_generic_phrases
 from penna.vault.text import sentences, words
 
 MFW_COUNT = 150
@@ -53,51 +51,12 @@ class Estimate:
 
 
 # --- Burrows' Delta ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DeltaModel:
-    """The most frequent words of the training text, with the mean and standard deviation of
-    each word's relative frequency across training documents (posts)."""
-
-    vocabulary: tuple[str, ...]
-    means: tuple[float, ...]
-    stdevs: tuple[float, ...]
-
-    @classmethod
-    def fit(cls, documents: Sequence[str], size: int = MFW_COUNT) -> DeltaModel:
-        tokenized = [words(d) for d in documents]
-        tokenized = [t for t in tokenized if len(t) >= MIN_DOCUMENT_WORDS] or [t for t in tokenized if t]
-        if len(tokenized) < 2:
-            raise ValueError("Burrows' Delta needs at least two training documents with prose")
-        totals: Counter[str] = Counter()
-        for tokens in tokenized:
-            totals.update(tokens)
-        ranked = sorted(totals.items(), key=lambda wc: (-wc[1], wc[0]))
-        rates = [_rates(Counter(t), len(t), [w for w, _ in ranked[:size * 2]]) for t in tokenized]
-        vocabulary, means, stdevs = [], [], []
-        for column, (word, _) in enumerate(ranked[:size * 2]):
-            values = [r[column] for r in rates]
-            spread = statistics.stdev(values)
-            if spread > 0:  # a word with no variation cannot be z-scored
-                vocabulary.append(word)
-                means.append(statistics.fmean(values))
-                stdevs.append(spread)
-            if len(vocabulary) >= size:
-                break
-        return cls(tuple(vocabulary), tuple(means), tuple(stdevs))
-
-    def zscores(self, text: str) -> list[float]:
-        tokens = words(text)
-        rates = _rates(Counter(tokens), len(tokens), self.vocabulary)
-        return [(r - m) / s for r, m, s in zip(rates, self.means, self.stdevs)]
-
-    def delta(self, a: str, b: str) -> float:
-        """Mean absolute difference of z-scores over the vocabulary (Burrows 2002)."""
-        za, zb = self.zscores(a), self.zscores(b)
-        return sum(abs(x - y) for x, y in zip(za, zb)) / len(za) if za else 0.0
-
-
-def _rates(counts: Counter[str], total: int, vocabulary: Sequence[str]) -> list[float]:
-    return [counts[w] / total if total else 0.0 for w in vocabulary]
+def fit_delta(documents: Sequence[str], size: int = MFW_COUNT) -> WordProfile:
+    """Burrows' Delta's reference from training posts: the posts long enough for stable word
+    rates, or all with prose when fewer than two are. Raises ValueError without two."""
+    tokenized = [words(d) for d in documents]
+    tokenized = [t for t in tokenized if len(t) >= MIN_DOCUMENT_WORDS] or [t for t in tokenized if t]
+    return WordProfile.from_documents(tokenized, size)
 
 
 # --- sentence lengths and punctuation ------------------------------------------------------------

@@ -25,6 +25,7 @@ from penna.eval import metrics as m
 from penna.eval.arguments import SYSTEM_NAMES
 from penna.eval.corpus import HeldOut, Split, build_vault, normalize_prose, read_posts, select_paragraphs, split_posts, training_prose
 from penna.eval.systems import BUILDERS, System
+from penna.knowledge.style import WordProfile
 from penna.vault.text import words
 
 DEFAULT_SYSTEMS = SYSTEM_NAMES
@@ -35,7 +36,7 @@ TARGETS = {"gap_closed": 0.5, "content_kept": 0.7, "copy_run_below": 12}
 class Reference:
     """Everything measured on the author's side, from the vault (training) and the held-out text."""
 
-    delta: m.DeltaModel
+    delta: WordProfile
     copies: m.CopyIndex
     generic_per_1k_train: float
     author: list[str]  # the held-out paragraphs, in item order
@@ -149,7 +150,7 @@ def build_reference(split: Split, items: Sequence[HeldOut]) -> Reference:
     documents = ["\n\n".join(paragraphs) for paragraphs in training_prose(split.train)]
     train_text = "\n\n".join(documents)
     return Reference(
-        delta=m.DeltaModel.fit(documents),
+        delta=m.fit_delta(documents),
         copies=m.CopyIndex(post.text for post in split.train),
         generic_per_1k_train=1000.0 * m.generic_count(train_text) / max(1, len(words(train_text))),
         author=[item.text for item in items],

@@ -12,6 +12,7 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -266,22 +267,41 @@ class WordProfile:
         usable = [d for d in documents if len(d) >= MFW_MIN_WORDS]
         if len(usable) < 3:
             return None
+        return cls.from_documents(usable, size)
+
+    @classmethod
+    def from_documents(cls, documents: Sequence[Sequence[str]], size: int = MFW_SIZE) -> WordProfile:
+        """The `size` most frequent words of at least two documents (word lists) that vary
+        between them, with the mean and the sample deviation of each word's rate."""
+        if len(documents) < 2:
+            raise ValueError("Burrows' Delta needs at least two training documents with prose")
         totals: Counter[str] = Counter()
-        per_document = [Counter(d) for d in usable]
+        per_document = [Counter(d) for d in documents]
         for counts in per_document:
             totals.update(counts)
         vocabulary, means, stdevs = [], [], []
         for word, _ in sorted(totals.items(), key=lambda wc: (-wc[1], wc[0]))[: size * 2]:
-            rates = [counts[word] / len(d) for counts, d in zip(per_document, usable)]
+            rates = [counts[word] / len(d) for counts, d in zip(per_document, documents, strict=True)]
             mean = sum(rates) / len(rates)
             spread = math.sqrt(sum((r - mean) ** 2 for r in rates) / (len(rates) - 1))
-            if spread > 0:
+            if spread > 0:  # a word with no variation cannot be z-scored
                 vocabulary.append(word)
                 means.append(mean)
                 stdevs.append(spread)
             if len(vocabulary) >= size:
                 break
         return cls(tuple(vocabulary), tuple(means), tuple(stdevs))
+
+    def zscores(self, text: str) -> list[float]:
+        tokens = words(text)
+        counts, total = Counter(tokens), len(tokens)
+        return [((counts[w] / total if total else 0.0) - m) / s
+                for w, m, s in zip(self.vocabulary, self.means, self.stdevs, strict=True)]
+
+    def delta(self, a: str, b: str) -> float:
+        """Burrows' Delta between two texts: the mean absolute difference of their z-scores."""
+        za, zb = self.zscores(a), self.zscores(b)
+        return sum(abs(x - y) for x, y in zip(za, zb, strict=True)) / len(za) if za else 0.0
 
     def distance(self, text: str) -> float:
         tokens = words(text)
