@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 STARTUP_SECONDS = 90.0  # the model loads in ~1 s, but a busy 2-core machine can be slow to import
+LOGS: dict[str, Path] = {}  # base URL -> the server's stdout and stderr
 
 
 def free_port() -> int:
@@ -74,7 +75,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with llama_server(resolve_model("default").path, log) as url:
+        LOGS[url] = log
         yield url
+        del LOGS[url]
 
 
 def client_sockets(port: int) -> set[int]:

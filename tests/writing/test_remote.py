@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,11 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from llama_server import client_sockets, free_port
+from llama_server import LOGS, client_sockets, free_port
 
 from penna.config import Settings
 from penna.engine import Engine
 from penna.writing import remote as remote_module
+from penna.writing import wire
 from penna.writing.model import Cancelled, CancelToken, GenerationStats, LlamaModel
 from penna.writing.registry import resolve_model
 from penna.writing.remote import ATTEMPTS, BACKOFF, RemoteError, RemoteModel, parse_url
@@ -143,15 +145,23 @@ def test_cancel_during_prompt_evaluation_returns_at_once(remote: RemoteModel) ->
 
 @pytest.mark.model
 @pytest.mark.e2e
-def test_a_warmed_prefix_makes_the_next_request_start_fast(remote: RemoteModel) -> None:
+def test_a_warmed_prefix_makes_the_next_request_start_fast(server: str, remote: RemoteModel) -> None:
     prefix = "# Notebook\n\n" + " ".join(f"Note {i}: flour, water, salt and time." for i in range(25))
-    warmed = remote.warm(prefix)
+    tail = "\n\nNotes: rye\nText:"
+    remote.warm(prefix)
+    log = LOGS[server]
+    seen = log.stat().st_size
     stats = GenerationStats()
-    text = "".join(remote.stream(prefix + "\n\nNotes: rye\nText:", max_tokens=4, temperature=0.7, seed=1,
-                                 stop=[], stats=stats))
+    text = "".join(remote.stream(prefix + tail, max_tokens=4, temperature=0.7, seed=1, stop=[], stats=stats))
     assert text and stats.first_token_seconds is not None
-    # The server evaluated the prefix once; only the tail is new (the benchmark measures the figures).
-    assert stats.first_token_seconds < 0.5 * warmed.seconds, (stats.first_token_seconds, warmed.seconds)
+    # The server evaluated the prefix once; only the tail is new. llama_cpp says so in its log
+    # (the benchmark measures what that saves).
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        lines.seek(seen)
+        hits = re.findall(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens", lines.read())
+    assert hits, "the server did not reuse the warmed prefix"
+    reused, evaluated = map(int, hits[-1])
+    assert reused >= remote.count(prefix) - 1 and evaluated <= remote.count(tail) + 2, hits
 
 
 @pytest.mark.model
@@ -168,13 +178,14 @@ def test_a_server_that_is_down_fails_clearly_after_bounded_retries(monkeypatch: 
     real_connect = http.client.HTTPConnection.connect
     monkeypatch.setattr(http.client.HTTPConnection, "connect",
                         lambda self: (attempts.append(1), real_connect(self))[1])
-    started = time.perf_counter()
+    waits: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(wire.time, "sleep", lambda seconds: (waits.append(seconds), real_sleep(seconds))[1])
     with pytest.raises(RemoteError, match=rf"127.0.0.1:{port} is not reachable \(connection refused after "
                                           rf"{ATTEMPTS} attempts\): is it running\?"):
         RemoteModel.connect(f"http://127.0.0.1:{port}", n_ctx=2048)
-    elapsed = time.perf_counter() - started
     assert len(attempts) == ATTEMPTS
-    assert BACKOFF * (2 ** (ATTEMPTS - 1) - 1) <= elapsed < 5.0  # it backed off, and gave up in time
+    assert waits == [BACKOFF * 2 ** i for i in range(ATTEMPTS - 1)]  # it backed off, doubling, then gave up
 
     attempts.clear()
     offline = RemoteModel(parse_url(f"http://127.0.0.1:{port}"), n_ctx=2048)
@@ -183,14 +194,32 @@ def test_a_server_that_is_down_fails_clearly_after_bounded_retries(monkeypatch: 
     assert len(attempts) == ATTEMPTS and offline.streams_open == 0
 
 
-def test_cancel_stops_the_retries_at_once() -> None:
+def test_cancel_stops_the_retries_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    backoff = 60.0  # a wait the cancel must cut short: the test would take a minute otherwise
+    monkeypatch.setattr(wire, "BACKOFF", backoff)
     offline = RemoteModel(parse_url(f"http://127.0.0.1:{free_port()}"), n_ctx=2048)
-    cancel = CancelToken()
-    threading.Timer(0.1, cancel.cancel).start()
-    started = time.perf_counter()
+    backoff_waits: list[bool] = []
+
+    class RecordingEvent(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            woken = super().wait(timeout)
+            if timeout == backoff:
+                backoff_waits.append(woken)
+            return woken
+
+    cancel = CancelToken(event=RecordingEvent())
+    real_connect = http.client.HTTPConnection.connect
+
+    def refused_then_cancel(conn: http.client.HTTPConnection) -> None:
+        try:
+            real_connect(conn)
+        finally:  # the user cancels while penna waits to try again
+            threading.Timer(0.1, cancel.cancel).start()
+
+    monkeypatch.setattr(http.client.HTTPConnection, "connect", refused_then_cancel)
     with pytest.raises(Cancelled):
         list(offline.stream("Bread", max_tokens=4, temperature=0.7, seed=1, stop=[], cancel=cancel))
-    assert time.perf_counter() - started < BACKOFF + 0.3
+    assert backoff_waits == [True]  # the first wait before a retry ended with the cancel, and no retry followed
 
 
 @contextmanager
