@@ -17,7 +17,7 @@ from penna import __version__
 from penna.config import Settings, settings_from_dict
 from penna.context.assemble import ContextTooSmall
 from penna.knowledge.index import IndexUnavailable
-from penna.writing.model import ModelError
+from penna.writing.backend import ModelError
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1

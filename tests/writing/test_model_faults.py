@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from penna.writing.model import LlamaModel, ModelError
+from penna.writing.backend import ModelError
+from penna.writing.model import LlamaModel
 from penna.writing.registry import resolve_model
 
 pytestmark = pytest.mark.model

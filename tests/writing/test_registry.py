@@ -15,7 +15,7 @@ from test_discovery import write_manifest
 from penna.cli import main
 from penna.config import Settings
 from penna.engine import Engine
-from penna.writing.model import ModelError
+from penna.writing.backend import ModelError
 from penna.writing.registry import (SavedChoice, default_model_path, effective_choice, save_choice, saved_choice,
                                     user_config_path)
 

@@ -26,7 +26,8 @@ from penna.config import Settings
 from penna.engine import Engine
 from penna.writing import remote as remote_module
 from penna.writing import wire
-from penna.writing.model import Cancelled, CancelToken, GenerationStats, LlamaModel
+from penna.writing.backend import Cancelled, CancelToken, GenerationStats
+from penna.writing.model import LlamaModel
 from penna.writing.registry import resolve_model
 from penna.writing.remote import ATTEMPTS, BACKOFF, RemoteError, RemoteModel, parse_url
 
@@ -358,7 +359,7 @@ def test_the_engine_generates_through_the_server_when_remote_url_is_set(server: 
     engine.sync()
     count, exact = engine.counter()
     assert isinstance(engine.model(), RemoteModel) and exact
-    assert engine._tokenizer is None  # no local model or vocabulary was loaded
+    assert engine.model_host.tokenizer is None  # no local model or vocabulary was loaded
     assert engine.model_state.state == "ready" and engine.model_state.choice.source == "remote"
     pieces: list[str] = []
     result = engine.generate("expand", "Drafts/Winter loaf.md", "- cold kitchen\n- slow bulk ferment",

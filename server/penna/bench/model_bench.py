@@ -15,7 +15,8 @@ from typing import Any
 
 from penna.bench.workloads import Draft, bullet_text
 from penna.engine import Engine
-from penna.writing.model import Cancelled, CancelToken, GenerationStats, LlamaModel
+from penna.writing.backend import Cancelled, CancelToken, GenerationStats
+from penna.writing.model import LlamaModel
 
 
 class AfterFirstToken(CancelToken):
@@ -98,7 +99,7 @@ class ModelResults:
 def install_probe(engine: Engine) -> FirstTokenProbe:
     model = engine.model()
     probe = model if isinstance(model, FirstTokenProbe) else FirstTokenProbe(model)
-    engine._model = probe  # type: ignore[assignment]  # noqa: SLF001 - instrumentation only
+    engine.model_host.backend = probe  # type: ignore[assignment]  # instrumentation: the probe wraps the model
     return probe
 
 

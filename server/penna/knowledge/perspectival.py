@@ -18,6 +18,7 @@ from penna.knowledge.items import Item, Section
 EVENT_WEIGHTS = {"edit": 1.0, "open": 0.6, "read": 0.8, "mtime": 0.5}
 RECENT_LIMIT = 8
 DAY = 86400.0
+SALIENCE_TTL = 30.0  # seconds a request's salience figures are reused
 
 
 def decay(age_seconds: float, half_life_days: float) -> float:
@@ -38,6 +39,28 @@ def salience(index: Index, half_life_days: float, now: float | None = None, hori
         if mtime >= since and int(mtime) not in copied:
             scores[path] = scores.get(path, 0.0) + EVENT_WEIGHTS["mtime"] * decay(now - mtime, half_life_days)
     return scores
+
+
+class RecentSalience:
+    """Salience for ranking a request's passages, recomputed at most every `ttl` seconds or when
+    the index sees a new touch, save or attention event: it decays over days, and on a large
+    vault it costs ~15 ms a request."""
+
+    def __init__(self, ttl: float = SALIENCE_TTL) -> None:
+        self.ttl = ttl
+        self._cached: tuple[float, Any, dict[str, float]] | None = None  # (when, latest change, salience)
+
+    def get(self, index: Index, half_life_days: float) -> dict[str, float]:
+        now = time.monotonic()
+        latest = index.latest_change()
+        cached = self._cached
+        if cached is None or now - cached[0] > self.ttl or cached[1] != latest:
+            cached = self._cached = (now, latest, salience(index, half_life_days))
+        return cached[2]
+
+    def clear(self) -> None:
+        """Forget the last figures (the half-life may have changed)."""
+        self._cached = None
 
 
 def _age(seconds: float) -> str:

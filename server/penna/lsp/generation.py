@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from penna.writing.model import CancelToken
+from penna.writing.backend import CancelToken
 
 T = TypeVar("T")
 

@@ -2,20 +2,64 @@
 
 Two backends implement it: `LlamaModel` (llama-cpp-python in this process) and `RemoteModel`
 (an OpenAI-compatible server the user configured with `remoteUrl`). Callers hold a `Backend`
-and never ask which one it is.
+and never ask which one it is: what differs between them is declared on the protocol. The
+types every backend shares (cancelling, errors, timings) live here too, so that using a model
+server never imports the llama.cpp module.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from penna.context.assemble import AssembledContext, Budget, ContextTooSmall, Counter
-from penna.writing.model import CancelToken, GenerationStats
 
 ANSWER_LIMITED = "the answer is limited to"  # how the note that shortened the answer starts (shown by the editor)
 MIN_ANSWER = 16  # tokens: below this the answer is not worth generating
+
+
+class ModelError(RuntimeError):
+    """The model cannot be loaded or used. The message is meant for the user."""
+
+
+class Cancelled(Exception):
+    """Generation stopped because the caller cancelled it."""
+
+
+@dataclass
+class CancelToken:
+    """Set from any thread; checked by the generation loop between tokens."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    deadline: float | None = None  # time.monotonic() after which generation stops
+
+    def cancel(self) -> None:
+        self.event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_set() or (self.deadline is not None and time.monotonic() > self.deadline)
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    prefill_seconds: float = 0.0
+    first_token_seconds: float | None = None
+    generated_tokens: int = 0
+    seconds: float = 0.0
+    state_loaded: bool = False
+
+    @property
+    def tokens_per_second(self) -> float:
+        decode = self.seconds - (self.first_token_seconds or 0.0)
+        return (self.generated_tokens - 1) / decode if decode > 0 and self.generated_tokens > 1 else 0.0
 
 
 @runtime_checkable
@@ -32,8 +76,27 @@ class Backend(Protocol):
 
     def chat_prompt(self, system: str, user: str) -> str: ...
 
+    @property
+    def exact_count(self) -> bool:
+        """True: `count` uses the model's own tokenizer (a local model always does)."""
+        ...
+
+    @property
+    def decodes_tokens(self) -> bool:
+        """True: the backend is also a `TokenDecoding` (a local model; a model server only streams text)."""
+        ...
+
     def count(self, text: str) -> int:
         """Tokens in `text` without BOS, as exactly as the backend can."""
+        ...
+
+    def estimate(self, text: str) -> int:
+        """Tokens in `text`, cheaply: for fitting many small pieces (a model server's exact count
+        is an HTTP round trip). Equal to `count` where counting is cheap."""
+        ...
+
+    def estimate_reason(self) -> str:
+        """Why `count` only estimates, for the context viewer; empty when it is exact."""
         ...
 
     def stream(self, prompt: str, *, max_tokens: int, temperature: float, seed: int, stop: Sequence[str],
@@ -46,9 +109,17 @@ class Backend(Protocol):
         ...
 
 
-def counts_exactly(backend: Backend) -> bool:
-    """Whether `backend.count` uses the model's own tokenizer (a local model always does)."""
-    return bool(getattr(backend, "exact_count", True))
+@runtime_checkable
+class TokenDecoding(Protocol):
+    """Token-by-token access, for constrained decoding: offered when `Backend.decodes_tokens`."""
+
+    def tokenize(self, text: str, *, bos: bool = True) -> list[int]: ...
+
+    def decoding(self, prompt: str, *, cancel: CancelToken | None = None,
+                 stats: GenerationStats | None = None) -> AbstractContextManager[tuple[Any, Any]]:
+        """Hold the model for a hand-driven decode of `prompt`'s continuation: a decoder and the
+        logits after the prompt."""
+        ...
 
 
 def window(backend: Backend | None, n_ctx: int, max_tokens: int) -> tuple[Budget, list[str]]:
@@ -64,17 +135,12 @@ def window(backend: Backend | None, n_ctx: int, max_tokens: int) -> tuple[Budget
 def fitting_counter(backend: Backend | None, count: Counter) -> Counter:
     """What sections are fitted with: a model server's exact count is an HTTP round trip per
     piece, so its cheap `estimate`; the final prompt is counted with `count` by `leave_room`."""
-    estimate = getattr(backend, "estimate", None)
-    return estimate if estimate is not None and getattr(backend, "count", None) == count else count
+    return backend.estimate if backend is not None and backend.count == count else count
 
 
 def estimate_reason(backend: Backend | None) -> str:
     """Why token counts are estimates, for the context viewer."""
-    address = getattr(backend, "address", None)
-    if backend is not None and address is not None:
-        return (f"the model server at {address.url} has no tokenizer endpoint (Ollama has none), so counts "
-                f"are tiktoken's, raised by {round((getattr(backend, 'ratio', 1.0) - 1) * 100)}% for safety")
-    return "the model is not available"
+    return (backend.estimate_reason() if backend is not None else "") or "the model is not available"
 
 
 def leave_room(context: AssembledContext, count: Counter, notes: list[str]) -> AssembledContext:

@@ -29,7 +29,8 @@ from typing import Any, Protocol
 from penna.knowledge.items import EXTRA_STOPWORDS, KEEP_WORDS
 from penna.knowledge.style import function_word_set
 from penna.vault.text import words as split_words
-from penna.writing.model import Decoder, GenerationStats
+from penna.writing.backend import GenerationStats
+from penna.writing.model import Decoder
 
 GAP_WORDS = 3  # small words at most in one gap
 OPENING_WORDS = 2  # … and before the first note word ("In the", "It is")

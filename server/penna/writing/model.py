@@ -16,52 +16,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 
 PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
 STATE_CACHE_SIZE = 6
 EVICT_SAVE_MIN = 256  # cached tokens worth saving before a different prompt evicts them
-
-
-class ModelError(RuntimeError):
-    """The model cannot be loaded or used. The message is meant for the user."""
-
-
-class Cancelled(Exception):
-    """Generation stopped because the caller cancelled it."""
-
-
-@dataclass
-class CancelToken:
-    """Set from any thread; checked by the generation loop between tokens."""
-
-    event: threading.Event = field(default_factory=threading.Event)
-    deadline: float | None = None  # time.monotonic() after which generation stops
-
-    def cancel(self) -> None:
-        self.event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self.event.is_set() or (self.deadline is not None and time.monotonic() > self.deadline)
-
-
-@dataclass
-class GenerationStats:
-    prompt_tokens: int = 0
-    reused_tokens: int = 0
-    prefill_seconds: float = 0.0
-    first_token_seconds: float | None = None
-    generated_tokens: int = 0
-    seconds: float = 0.0
-    state_loaded: bool = False
-
-    @property
-    def tokens_per_second(self) -> float:
-        decode = self.seconds - (self.first_token_seconds or 0.0)
-        return (self.generated_tokens - 1) / decode if decode > 0 and self.generated_tokens > 1 else 0.0
 
 
 @dataclass
@@ -141,6 +104,9 @@ class LlamaModel:
             raise ModelError(f"could not load the model {path.name}: {error} (is the file complete?)") from error
         return cls(llm, path, n_ctx)
 
+    exact_count = True  # the model's own tokenizer
+    decodes_tokens = True  # `tokenize` and `decoding`, for constrained decoding
+
     @property
     def is_chat(self) -> bool:
         return bool(self.chat_template)
@@ -163,6 +129,12 @@ class LlamaModel:
 
     def count(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def estimate(self, text: str) -> int:
+        return self.count(text)  # counting is local and cheap: no estimate needed
+
+    def estimate_reason(self) -> str:
+        return ""
 
     def detokenize(self, tokens: Sequence[int]) -> str:
         return self.llm.detokenize(list(tokens)).decode("utf-8", errors="ignore")

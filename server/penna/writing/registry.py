@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from penna.writing.model import ModelError
+from penna.writing.backend import ModelError
 
 
 @dataclass(frozen=True)

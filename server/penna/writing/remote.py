@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from penna.writing.model import Cancelled, CancelToken, GenerationStats, ModelError
+from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 from penna.writing.wire import (ATTEMPTS, BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, CancelWatch, RemoteError,
                                 ServerAddress, Wire, events, expect, http_error, message, parse_url)
 
@@ -156,9 +156,17 @@ class RemoteModel:
             self.count(CALIBRATION)  # one exact count gives the first ratio for `estimate`
             return
 
+    decodes_tokens = False  # a model server only streams text
+
     @property
     def exact_count(self) -> bool:
         return self.tokenizer is not None
+
+    def estimate_reason(self) -> str:
+        if self.exact_count:
+            return ""
+        return (f"the model server at {self.address.url} has no tokenizer endpoint (Ollama has none), so counts "
+                f"are tiktoken's, raised by {round((self.ratio - 1) * 100)}% for safety")
 
     # --- tokens -------------------------------------------------------------------------------
     def estimate(self, text: str) -> int:

@@ -26,9 +26,9 @@ from penna.knowledge.items import content_words, notes_from_sentence
 from penna.knowledge.style import StyleProfile, find_generic_phrases
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import sentences, words
+from penna.writing.backend import CancelToken, GenerationStats, ModelError
 from penna.writing.bridge import Bridge, bridge_for
 from penna.writing.cleanup import COPY_RUN_LIMIT, clean_paragraph, clean_sentence, longest_shared_run
-from penna.writing.model import CancelToken, GenerationStats, ModelError
 
 TaskKind = Literal["expand", "rephrase", "continue"]
 SENTENCE_STOP = ["\n", "Notes:", "##"]

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from penna.writing.model import Cancelled, CancelToken, ModelError
+from penna.writing.backend import Cancelled, CancelToken, ModelError
 
 ATTEMPTS = 3  # tries per request when the server cannot be reached (or is loading its model)
 BACKOFF = 0.25  # seconds before the second try, doubled after each failure

@@ -18,8 +18,7 @@ from typing import Any
 from lsprotocol import types
 
 from penna.lsp.edits import Action, Span, find_target, offset_of, paragraph_before, range_of, reanchor
-from penna.writing.backend import ANSWER_LIMITED
-from penna.writing.model import Cancelled, CancelToken, ModelError
+from penna.writing.backend import ANSWER_LIMITED, Cancelled, CancelToken, ModelError
 
 TITLES: dict[str, str] = {
     "expand": "Expand bullets into prose",

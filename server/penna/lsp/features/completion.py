@@ -11,7 +11,7 @@ from typing import Any
 from lsprotocol import types
 
 from penna.lsp.edits import paragraph_before
-from penna.writing.model import Cancelled, CancelToken, ModelError
+from penna.writing.backend import Cancelled, CancelToken, ModelError
 
 WIKILINK_OPEN = re.compile(r"\[\[([^\[\]|#]*)$")
 WIKILINK_HEADING = re.compile(r"\[\[([^\[\]|#]+)#([^\[\]|]*)$")

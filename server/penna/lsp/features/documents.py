@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from penna.engine import Engine
 from penna.lsp.server import PennaServer
-from penna.writing.model import Cancelled, CancelToken, ModelError
+from penna.writing.backend import Cancelled, CancelToken, ModelError
 
 # Typing is attention too, but one event per stretch of work is enough: salience counts events.
 EDIT_ATTENTION_INTERVAL = 300.0

@@ -17,7 +17,7 @@ from lsprotocol import types
 from penna.knowledge.style import StyleProfile, counts_for_text, find_generic_phrases
 from penna.lsp.edits import block_at, block_span
 from penna.vault.text import sentences, words
-from penna.writing.model import Cancelled, ModelError
+from penna.writing.backend import Cancelled, ModelError
 
 
 def style_notes(profile: StyleProfile, text: str) -> list[str]:
