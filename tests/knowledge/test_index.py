@@ -220,3 +220,34 @@ def test_latest_change_sees_writes_from_other_threads_and_processes(sample_vault
     other.commit()
     other.close()
     assert index.latest_change() != moved
+
+
+def test_a_note_that_fails_halfway_through_its_write_leaves_no_trace_and_its_batch_commits(sample_vault, monkeypatch) -> None:
+    """A sync commits notes in batches, each note a savepoint: one note's failure after part of
+    its rows were written undoes that note only. (The failure is injected: none is known.)"""
+    real_upsert = Index.upsert_note
+
+    class BreaksOnSecondRead(list):  # type: ignore[type-arg]
+        reads = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            self.reads += 1
+            if self.reads > 1:  # the note's row, tags and links are written by now; its chunks are next
+                raise ValueError("something breaks before the note is done")
+            return super().__iter__()
+
+    def upsert(self, note, **kwargs):  # type: ignore[no-untyped-def]
+        if note.rel_path == "Notes/Scoring.md":
+            kwargs["chunks"] = BreaksOnSecondRead(kwargs["chunks"])
+        real_upsert(self, note, **kwargs)
+
+    monkeypatch.setattr(Index, "upsert_note", upsert)
+    index, indexer = open_index(sample_vault)
+    report = indexer.sync()
+    assert [path for path, _ in report.skipped] == ["Notes/Scoring.md"]
+    assert index.note("Notes/Scoring.md") is None and not index.chunks_of("Notes/Scoring.md")
+    assert report.added == report.scanned - 1
+    reopened = Index(index.db_path, sample_vault)  # committed: another connection sees the rest
+    assert reopened.counts()["notes"] == report.added
+    reopened.close()
+    index.close()

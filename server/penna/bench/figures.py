@@ -18,10 +18,10 @@ Status = Literal["pass", "miss", "report", "skipped"]
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100), like numpy's default."""
-    if not samples:
+    """Linear-interpolated percentile (q in 0..100), like numpy's default; NaN samples are left out."""
+    ordered = sorted(s for s in samples if not math.isnan(s))
+    if not ordered:
         return math.nan
-    ordered = sorted(samples)
     rank = (len(ordered) - 1) * q / 100
     low, high = math.floor(rank), math.ceil(rank)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)

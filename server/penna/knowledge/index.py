@@ -224,9 +224,20 @@ class Index:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction. A full or read-only cache becomes IndexUnavailable (a message
-        for the user), and the transaction is rolled back, so the index stays consistent."""
+        for the user), and the transaction is rolled back, so the index stays consistent.
+        Inside another transaction on this thread (a sync's batch) it is a savepoint: one note's
+        failure undoes that note only, and the batch commits once."""
         with self._write_lock:
             conn = self.conn
+            if conn.in_transaction:
+                try:
+                    with self._savepoint(conn):
+                        yield conn
+                except sqlite3.OperationalError as error:
+                    if not _storage_problem(error):
+                        raise
+                    raise self._unavailable(error) from error
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -245,6 +256,19 @@ class Index:
                 if not _storage_problem(error):
                     raise  # a bug in a query is not the user's disk: keep the real error
                 raise self._unavailable(error) from error
+
+    @staticmethod
+    @contextmanager
+    def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+        conn.execute("SAVEPOINT one_write")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO one_write")
+                conn.execute("RELEASE one_write")
+            raise
+        conn.execute("RELEASE one_write")
 
     def _unavailable(self, error: Exception) -> IndexUnavailable:
         return IndexUnavailable(f"cannot write the index at {self.db_path}: {error} "

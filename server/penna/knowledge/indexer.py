@@ -15,7 +15,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,9 @@ from penna.vault.note import Note, load_note
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
+# A sync writes its notes in batches, one commit each, rather than one commit per note. A batch
+# holds the index's write lock, so it is kept short: an editor's buffer waits at most this long.
+BATCH_SECONDS = 0.1
 
 
 @dataclass
@@ -140,32 +144,52 @@ class Indexer:
         for path in set(known) - on_disk:
             self.index.remove_note(path)
             report.removed += 1
-        for number, file in enumerate(files, start=1):
-            state = known.get(file.rel_path)
-            if state and state[0] == file.mtime and state[1] == file.size and not recheck:
-                continue
-            try:
-                outcome = self.index_file(file.rel_path)
-            except IndexUnavailable:
-                raise  # the cache is full or read-only: no other note would fare better, so say it once
-            except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
-                log.warning("could not index %s: %s: %s", file.rel_path, type(error).__name__, error)
-                outcome = f"skipped: penna could not read it ({type(error).__name__}: {error})"
-            if outcome == "added":
-                report.added += 1
-            elif outcome == "updated":
-                report.updated += 1
-            elif outcome == "touched":
-                report.touched += 1
-            elif outcome.startswith("skipped"):
-                report.skipped.append((file.rel_path, outcome.removeprefix("skipped: ")))
-            if progress and (number % 50 == 0 or number == len(files)):
-                progress(number, len(files), file.rel_path)
+        with self._batches() as next_note:
+            for number, file in enumerate(files, start=1):
+                state = known.get(file.rel_path)
+                if state and state[0] == file.mtime and state[1] == file.size and not recheck:
+                    continue
+                next_note()
+                self._sync_one(file.rel_path, report)
+                if progress and (number % 50 == 0 or number == len(files)):
+                    progress(number, len(files), file.rel_path)
         if progress:
             progress(len(files), len(files), "")
         if recheck:
             self.index.set_meta("rules", rules)
         report.seconds = time.perf_counter() - started
         return report
+
+    @contextmanager
+    def _batches(self) -> Iterator[Callable[[], None]]:
+        """Yields a function to call before each note: it commits the open batch once it is
+        BATCH_SECONDS old and opens the next (each note is a savepoint inside it)."""
+        with ExitStack() as stack:
+            opened = [0.0]
+
+            def next_note() -> None:
+                if time.perf_counter() - opened[0] > BATCH_SECONDS:
+                    stack.close()
+                    stack.enter_context(self.index.transaction())
+                    opened[0] = time.perf_counter()
+
+            yield next_note
+
+    def _sync_one(self, rel_path: str, report: SyncReport) -> None:
+        try:
+            outcome = self.index_file(rel_path)
+        except IndexUnavailable:
+            raise  # the cache is full or read-only: no other note would fare better, so say it once
+        except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
+            log.warning("could not index %s: %s: %s", rel_path, type(error).__name__, error)
+            outcome = f"skipped: penna could not read it ({type(error).__name__}: {error})"
+        if outcome == "added":
+            report.added += 1
+        elif outcome == "updated":
+            report.updated += 1
+        elif outcome == "touched":
+            report.touched += 1
+        elif outcome.startswith("skipped"):
+            report.skipped.append((rel_path, outcome.removeprefix("skipped: ")))
 
 

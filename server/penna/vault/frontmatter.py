@@ -16,16 +16,8 @@ import yaml
 MAX_FRONTMATTER_CHARS = 64_000
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe loader that rejects anchors/aliases, and keeps dates as plain strings."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases are not allowed in frontmatter", event.start_mark
-            )
-        return super().compose_node(parent, index)
+class _DuplicateKeys(yaml.constructor.SafeConstructor):
+    duplicates: list[Any]
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
         # PyYAML silently keeps the last of duplicate keys; say so (Obsidian refuses the header).
@@ -40,11 +32,49 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+class _NoAliasLoader(_DuplicateKeys, yaml.SafeLoader):
+    """Safe loader that rejects anchors/aliases, and keeps dates as plain strings."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases are not allowed in frontmatter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 # Dates stay strings: the index stores JSON, and a user's "2024-13-45" must not raise.
 _NoAliasLoader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(_DuplicateKeys, yaml.CSafeLoader):
+        """libyaml's parser (~10x faster: YAML was a seventh of indexing) with the same
+        constructor rules. Used only where it reads the same as _NoAliasLoader: no `&`/`*`
+        (so no anchors or aliases), no character the pure-Python reader refuses; on any error
+        the pure-Python loader reads it again, for its message."""
+
+        yaml_implicit_resolvers = _NoAliasLoader.yaml_implicit_resolvers
+else:
+    _FastLoader = None  # type: ignore[assignment,misc]
+
+
+def _fast_data(raw: str) -> tuple[bool, Any, list[Any]]:
+    """(read, data, duplicate keys) with libyaml, or (False, …) where only the pure-Python
+    loader may read it."""
+    if _FastLoader is None or "&" in raw or "*" in raw or yaml.reader.Reader.NON_PRINTABLE.search(raw):
+        return False, None, []
+    loader = _FastLoader(raw)
+    loader.duplicates = []
+    try:
+        return True, loader.get_single_data(), loader.duplicates
+    except (yaml.YAMLError, RecursionError):
+        return False, None, []
+    finally:
+        loader.dispose()
 
 
 @dataclass(frozen=True)
@@ -75,11 +105,14 @@ def parse_yaml_mapping(raw: str) -> tuple[dict[str, Any], str | None]:
     if "\t" in raw:
         # YAML forbids tabs for indentation; most are meant as spaces.
         raw = raw.replace("\t", "  ")
+    read, data, found = _fast_data(raw)
     loader: _NoAliasLoader | None = None
     try:
-        loader = _NoAliasLoader(raw)  # the reader refuses control characters here already
-        loader.duplicates = []
-        data = loader.get_single_data()
+        if not read:
+            loader = _NoAliasLoader(raw)  # the reader refuses control characters here already
+            loader.duplicates = []
+            data = loader.get_single_data()
+            found = loader.duplicates
     except yaml.YAMLError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "invalid"
         return {}, f"invalid frontmatter YAML: {first_line}"
@@ -92,7 +125,7 @@ def parse_yaml_mapping(raw: str) -> tuple[dict[str, Any], str | None]:
         return {}, None
     if not isinstance(data, dict):
         return {}, f"frontmatter is a {type(data).__name__}, not a mapping; ignored"
-    duplicates = list(dict.fromkeys(loader.duplicates))
+    duplicates = list(dict.fromkeys(found))
     warning = (f"frontmatter has duplicate key {', '.join(repr(k) for k in duplicates)}; the last value is used"
                if duplicates else None)
     return {str(k): _jsonable(v) for k, v in data.items()}, warning
