@@ -26,6 +26,8 @@ def test_percentiles_interpolate_like_numpy() -> None:
     assert p95(samples) == pytest.approx(95.05)
     assert percentile([3.0], 95) == 3.0
     assert math.isnan(p95([]))
+    assert percentile([1, 2, 3, 4, float("nan")], 50) == 2.5  # NaN samples are left out (eval's intervals)
+    assert math.isnan(percentile([float("nan")], 50))
 
 
 def test_figure_status_follows_its_check() -> None:

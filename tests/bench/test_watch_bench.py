@@ -1,4 +1,4 @@
-"""The watcher's measurement (used by `penna bench` and for the issue's figures) runs end to end
+"""The watcher's own measurement runs end to end
 on a copy of the sample vault and reports plausible numbers; the original vault is untouched."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from penna.knowledge.watch_measure import measure_watcher
+from penna.bench.watch_bench import measure_watcher
 
 
 def test_measure_watcher_on_a_copy_of_the_sample_vault(sample_vault: Path, tmp_path: Path) -> None:

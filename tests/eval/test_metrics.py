@@ -116,8 +116,3 @@ def test_gap_closed_runs_from_the_baseline_to_the_floor() -> None:
     assert m.gap_closed(1.4, 0.9, 0.9) == 1
     assert m.gap_closed(1.4, 1.15, 0.9) == pytest.approx(0.5)
     assert math.isnan(m.gap_closed(0.9, 1.0, 0.9))
-
-
-def test_percentile_interpolates_and_ignores_nan() -> None:
-    assert m.percentile([1, 2, 3, 4, float("nan")], 0.5) == 2.5
-    assert math.isnan(m.percentile([], 0.5))

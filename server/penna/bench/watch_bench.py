@@ -1,10 +1,11 @@
-"""Measuring the vault watcher on a copy of a real vault (`penna bench` imports this too).
+"""Measuring the vault watcher on its own, on a copy of a real vault (a figure for a vault the
+benchmark did not generate; `penna bench` times the engine's watcher in index_bench).
 
 - update latency: from the moment a batch is due (the debounce over) to the index being updated,
   for notes modified one at a time; also the delay from the write itself, debounce included;
 - burst: how long after the first of N new files is written the index holds them all.
 
-    python -m penna.knowledge.watch_measure VAULT [--notes 50] [--burst 1000] [--debounce 0.3]
+    python -m penna.bench.watch_bench VAULT [--notes 50] [--burst 1000] [--debounce 0.3]
 
 The vault is copied into a temporary folder first; the original is never touched.
 """
@@ -14,13 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from penna.bench.figures import percentile
 from penna.config import Settings
 from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer
@@ -49,12 +50,6 @@ class WatchFigures:
                 f"p95 {self.delay_p95 * 1000:.0f} ms\n"
                 f"{self.burst_files}-file burst settled {self.burst_settle:.2f} s after its first write "
                 f"({self.burst_batches} batches{'' if self.burst_complete else ', INCOMPLETE'})")
-
-
-def percentile(values: list[float], q: float) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
 def measure_watcher(vault: Path, work: Path, *, notes: int = 50, burst: int = 1000,

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from penna.bench.figures import percentile
 from penna.knowledge.items import content_words
 from penna.knowledge.style import WordProfile, find_generic_phrases
 from penna.vault.text import sentences, words
@@ -154,17 +155,8 @@ class CopyIndex:
 
 
 # --- intervals -----------------------------------------------------------------------------------
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(v for v in values if not math.isnan(v))
-    if not ordered:
-        return float("nan")
-    position = q * (len(ordered) - 1)
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def interval(point: float, replicates: Sequence[float]) -> Estimate:
-    return Estimate(point, percentile(replicates, 0.025), percentile(replicates, 0.975))
+    return Estimate(point, percentile(replicates, 2.5), percentile(replicates, 97.5))
 
 
 def bootstrap_ratio(numerators: Sequence[float], denominators: Sequence[float], *, seed: int,
