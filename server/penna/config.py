@@ -148,12 +148,3 @@ def settings_from_dict(raw: Any, base: Settings | None = None) -> tuple[Settings
         except ValueError as error:
             problems.append(f"penna: setting '{camel}' {error}; keeping {getattr(base, snake)!r}")
     return base.replace(**changes), problems
-
-
-def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    """The camelCase form editors use (for `penna.status` and docs)."""
-    out: dict[str, Any] = {}
-    for camel, (snake, _) in FIELDS.items():
-        value = getattr(settings, snake)
-        out[camel] = list(value) if isinstance(value, tuple) else value
-    return out

@@ -26,7 +26,3 @@ def index_path(vault: Path) -> Path:
     digest = hashlib.sha1(resolved.encode("utf-8")).hexdigest()[:12]
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(resolved).name).strip("-")[:40] or "vault"
     return cache_dir() / "index" / f"{slug}-{digest}.sqlite"
-
-
-def models_dir() -> Path:
-    return cache_dir() / "models"

@@ -92,11 +92,6 @@ def measure_updates(engine: Engine, vault: Path, count: int, debounce: float = 0
     """Edit notes on disk (then put them back) and time each until the index has it. Only for
     vaults the benchmark generated itself: real vaults are never written to."""
     times = UpdateTimes()
-    try:
-        from penna.knowledge.watcher import VaultWatcher  # noqa: F401 - only: is the watcher there
-    except ImportError as error:
-        times.error = f"the watcher is not available ({error})"
-        return times
     done = threading.Event()
     seen: list[str] = []
 

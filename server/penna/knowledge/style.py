@@ -34,8 +34,6 @@ PUNCTUATION = {
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
 HEDGES = ("perhaps", "maybe", "probably", "possibly", "arguably", "somewhat", "seems", "seem",
           "i think", "i guess", "i suppose", "sort of", "kind of", "might", "likely")
-BRITISH = re.compile(r"\b\w+(?:our|ise|ised|ising|isation|yse|tre)\b")
-AMERICAN = re.compile(r"\b\w+(?:or|ize|ized|izing|ization|yze|ter)\b")
 SPELLING_STEMS = re.compile(r"\b(?:colou?r|favou?r|behaviou?r|honou?r|labou?r|organi[sz]|reali[sz]|recogni[sz]|analy[sz]|cent(?:re|er)|theat(?:re|er))")
 
 
@@ -310,7 +308,7 @@ class WordProfile:
         counts = Counter(tokens)
         total = len(tokens)
         return sum(min(Z_CAP, abs(counts[w] / total - m) / s)
-                   for w, m, s in zip(self.vocabulary, self.means, self.stdevs)) / len(self.vocabulary)
+                   for w, m, s in zip(self.vocabulary, self.means, self.stdevs, strict=True)) / len(self.vocabulary)
 
 
 # --- reading a paragraph against the author's profile (hover, diagnostics) ----------------------

@@ -55,10 +55,6 @@ class GenerationRunner:
             self._warm_tokens.append(token)
         return self._pool.submit(self._tracked(job), token)
 
-    def submit(self, job: Callable[[CancelToken], T], token: CancelToken | None = None) -> concurrent.futures.Future[T]:
-        """Fire-and-forget (e.g. hover preparing a rephrasing for next time)."""
-        return self._pool.submit(self._tracked(job), token or CancelToken())
-
     def _tracked(self, job: Callable[[CancelToken], T]) -> Callable[[CancelToken], T]:
         def run(token: CancelToken) -> T:
             with self._lock:

@@ -19,7 +19,6 @@ EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|==)(?=\S)(.+?)(?<=\S)\1")
 HTML_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
 FOOTNOTE_REF = re.compile(r"\[\^[^\]\n]+\]")
 BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$", re.MULTILINE)
-URL = re.compile(r"https?://\S+")
 # Obsidian tags: '#' after whitespace or line start, at least one non-digit character.
 TAG = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(,]))#([\w/-]*[^\W\d][\w/-]*)", re.MULTILINE)
 

@@ -185,8 +185,6 @@ def _replacement(action: str, texts: list[str], original: str, span: Span) -> st
             lines.extend(f"> **{number}.** {para}" if i == 0 else f"> {para}"
                          for i, para in enumerate(variant.split("\n\n")))
         return original[span.start:span.end] + "\n\n" + "\n".join(lines)
-    if action == "continue":
-        return texts[0]
     return texts[0]
 
 
