@@ -343,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: ./penna-bench-TIME)")
     p.add_argument("--work", type=Path, help="keeps synthetic vaults and indexes between runs (default: in the temp dir)")
     p.add_argument("--data", type=Path, help="the real data (default: ../shared/data beside the checkout)")
+    p.add_argument("--busy", action="store_true",
+                   help="a busy laptop: a CPU hog holds one core for the whole run (references under the same load)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -3,7 +3,8 @@
 Outputs: a table on stdout, `bench.json` (every sample, for comparing runs over time) and
 `latency.png` in the output folder. `--quick` runs the same code on small synthetic vaults
 with few repeats (still the real model and the real server over stdio); a full run uses the
-real vaults in ../shared/data and synthetic vaults of 1k, 3k and 10k notes.
+real vaults in ../shared/data and synthetic vaults of 1k, 3k and 10k notes. `--busy` runs it all
+beside a process that holds one core (a busy laptop); references are taken under the same load.
 """
 
 from __future__ import annotations
@@ -44,14 +45,15 @@ class Plan:
     throughput_tokens: int
     throughput_repeats: int
     n_ctx: int | None = None  # None: the default setting
+    busy: bool = False  # a CPU hog holds one core for the whole run
 
 
     @classmethod
-    def make(cls, quick: bool) -> Plan:
+    def make(cls, quick: bool, busy: bool = False) -> Plan:
         if quick:
             # A smaller window makes cold prompts short: the model figures take seconds, not minutes.
-            return cls(True, (80, 160), 1, 2, 8, 3, 2, 1, 16, 1, n_ctx=1024)
-        return cls(False, (1000, 3000, 10000), 4, 3, 40, 12, 8, 6, 48, 6)
+            return cls(True, (80, 160), 1, 2, 8, 3, 2, 1, 16, 1, n_ctx=1024, busy=busy)
+        return cls(False, (1000, 3000, 10000), 4, 3, 40, 12, 8, 6, 48, 6, busy=busy)
 
 
 class Bench:
@@ -81,6 +83,22 @@ class Bench:
 
     # --- the run -----------------------------------------------------------------------------
     def run(self) -> None:
+        from penna.bench.busy import CpuHog
+
+        if not self.plan.busy:
+            self.measure()
+            return
+        hog = CpuHog().start()
+        self.log(f"busy laptop: a CPU hog holds core {hog.core if hog.core is not None else '(any)'}")
+        try:
+            self.measure()
+        finally:
+            report = hog.stop()
+            self.extra["busy"] = {"core": report.core, "seconds": report.seconds, "cpu_seconds": report.cpu_seconds,
+                                  "share": report.share}
+            self.log(f"the hog got {report.cpu_seconds:.0f} s of CPU in {report.seconds:.0f} s ({report.share:.0%})")
+
+    def measure(self) -> None:
         from penna.config import Settings
 
         settings = Settings() if self.plan.n_ctx is None else Settings().replace(n_ctx=self.plan.n_ctx, max_tokens=128)
@@ -151,7 +169,7 @@ class Bench:
         tb, ts = times[big.name], times[small.name]
         linear = ts.cold_seconds * big.notes / small.notes
         self.add(Figure("index_synthetic_cold", f"index synthetic {big.notes:,} cold", "s",
-                        "max", 40.0 if big.notes >= 10000 else None, "≤ 40 s (10k)" if big.notes >= 10000 else "",
+                        "max", 20.0 if big.notes >= 10000 else None, "≤ 20 s (10k)" if big.notes >= 10000 else "",
                         tb.cold_seconds, "single", reference=f"{small.notes:,} notes × {big.notes // small.notes}",
                         reference_value=linear, workload=f"{tb.notes} notes",
                         note=f"CPU {tb.cold_cpu:.1f} s; style profile built after indexing: {tb.profile_seconds:.2f} s" + (
@@ -184,8 +202,8 @@ class Bench:
             per[vault.name] = measure_context(engines[vault.name], found, per_note=5 if not self.plan.quick else 3)
         big, small = per[vaults[-1].name], per[vaults[0].name]
         self.distributions[f"context assembly, {vaults[-1].name}"] = big.per_request
-        self.add(Figure("context_p95", f"context assembly on {vaults[-1].name} (per request)", "s", "max", 0.050,
-                        "p95 ≤ 50 ms", p95(big.per_request), "p95", big.per_request,
+        self.add(Figure("context_p95", f"context assembly on {vaults[-1].name} (per request)", "s", "max", 0.025,
+                        "p95 ≤ 25 ms", p95(big.per_request), "p95", big.per_request,
                         reference=f"p95 on {vaults[0].name}", reference_value=p95(small.per_request),
                         reference_samples=small.per_request,
                         note=f"first request on a note (its prefix built): p50 {1000 * p50(big.first):.0f} ms, "
@@ -234,7 +252,7 @@ class Bench:
             "warm": [t.__dict__ for t in results.warm], "warm_up_seconds": results.warm_seconds,
             "throughput_prompt_tokens": results.prompt_tokens, "throughput_tokens": results.throughput_tokens}
         pairs = [a / b for a, b in zip(results.penna_rates, results.bare_rates) if b]
-        self.add(Figure("throughput", "generation throughput", "tok/s", "ratio_min", 0.95, "≥ 0.95× bare",
+        self.add(Figure("throughput", "generation throughput", "tok/s", "ratio_min", 0.97, "≥ 0.97× bare",
                         p50(results.penna_rates), "p50", results.penna_rates, reference="bare create_completion",
                         reference_value=p50(results.bare_rates), reference_samples=results.bare_rates,
                         workload=f"{results.throughput_tokens} tokens after a {results.prompt_tokens}-token prompt",
@@ -289,9 +307,12 @@ class Bench:
             self.add(Figure("requests_vok", "non-model requests on vaultofknowledge (stdio)", "s", "max", 0.020,
                             "p95 ≤ 20 ms", skipped=missing))
         if s.during_generation:
+            # The requests sent while generating are links, tags and actions: the same kinds, idle, are the reference.
+            idle = [t for kind in ("link", "tag", "action") for t in s.latencies.get(kind, [])]
             self.add(Figure("requests_during_generation", f"non-model requests while generating ({big.name})", "s",
-                            "max", 0.020, "p95 ≤ 20 ms", p95(s.during_generation), "p95", s.during_generation,
-                            reference="same requests, model idle", reference_value=p95(requests)))
+                            "ratio_max", 1.2, "p95 ≤ 1.2× idle", p95(s.during_generation), "p95", s.during_generation,
+                            reference="same kinds of request, model idle", reference_value=p95(idle),
+                            reference_samples=idle, note=f"all requests idle p95 {1000 * p95(requests):.1f} ms"))
             self.distributions["requests while generating"] = s.during_generation
         cancel = s.cancel_server or s.cancel_client
         self.distributions["cancel → stopped"] = cancel
@@ -339,7 +360,7 @@ class Bench:
             "seconds": time.time() - started,
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                         "load_average_start": self.load_start, "load_average_end": os.getloadavg(),
-                        "llama_cpp_python": _version("llama_cpp_python")},
+                        "llama_cpp_python": _version("llama_cpp_python"), "busy": self.extra.get("busy")},
             "figures": [f.as_json() for f in self.ordered()],
             "distributions": self.distributions, "details": self.extra, "log": self.log_lines,
         }
@@ -347,7 +368,8 @@ class Bench:
         json_path.write_text(json.dumps(F._finite(data), indent=1, default=str), encoding="utf-8")
         png: Path | None = self.out / "latency.png"
         try:
-            plot_latencies(self.distributions, png, f"penna bench{' --quick' if self.plan.quick else ''}, "
+            plot_latencies(self.distributions, png, f"penna bench{' --quick' if self.plan.quick else ''}"
+                                                    f"{' --busy' if self.plan.busy else ''}, "
                                                     f"{data['started']} (shared machine: noisy)")
         except PlotUnavailable as error:
             print(f"penna bench: no plot: {error}", file=sys.stderr)
@@ -373,12 +395,16 @@ def main(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     out = args.out or Path(f"penna-bench-{time.strftime('%Y%m%d-%H%M%S')}")
     work = args.work or Path(tempfile.gettempdir()) / f"penna-bench-{'quick' if args.quick else 'full'}"
     work.mkdir(parents=True, exist_ok=True)
-    bench = Bench(Plan.make(args.quick), out, work, args.data)
+    bench = Bench(Plan.make(args.quick, busy=getattr(args, "busy", False)), out, work, args.data)
     if not args.quick and not real_vaults(args.data):
         bench.log(f"real data not found at {args.data}: the real-vault figures are skipped")
     os.environ.setdefault("PENNA_CACHE_DIR", str(work / "cache" / "default"))
     bench.run()
     json_path, png = bench.write(started, argv if argv is not None else sys.argv[2:])
+    if bench.plan.busy and "busy" in bench.extra:
+        hog = bench.extra["busy"]
+        print(f"Busy laptop: a CPU hog held one core for the whole run (it got {hog['share']:.0%} of a core); "
+              "every reference below was measured under the same load.\n")
     print(F.table(bench.ordered()))
     misses = [f.name for f in bench.figures if f.status == "miss"]
     print(f"\n{len(bench.figures)} figures, {len(misses)} targets missed{': ' + '; '.join(misses) if misses else ''}.")
