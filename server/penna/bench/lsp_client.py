@@ -1,6 +1,9 @@
-"""A small asyncio JSON-RPC client for `penna serve` over stdio, for timing requests.
+"""JSON-RPC clients for `penna serve` over stdio: an asyncio one for timing requests (the
+benchmark), and a blocking one for what a well-behaved client library will not do (the tests:
+requests before `initialize` or after `shutdown`, a client that vanishes). Both frame and read
+messages with the same two functions.
 
-Written by hand rather than on pygls's client so the timings hold only what an editor would
+The asyncio client is written by hand rather than on pygls's client so the timings hold only what an editor would
 see: one write on the server's stdin, one parsed answer on its stdout. Response times are taken
 in the reader when the answer is parsed, not when the awaiting task wakes up.
 
@@ -16,15 +19,34 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
+import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 SERVER_COMMAND = [sys.executable, "-m", "penna", "serve"]
 REQUEST_CANCELLED = -32800
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    """A JSON-RPC 2.0 message with its base-protocol header."""
+    body = json.dumps({"jsonrpc": "2.0", **message}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def content_length(header_lines: Iterable[bytes]) -> int | None:
+    """The body length a message's header lines announce (None without a Content-Length)."""
+    length = None
+    for line in header_lines:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return length
 
 
 class ServerGone(ConnectionError):
@@ -81,16 +103,15 @@ class LspClient:
 
     # --- wire --------------------------------------------------------------------------------
     def _write(self, message: dict[str, Any]) -> None:
-        body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.process.stdin.write(frame(message))
 
     async def _read_loop(self) -> None:
         reader = self.process.stdout
         assert reader is not None
         try:
             while True:
-                length = None
+                headers: list[bytes] = []
                 while True:
                     line = await reader.readline()
                     if not line:
@@ -98,9 +119,8 @@ class LspClient:
                     line = line.strip()
                     if not line:
                         break
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
+                    headers.append(line)
+                length = content_length(headers)
                 if length is None:
                     continue
                 body = await reader.readexactly(length)
@@ -121,7 +141,7 @@ class LspClient:
             return
         if "id" in message:  # the server asks us something: it waits until we answer
             self.server_requests.append((message["method"], message.get("params")))
-            self._write({"jsonrpc": "2.0", "id": message["id"], "result": self._answer(message["method"], message.get("params"))})
+            self._write({"id": message["id"], "result": self._answer(message["method"], message.get("params"))})
             return
         self.notifications.append(Notification(received, message["method"], message.get("params")))
         self._changed.set()
@@ -140,7 +160,7 @@ class LspClient:
         future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
         sent = time.perf_counter()
         self._pending[self._next_id] = (sent, future)
-        self._write({"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params})
+        self._write({"id": self._next_id, "method": method, "params": params})
         return self._next_id, future
 
     async def request(self, method: str, params: Any, *, timeout: float = 120.0) -> Response:
@@ -155,7 +175,7 @@ class LspClient:
         return response.result
 
     def notify(self, method: str, params: Any) -> None:
-        self._write({"jsonrpc": "2.0", "method": method, "params": params})
+        self._write({"method": method, "params": params})
 
     def cancel(self, request_id: int) -> float:
         sent = time.perf_counter()
@@ -229,6 +249,108 @@ class LspClient:
             if self.stderr:
                 self.stderr.close()
         return self.process.returncode
+
+
+class RawLspClient:
+    """A blocking client on its own threads: it sends whatever it is given, in any order, and
+    keeps every message the server sends (`messages` to consume, `seen` for the record)."""
+
+    def __init__(self, env: dict[str, str] | None = None, command: Sequence[str] = SERVER_COMMAND) -> None:
+        self.proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []  # every message, also those `response` skipped
+        self._next_id = 0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.stderr = b""
+        self._err_reader = threading.Thread(target=self._read_err, daemon=True)
+        self._err_reader.start()
+
+    def _read_err(self) -> None:
+        err = self.proc.stderr
+        assert err is not None
+        for chunk in iter(lambda: err.read1(4096), b""):  # type: ignore[attr-defined] - what has arrived
+            self.stderr += chunk
+
+    def _read(self) -> None:
+        try:
+            self._read_messages()
+        except (ValueError, OSError):
+            if self.proc.stdout is not None and self.proc.stdout.closed:
+                return  # the test closed the pipe on purpose (a client vanishing)
+            raise
+
+    def _read_messages(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            headers: list[bytes] = []
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                line = line.strip()
+                if not line:
+                    break
+                headers.append(line)
+            length = content_length(headers)
+            if length is None:
+                raise ValueError(f"a message without Content-Length: {headers!r}")
+            message = json.loads(out.read(length))
+            self.seen.append(message)
+            self.messages.put(message)
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(frame(message))
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params: Any = None) -> int:
+        self._next_id += 1
+        self.send({"id": self._next_id, "method": method, "params": params})
+        return self._next_id
+
+    def notify(self, method: str, params: Any = None) -> None:
+        self.send({"method": method, "params": params})
+
+    def response(self, msg_id: int, timeout: float = 60) -> dict[str, Any]:
+        """The response to `msg_id`; server requests and notifications are skipped (requests get
+        an empty result, as a minimal client would answer)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.messages.get(timeout=max(0.01, deadline - time.monotonic()))
+            if message.get("id") == msg_id and "method" not in message:
+                return message
+            if "method" in message and "id" in message:
+                self.send({"id": message["id"], "result": None})
+
+    def call(self, method: str, params: Any = None, timeout: float = 60) -> dict[str, Any]:
+        return self.response(self.request(method, params), timeout)
+
+    def initialize(self, root_uri: str | None, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        folders = [{"uri": root_uri, "name": "vault"}] if root_uri else None
+        reply = self.call("initialize", {"processId": os.getpid(), "rootUri": root_uri, "capabilities": {},
+                                         "workspaceFolders": folders, "initializationOptions": options or {}})
+        self.notify("initialized", {})
+        return reply
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 120) -> dict[str, Any]:
+        """The first message from the server matching `predicate`; server requests are answered."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.messages.get(timeout=max(0.01, deadline - time.monotonic()))
+            if "method" in message and "id" in message:
+                self.send({"id": message["id"], "result": None})
+            if "error" in message:
+                raise AssertionError(f"the server answered with an error: {message['error'].get('message')}")
+            if predicate(message):
+                return message
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
