@@ -98,3 +98,16 @@ def test_generate_writes_a_vault_and_refuses_to_overwrite(tmp_path: Path) -> Non
     again = subprocess.run([sys.executable, "-m", "penna", "bench", "--generate", "50", "--out", str(target)],
                            capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode != 0 and "not empty" in again.stderr
+
+
+def test_the_busy_laptop_hog_takes_cpu_while_it_runs_and_is_gone_after() -> None:
+    import time
+
+    from penna.bench.busy import CpuHog
+
+    hog = CpuHog().start()
+    pid = hog.process.pid if hog.process else -1
+    time.sleep(0.6)
+    report = hog.stop()
+    assert report.seconds >= 0.6 and report.cpu_seconds > 0.05  # it spun (on a shared machine, not a full core)
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
