@@ -17,6 +17,7 @@ Things that make ad-hoc clients hang, handled here:
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import queue
@@ -269,8 +270,8 @@ class RawLspClient:
 
     def _read_err(self) -> None:
         err = self.proc.stderr
-        assert err is not None
-        for chunk in iter(lambda: err.read1(4096), b""):  # type: ignore[attr-defined] - what has arrived
+        assert isinstance(err, io.BufferedReader)
+        for chunk in iter(lambda: err.read1(4096), b""):  # what has arrived, not a full 4096 bytes
             self.stderr += chunk
 
     def _read(self) -> None:

@@ -611,7 +611,7 @@ class Index:
         return self.conn.execute("SELECT generated, final FROM rewrites ORDER BY ts DESC LIMIT ?", (limit,)).fetchall()
 
     def rewrite_count(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM rewrites").fetchone()[0]
+        return int(self.conn.execute("SELECT COUNT(*) FROM rewrites").fetchone()[0])
 
     def forget_rewrites(self) -> int:
         with self.transaction() as conn:
