@@ -249,7 +249,8 @@ class Engine:
         if cancel is not None and cancel.cancelled:  # cancelled while assembling: stop before the model
             raise Cancelled()
         title = self.current_note(rel_path).title
-        exemplars = [i.text for s in context.sections if s.name == "procedural" for i in s.kept if i.label == "exemplar"]
+        exemplars = [i.text for s in context.sections if s.name == "procedural"
+                     for i in s.kept if i.label == "exemplar"]
         style = self._style().style  # the last profile built, as the prefix uses
         base_seed = self.settings.seed if seed is None else seed
         texts: list[str] = []

@@ -72,7 +72,7 @@ class FirstTokenProbe:
     def forget(self) -> None:
         """A cold model: nothing evaluated, no saved prefix states."""
         self.model.llm.reset()
-        self.model._states.clear()  # noqa: SLF001 - the benchmark needs a truly cold start
+        self.model._states.clear()  # the benchmark needs a truly cold start
 
 
 @dataclass
@@ -162,10 +162,9 @@ def measure_throughput(engine: Engine, draft: Draft, *, tokens: int, repeats: in
         results.throughput_tokens = stats.generated_tokens
 
     def bare() -> None:
-        times = []
         with base.lock:
-            for _chunk in base.llm.create_completion(prompt, max_tokens=tokens, temperature=0.0, seed=0, stream=True):
-                times.append(time.perf_counter())
+            times = [time.perf_counter() for _chunk in base.llm.create_completion(
+                prompt, max_tokens=tokens, temperature=0.0, seed=0, stream=True)]
         if len(times) > 1:
             results.bare_rates.append((len(times) - 1) / (times[-1] - times[0]))
 

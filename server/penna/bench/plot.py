@@ -14,12 +14,13 @@ class PlotUnavailable(RuntimeError):
 def plot_latencies(distributions: Mapping[str, Sequence[float]], path: Path, title: str) -> Path:
     """`distributions`: name → samples in seconds. Empty ones are left out."""
     try:
-        import matplotlib
+        import matplotlib as mpl
 
-        matplotlib.use("Agg")  # no display here, and none wanted
+        mpl.use("Agg")  # no display here, and none wanted
         import matplotlib.pyplot as plt
     except ImportError as error:
-        raise PlotUnavailable("matplotlib is not installed: pip install matplotlib (it is in the test extra)") from error
+        raise PlotUnavailable(
+            "matplotlib is not installed: pip install matplotlib (it is in the test extra)") from error
 
     rows = [(name, [s * 1000 for s in samples]) for name, samples in distributions.items() if samples]
     if not rows:

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from penna.bench import figures as F
-from penna.bench.figures import Figure, p50, p95
-from penna.writing.model import PREFILL_SLICE
+from penna.bench.figures import Figure, finite, p50, p95, table
 from penna.bench.workloads import SHARED_DATA, Vault, count_notes, drafts, find_spots, real_vaults, synthetic
+from penna.writing.model import PREFILL_SLICE
 
 ORDER = ("throughput", "ttft_second", "ttft_warm", "cancel", "requests_p95", "requests_vok", "requests_during",
          "context", "index_vok_cold", "index_vok_reopen", "index_synthetic", "index_", "update", "rss",
@@ -103,7 +102,8 @@ class Bench:
 
         settings = Settings() if self.plan.n_ctx is None else Settings().replace(n_ctx=self.plan.n_ctx, max_tokens=128)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.extra["settings"] = {"n_ctx": settings.n_ctx, "threads": settings.threads, "max_tokens": settings.max_tokens}
+        self.extra["settings"] = {"n_ctx": settings.n_ctx, "threads": settings.threads,
+                                  "max_tokens": settings.max_tokens}
         vaults = [synthetic(self.work / "vaults", n) for n in self.plan.sizes]
         self.log("synthetic vaults ready: " + ", ".join(v.name for v in vaults))
         reals = {} if self.plan.quick else real_vaults(self.data)
@@ -135,7 +135,7 @@ class Bench:
             try:
                 engine, t = index_vault(vault.path, self.cache(vault) / "index.sqlite", settings,
                                         reopen=3 if not self.plan.quick else 2)
-            except Exception as error:  # noqa: BLE001 - a real vault penna cannot index is itself a result
+            except Exception as error:  # a real vault penna cannot index is itself a result
                 if vault.kind == "synthetic":
                     raise
                 self.log(f"indexing {vault.name} failed: {error!r}")
@@ -145,7 +145,8 @@ class Bench:
             engines[vault.name] = engine
             times[vault.name] = t
             self.extra.setdefault("index", {})[vault.name] = {
-                "notes": t.notes, "read_seconds": t.read_seconds, "cold_seconds": t.cold_seconds, "cold_cpu": t.cold_cpu,
+                "notes": t.notes, "read_seconds": t.read_seconds, "cold_seconds": t.cold_seconds,
+                "cold_cpu": t.cold_cpu,
                 "profile_seconds": t.profile_seconds, "reopen_seconds": t.reopen_seconds}
         k = times.get("vaultofknowledge")
         if k is None and "vaultofknowledge" in reals:
@@ -172,8 +173,9 @@ class Bench:
                         "max", 20.0 if big.notes >= 10000 else None, "≤ 20 s (10k)" if big.notes >= 10000 else "",
                         tb.cold_seconds, "single", reference=f"{small.notes:,} notes × {big.notes // small.notes}",
                         reference_value=linear, workload=f"{tb.notes} notes",
-                        note=f"CPU {tb.cold_cpu:.1f} s; style profile built after indexing: {tb.profile_seconds:.2f} s" + (
-                            "" if big.notes >= 10000 else "; target applies at 10k, --quick reports only")))
+                        note=(f"CPU {tb.cold_cpu:.1f} s; style profile built after indexing: "
+                              f"{tb.profile_seconds:.2f} s")
+                        + ("" if big.notes >= 10000 else "; target applies at 10k, --quick reports only")))
         if big.notes < 10000:
             self.figures[-1].check = "report"
         for vault in vaults:
@@ -251,7 +253,7 @@ class Bench:
             "cold": [t.__dict__ for t in results.cold], "second": [t.__dict__ for t in results.second],
             "warm": [t.__dict__ for t in results.warm], "warm_up_seconds": results.warm_seconds,
             "throughput_prompt_tokens": results.prompt_tokens, "throughput_tokens": results.throughput_tokens}
-        pairs = [a / b for a, b in zip(results.penna_rates, results.bare_rates) if b]
+        pairs = [a / b for a, b in zip(results.penna_rates, results.bare_rates, strict=True) if b]
         self.add(Figure("throughput", "generation throughput", "tok/s", "ratio_min", 0.97, "≥ 0.97× bare",
                         p50(results.penna_rates), "p50", results.penna_rates, reference="bare create_completion",
                         reference_value=p50(results.bare_rates), reference_samples=results.bare_rates,
@@ -302,7 +304,8 @@ class Bench:
                             "p95 ≤ 20 ms", p95(kr), "p95", kr, reference="JSON-RPC round trip",
                             reference_value=p95(k.floor), reference_samples=k.floor,
                             note=f"p50 {1000 * p50(kr):.1f} ms; " + "; ".join(
-                                f"{kind} p50 {1000 * p50(v):.1f} / p95 {1000 * p95(v):.1f} ms" for kind, v in k.latencies.items())))
+                                f"{kind} p50 {1000 * p50(v):.1f} / p95 {1000 * p95(v):.1f} ms"
+                                for kind, v in k.latencies.items())))
         else:
             self.add(Figure("requests_vok", "non-model requests on vaultofknowledge (stdio)", "s", "max", 0.020,
                             "p95 ≤ 20 ms", skipped=missing))
@@ -323,7 +326,8 @@ class Bench:
                         "≤ 200 ms", p95(cancel) if cancel else None, "p95", cancel,
                         reference=f"one {PREFILL_SLICE}-token prompt slice", reference_value=slice_seconds,
                         skipped="" if cancel else "; ".join(s.cancel_errors) or "no sample",
-                        note="; ".join([f"p50 {1000 * p50(cancel):.0f} ms, max {1000 * max(cancel):.0f} ms" if cancel else "",
+                        note="; ".join([f"p50 {1000 * p50(cancel):.0f} ms, max {1000 * max(cancel):.0f} ms"
+                                        if cancel else "",
                                         "client-side (cancel sent → cancelled answer read) p50 "
                                         f"{1000 * p50(s.cancel_client):.0f} ms" if s.cancel_client else "",
                                         *s.cancel_errors]).strip("; ")))
@@ -365,7 +369,7 @@ class Bench:
             "distributions": self.distributions, "details": self.extra, "log": self.log_lines,
         }
         json_path = self.out / "bench.json"
-        json_path.write_text(json.dumps(F._finite(data), indent=1, default=str), encoding="utf-8")
+        json_path.write_text(json.dumps(finite(data), indent=1, default=str), encoding="utf-8")
         png: Path | None = self.out / "latency.png"
         try:
             plot_latencies(self.distributions, png, f"penna bench{' --quick' if self.plan.quick else ''}"
@@ -405,7 +409,7 @@ def main(args: argparse.Namespace, argv: list[str] | None = None) -> int:
         hog = bench.extra["busy"]
         print(f"Busy laptop: a CPU hog held one core for the whole run (it got {hog['share']:.0%} of a core); "
               "every reference below was measured under the same load.\n")
-    print(F.table(bench.ordered()))
+    print(table(bench.ordered()))
     misses = [f.name for f in bench.figures if f.status == "miss"]
     print(f"\n{len(bench.figures)} figures, {len(misses)} targets missed{': ' + '; '.join(misses) if misses else ''}.")
     load = os.getloadavg()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from itertools import zip_longest
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,8 @@ async def _expand(client: LspClient, uri: str, text: str, bullets: str) -> tuple
 
 
 async def _progress_begun(client: LspClient, after: int) -> None:
-    await client.wait_for(lambda n: n.method == "$/progress" and (n.params or {}).get("value", {}).get("kind") == "begin",
+    await client.wait_for(lambda n: (n.method == "$/progress"
+                                     and (n.params or {}).get("value", {}).get("kind") == "begin"),
                           after=after, timeout=120)
 
 
@@ -133,7 +134,7 @@ async def model_phase(client: LspClient, vault: Path, draft: Draft, spots: Spots
     request_id, future = await _expand(client, uri, text, bullets)
     await _progress_begun(client, mark)
     await asyncio.sleep(0.5)
-    quick = [s for s in spots.link + spots.tag + spots.action][:30]
+    quick = (spots.link + spots.tag + spots.action)[:30]
     for spot in quick:
         if future.done():
             break
@@ -165,7 +166,8 @@ async def run_session(vault: Path, cache_dir: Path, spots: Spots, *, settings: d
     finally:
         await client.close()
         try:
-            results.stderr = stderr_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+            text = await asyncio.to_thread(stderr_path.read_text, encoding="utf-8", errors="replace")
+            results.stderr = text[-2000:]
         except OSError:
             pass
     return results

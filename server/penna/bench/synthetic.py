@@ -29,7 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 EPOCH = 1748736000  # 2025-06-01T00:00:00Z: the fixed "now" that all mtimes count back from.
@@ -129,7 +129,7 @@ def _cap(text: str) -> str:
 
 
 def _date(ts: int) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).date().isoformat()
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
 def _yaml_str(text: str) -> str:
@@ -367,7 +367,7 @@ class _Generator:
 
     def frontmatter(self, p: _Plan) -> str:
         r = self.r.random()
-        if p.kind in ("stub", "daily") and r < 0.5 or p.kind in ("note", "project") and r < 0.12:
+        if (p.kind in ("stub", "daily") and r < 0.5) or (p.kind in ("note", "project") and r < 0.12):
             return ""
         out = ["---"]
         if p.kind == "clipping":
@@ -444,7 +444,7 @@ class _Generator:
             left -= k
         quotas += ["note"] * left
         self.r.shuffle(quotas)
-        return ["profile"] + quotas
+        return ["profile", *quotas]
 
     def words_for(self, kind: str) -> int:
         r = self.r.random()

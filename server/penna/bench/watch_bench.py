@@ -92,14 +92,15 @@ def measure_watcher(vault: Path, work: Path, *, notes: int = 50, burst: int = 10
         for n in range(burst):
             folder = copy / "Burst" / f"{n % 20:02d}"
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"Burst note {n}.md").write_text(f"# Burst note {n}\n\nLinks to [[Burst note {(n * 7) % burst}]].\n",
-                                                       encoding="utf-8")
+            text = f"# Burst note {n}\n\nLinks to [[Burst note {(n * 7) % burst}]].\n"
+            (folder / f"Burst note {n}.md").write_text(text, encoding="utf-8")
         watcher.settle(600)
         burst_settle = watcher.last_applied - started
         in_index = sum(1 for p in index.file_states() if p.startswith("Burst/"))
-        return WatchFigures(len(index.file_states()) - in_index, sync_seconds, len(latencies), percentile(latencies, 50),
-                            percentile(latencies, 95), percentile(delays, 50), percentile(delays, 95), debounce,
-                            burst, burst_settle, watcher.batches - batches_before, in_index == burst)
+        return WatchFigures(len(index.file_states()) - in_index, sync_seconds, len(latencies),
+                            percentile(latencies, 50), percentile(latencies, 95), percentile(delays, 50),
+                            percentile(delays, 95), debounce, burst, burst_settle, watcher.batches - batches_before,
+                            in_index == burst)
     finally:
         watcher.stop()
         index.close()

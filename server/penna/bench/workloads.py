@@ -163,7 +163,8 @@ def drafts(root: Path, count: int, seed: int = 11, per_draft: int = 3) -> list[D
             text = file.abs_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        body = "\n".join(line for line in text.split("\n") if line and not line.startswith(("#", ">", "-", "|", "!", "`")))
+        body = "\n".join(line for line in text.split("\n")
+                         if line and not line.startswith(("#", ">", "-", "|", "!", "`")))
         found = [n for n in (notes_from_sentence(s) for s in sentences(body)[:12]) if n and len(n.split()) >= 3]
         if len(found) >= per_draft:
             prose.append((file.rel_path, found))

@@ -36,9 +36,9 @@ def _excerpt(text: str, limit: int = 280) -> str:
 
 def _section(fitted: FittedSection, vault_uri: str | None) -> list[str]:
     lines = [f"## {TITLES.get(fitted.name, fitted.name)}", "",
-             f"*{fitted.tokens} of {fitted.budget} tokens · {len(fitted.kept)} items kept, {len(fitted.dropped)} dropped*", ""]
-    for note in fitted.notes:
-        lines.append(f"> {note}")
+             (f"*{fitted.tokens} of {fitted.budget} tokens · {len(fitted.kept)} items kept, "
+              f"{len(fitted.dropped)} dropped*"), ""]
+    lines += [f"> {note}" for note in fitted.notes]
     if fitted.notes:
         lines.append("")
     for item in fitted.kept:
@@ -47,17 +47,17 @@ def _section(fitted: FittedSection, vault_uri: str | None) -> list[str]:
     if fitted.dropped:
         lines += ["", "Dropped for lack of room:"]
         lines += [f"- ~~{_excerpt(item.text, 80)}~~{_source(item, vault_uri)}" for item in fitted.dropped]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def context_markdown(context: AssembledContext, sections: Sequence[Section] = (), vault_uri: str | None = None) -> str:
     reason = context.estimate_reason or "the model is not available"
     counting = "the model's tokenizer" if context.exact else f"tiktoken: approximate estimates, because {reason}"
     lines = ["# What penna tells the model", "",
-             f"Prompt: **{context.tokens} tokens** of a {context.budget.n_ctx}-token window, "
-             f"{context.budget.max_new_tokens} kept for the answer. Counted with {counting}.",
-             "Order: participatory, procedural, perspectival (stable for this note, so the model reuses its cache), "
-             "then propositional, then the task.", ""]
+             (f"Prompt: **{context.tokens} tokens** of a {context.budget.n_ctx}-token window, "
+              f"{context.budget.max_new_tokens} kept for the answer. Counted with {counting}."),
+             ("Order: participatory, procedural, perspectival (stable for this note, so the model reuses its cache), "
+              "then propositional, then the task."), ""]
     lines += [f"> {note}" for note in context.notes]
     lines += [""] if context.notes else []
     for fitted in context.sections:

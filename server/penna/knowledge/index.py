@@ -157,7 +157,8 @@ class ChunkHit:
     score: float
 
 
-NOTE_COLUMNS = "id, path, title, origin, origin_reason, mtime, size, hash, frontmatter, tags, aliases, headings, words, tokens"
+NOTE_COLUMNS = ("id, path, title, origin, origin_reason, mtime, size, hash, frontmatter, tags, aliases, headings, "
+                "words, tokens")
 
 
 _WRITTEN_PARAGRAPHS = ("SELECT n.path, c.text FROM chunks c JOIN notes n ON n.id=c.note_id "
@@ -372,11 +373,13 @@ class Index:
                              [(note_id, a, norm(a)) for a in note.parsed.aliases])
             conn.executemany("INSERT INTO tags(note_id, tag) VALUES (?,?)", [(note_id, t) for t in note.parsed.tags])
             conn.executemany(
-                "INSERT INTO links(src_id, target, target_norm, heading, block, alias, embed, line) VALUES (?,?,?,?,?,?,?,?)",
-                [(note_id, l.target or note.title, norm(l.target or note.title), l.heading, l.block, l.alias,
-                  int(l.embed), l.line) for l in note.parsed.links])
+                "INSERT INTO links(src_id, target, target_norm, heading, block, alias, embed, line)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [(note_id, link.target or note.title, norm(link.target or note.title), link.heading, link.block,
+                  link.alias, int(link.embed), link.line) for link in note.parsed.links])
             conn.executemany(
-                "INSERT INTO chunks(note_id, ord, kind, origin, heading, title, text, tokens, words, start_line, end_line)"
+                "INSERT INTO chunks(note_id, ord, kind, origin, heading, title, text, tokens, words, start_line,"
+                " end_line)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(note_id, i, c.kind, c.origin, c.heading, note.title, c.text, c.tokens, c.words, c.start, c.end)
                  for i, c in enumerate(chunks)])
@@ -406,7 +409,8 @@ class Index:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [_note_row(r) for r in self.conn.execute(f"SELECT {NOTE_COLUMNS} FROM notes WHERE id IN ({marks})", list(ids))]
+        rows = self.conn.execute(f"SELECT {NOTE_COLUMNS} FROM notes WHERE id IN ({marks})", list(ids))
+        return [_note_row(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
         notes = dict(self.conn.execute("SELECT origin, COUNT(*) FROM notes GROUP BY origin").fetchall())
@@ -440,7 +444,8 @@ class Index:
         row = self.conn.execute("SELECT id, title_norm, path_norm FROM notes WHERE path=?", (path,)).fetchone()
         if not row:
             return []
-        keys = {row[1], row[2]} | {a for (a,) in self.conn.execute("SELECT alias_norm FROM aliases WHERE note_id=?", (row[0],))}
+        aliases = self.conn.execute("SELECT alias_norm FROM aliases WHERE note_id=?", (row[0],))
+        keys = {row[1], row[2]} | {a for (a,) in aliases}
         marks = ",".join("?" * len(keys))
         rows = self.conn.execute(
             f"SELECT DISTINCT n.path FROM links l JOIN notes n ON n.id=l.src_id WHERE l.target_norm IN ({marks})",
@@ -545,7 +550,8 @@ class Index:
         return self.conn.execute("SELECT path, kind, ts FROM attention WHERE ts >= ? ORDER BY ts", (since,)).fetchall()
 
     def recent_mtimes(self, limit: int) -> list[tuple[str, float, str]]:
-        return self.conn.execute("SELECT path, mtime, origin FROM notes ORDER BY mtime DESC LIMIT ?", (limit,)).fetchall()
+        return self.conn.execute("SELECT path, mtime, origin FROM notes ORDER BY mtime DESC LIMIT ?",
+                                 (limit,)).fetchall()
 
     def notes_by_paths(self, paths: Sequence[str]) -> list[NoteRow]:
         if not paths:

@@ -80,7 +80,8 @@ class Indexer:
         self.index.upsert_note(note, mtime=mtime, size=size, content_hash=content_hash, chunks=chunks,
                                style=style_of(note), tokens=sum(c.tokens for c in chunks))
 
-    def index_text(self, rel_path: str, text: str, *, mtime: float | None = None, content_hash: str | None = None) -> Note:
+    def index_text(self, rel_path: str, text: str, *, mtime: float | None = None,
+                   content_hash: str | None = None) -> Note:
         """Index a note from text (an editor buffer, or bytes already read)."""
         rel_path = normalise_rel(rel_path)
         note = load_note(rel_path, text, self.settings.reading_folders, self.settings.author_name)

@@ -17,7 +17,8 @@ from penna.vault.text import sentences
 
 STANCE = re.compile(
     r"\b(I (?:think|believe|feel|find|prefer|love|hate|dislike|suspect|doubt|argue|insist|refuse|never|always|rarely|"
-    r"strongly|don't|do not|can't|won't)|I've (?:always|never|long|come to)|I'm (?:convinced|sure|not|skeptical|sceptical)|"
+    r"strongly|don't|do not|can't|won't)|I've (?:always|never|long|come to)|"
+    r"I'm (?:convinced|sure|not|skeptical|sceptical)|"
     r"in my (?:view|opinion|experience)|my (?:view|take|position|rule) (?:is|has))\b",
     re.IGNORECASE,
 )
@@ -48,7 +49,8 @@ def stances(index: Index, topic_terms: Sequence[str], exclude_paths: Sequence[st
     """First-person positions the author took, on this topic when possible."""
     found: list[Item] = []
     seen: set[str] = set()
-    hits = index.search(topic_terms, limit=60, origin="written", kinds=["paragraph", "list"], exclude_paths=exclude_paths)
+    hits = index.search(topic_terms, limit=60, origin="written", kinds=["paragraph", "list"],
+                        exclude_paths=exclude_paths)
     if len(hits) < 10:
         hits += index.search(["think", "believe", "always", "never", "prefer"], limit=60, origin="written",
                              kinds=["paragraph"], exclude_paths=exclude_paths)
@@ -87,7 +89,8 @@ def participatory_section(index: Index, *, configured_name: str, profile_note: s
                 section.items.append(Item(chunk.text, profile_path, "written", "profile"))
     else:
         section.notes.append(f"no profile note '{profile_note}' in the vault; add one to tell penna who you are")
-    section.items.extend(stances(index, topic_terms, exclude_paths=[*exclude_paths, *( [profile_path] if profile_path else [])]))
+    own_profile = [profile_path] if profile_path else []
+    section.items.extend(stances(index, topic_terms, exclude_paths=[*exclude_paths, *own_profile]))
     for line in audience(current_frontmatter):
         section.items.append(Item(f"This piece — {line}", None, "written", "audience"))
     return section

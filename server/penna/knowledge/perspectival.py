@@ -91,9 +91,11 @@ def perspectival_section(index: Index, current: CurrentNote, scores: dict[str, f
     section = Section("perspectival", "What I'm working on")
     section.items.append(Item(f"Now writing: {current.title}", current.path, "written", "current"))
     if current.headings:
-        section.items.append(Item("Its headings: " + "; ".join(current.headings[:12]), current.path, "written", "current"))
+        headings = "; ".join(current.headings[:12])
+        section.items.append(Item(f"Its headings: {headings}", current.path, "written", "current"))
     if current.tags:
-        section.items.append(Item("Its tags: " + ", ".join(f"#{t}" for t in current.tags[:12]), current.path, "written", "current"))
+        tags = ", ".join(f"#{t}" for t in current.tags[:12])
+        section.items.append(Item(f"Its tags: {tags}", current.path, "written", "current"))
     if current.path:
         neighbours = list(dict.fromkeys(index.outgoing(current.path) + index.backlinks(current.path)))[:10]
         if neighbours:
@@ -101,8 +103,8 @@ def perspectival_section(index: Index, current: CurrentNote, scores: dict[str, f
             section.items.append(Item("Linked notes: " + "; ".join(titles), current.path, "written", "neighbours"))
     others = [p for p in open_paths if p != current.path]
     if others:
-        section.items.append(Item("Also open: " + "; ".join(p.rsplit("/", 1)[-1].removesuffix(".md") for p in others[:6]),
-                                  None, None, "open"))
+        titles = "; ".join(p.rsplit("/", 1)[-1].removesuffix(".md") for p in others[:6])
+        section.items.append(Item(f"Also open: {titles}", None, None, "open"))
     ranked = sorted(((s, p) for p, s in scores.items() if p != current.path), key=lambda sp: (-sp[0], sp[1]))
     rows = {r.path: r for r in index.notes_by_paths([p for _, p in ranked[:RECENT_LIMIT * 2]])}
     recent = 0

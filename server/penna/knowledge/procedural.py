@@ -154,7 +154,7 @@ class ProfileCache:
                 try:
                     if index is not None:
                         self.get(index)
-                except Exception:  # noqa: BLE001 - the last profile stays; the next change retries
+                except Exception:  # the last profile stays; the next change retries
                     log.exception("rebuilding the style profile failed")
                 self._last_build = time.monotonic()
         finally:
@@ -179,13 +179,15 @@ def style_card(profile: Profile) -> list[str]:
         return ["Not enough of the author's own prose in the vault yet to describe a style."]
     low, high = style.sentence_iqr
     punct = style.punctuation_rates()
-    habits = [f"{name.replace('_', ' ')} {rate:.1f}" for name, rate in sorted(punct.items(), key=lambda kv: -kv[1]) if rate >= 0.5]
+    habits = [f"{name.replace('_', ' ')} {rate:.1f}"
+              for name, rate in sorted(punct.items(), key=lambda kv: -kv[1]) if rate >= 0.5]
     lines = [
-        f"Sentences: median {style.sentence_median:.0f} words (half between {low:.0f} and {high:.0f}); "
-        f"paragraphs: median {style.paragraph_median:.0f} sentences.",
+        (f"Sentences: median {style.sentence_median:.0f} words (half between {low:.0f} and {high:.0f}); "
+         f"paragraphs: median {style.paragraph_median:.0f} sentences."),
         "Punctuation per 1,000 words: " + (", ".join(habits[:6]) if habits else "sparse") + ".",
-        f"Contractions {style.per_thousand(style.counts.contractions):.1f}, first person "
-        f"{style.per_thousand(style.counts.first_person):.1f}, hedges {style.per_thousand(style.counts.hedges):.1f} per 1,000 words.",
+        (f"Contractions {style.per_thousand(style.counts.contractions):.1f}, first person "
+         f"{style.per_thousand(style.counts.first_person):.1f}, "
+         f"hedges {style.per_thousand(style.counts.hedges):.1f} per 1,000 words."),
         f"Lists versus prose: {100 * style.list_share:.0f}% of blocks are list items. Spelling: {style.spelling()}.",
     ]
     if profile.phrases:

@@ -34,7 +34,8 @@ PUNCTUATION = {
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
 HEDGES = ("perhaps", "maybe", "probably", "possibly", "arguably", "somewhat", "seems", "seem",
           "i think", "i guess", "i suppose", "sort of", "kind of", "might", "likely")
-SPELLING_STEMS = re.compile(r"\b(?:colou?r|favou?r|behaviou?r|honou?r|labou?r|organi[sz]|reali[sz]|recogni[sz]|analy[sz]|cent(?:re|er)|theat(?:re|er))")
+SPELLING_STEMS = re.compile(r"\b(?:colou?r|favou?r|behaviou?r|honou?r|labou?r|organi[sz]|reali[sz]|recogni[sz]|"
+                            r"analy[sz]|cent(?:re|er)|theat(?:re|er))")
 
 
 @functools.cache

@@ -31,9 +31,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileAttribEvent, FileClosedEvent,
-                             FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEvent,
-                             FileSystemEventHandler)
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileAttribEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
@@ -54,9 +64,9 @@ ROOT_CHECK_SECONDS = 1.0  # a renamed or unmounted vault sends no event: look fo
 # watchdog holds the first half of a move up to 0.5 s while it waits for the second half, so a
 # settled vault is one with nothing pending for longer than that.
 SETTLE_QUIET = 0.75
-KEEP_LATENCIES = 10_000
+KEEP_LATENCIES = 10_000  # a long-running server keeps only the recent ones
 STOP_TIMEOUT = 1.0  # seconds stop() waits for the threads
-UNAVAILABLE_RETRY = 15.0  # a full or read-only cache: the held changes are tried again this often  # a long-running server keeps only the recent ones
+UNAVAILABLE_RETRY = 15.0  # a full or read-only cache: the held changes are tried again this often
 WATCHDOG_LOG = "watchdog.observers.inotify_c"
 
 
@@ -314,8 +324,8 @@ class VaultWatcher:
             if self._stopping or not self.root.is_dir():
                 return  # never read a vanished vault as "every note deleted"
             outcomes[rel] = outcome = self._index_one(rel)
-            if not outcome.startswith(("added", "updated", "removed", "touched", "unchanged", "skipped: not a note")):
-                if rel not in batch.retries:  # a file being written, or briefly locked: once more, later
+            settled = outcome.startswith(("added", "updated", "removed", "touched", "unchanged", "skipped: not a note"))
+            if not settled and rel not in batch.retries:  # a file being written, or briefly locked: once more, later
                     with self._cond:
                         self._add(paths=[rel], retry=True)
         self._note_new_reading(batch, outcomes)
@@ -354,7 +364,10 @@ class VaultWatcher:
         if not dirs:
             return set()
         exclude = self.indexer.settings.exclude
-        tops = {WHOLE_VAULT} if WHOLE_VAULT in dirs else {d for d in dirs if not any(d.startswith(o + "/") for o in dirs)}
+        if WHOLE_VAULT in dirs:
+            tops = {WHOLE_VAULT}
+        else:
+            tops = {d for d in dirs if not any(d.startswith(o + "/") for o in dirs)}
         indexed = self.indexer.index.file_states()
         notes: set[str] = set()
         for top in tops:
@@ -456,5 +469,5 @@ class _OverflowAlarm(logging.Handler):
 def _safely(callback: Callable[..., None], *args: object) -> None:
     try:
         callback(*args)
-    except Exception:  # noqa: BLE001 - a caller's bug must not kill the worker
+    except Exception:  # a caller's bug must not kill the worker
         log.exception("watcher callback failed")

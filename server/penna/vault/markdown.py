@@ -253,7 +253,8 @@ def parse_note(text: str) -> ParsedNote:
     if front.error:
         warnings.append(front.error)
     lines = text.split("\n")
-    body_lines = [_normalise_line(line) for line in blank_comments("\n".join(lines[front.body_start_line:])).split("\n")]
+    body = blank_comments("\n".join(lines[front.body_start_line:]))
+    body_lines = [_normalise_line(line) for line in body.split("\n")]
     blocks, headings = _scan_blocks(body_lines, front.body_start_line)
 
     links: list[Link] = []

@@ -180,10 +180,9 @@ def _read_header(path: Path, size: int) -> _Header:
     if size < 4:
         raise GgufError(f"not a GGUF file (too short to hold a header, {size} bytes): {path}")
     try:
-        with open(path, "rb") as handle:
-            # mmap so that only the header pages are ever read from disk, whatever the file size.
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
-                return _parse(buffer, size, path)
+        # mmap so that only the header pages are ever read from disk, whatever the file size.
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
+            return _parse(buffer, size, path)
     except OSError as error:
         raise GgufError(f"cannot read model file {path}: {error.strerror or error}") from None
 
@@ -336,4 +335,4 @@ def describe(info: GgufInfo) -> str:
     return " · ".join(parts)
 
 
-__all__ = ["GgufError", "GgufInfo", "read_gguf_info", "describe", "FILE_TYPE_NAMES", "TENSOR_TYPES"]
+__all__ = ["FILE_TYPE_NAMES", "TENSOR_TYPES", "GgufError", "GgufInfo", "describe", "read_gguf_info"]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -33,14 +34,9 @@ class SavedState:
     data: bytes
 
 
-_quiet = False
-
-
+@functools.cache  # once per process
 def silence_llama_logs() -> None:
     """llama.cpp logs to stderr even with verbose=False; the CLI and the server own stderr."""
-    global _quiet
-    if _quiet:
-        return
     import llama_cpp
 
     @llama_cpp.llama_log_callback
@@ -49,7 +45,6 @@ def silence_llama_logs() -> None:
 
     llama_cpp.llama_log_set(_ignore, ctypes.c_void_p(0))
     globals()["_log_callback"] = _ignore  # keep a reference: C holds only a pointer
-    _quiet = True
 
 
 def check_gguf(path: Path) -> None:
@@ -92,7 +87,8 @@ class LlamaModel:
         try:
             from llama_cpp import Llama
         except ImportError as error:  # pragma: no cover - installation problem
-            raise ModelError("llama-cpp-python is not installed; run `make demo` or `pip install llama-cpp-python`") from error
+            raise ModelError(
+                "llama-cpp-python is not installed; run `make demo` or `pip install llama-cpp-python`") from error
         silence_llama_logs()
         try:
             llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
@@ -120,7 +116,8 @@ class LlamaModel:
         bos = llm.detokenize([llm.token_bos()]).decode("utf-8", "ignore")
         formatter = Jinja2ChatFormatter(self.chat_template or "", eos_token=eos, bos_token=bos)
         response = formatter(messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
-        self.chat_stop = [eos, *(response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else [])]
+        stops = response.stop if isinstance(response.stop, list) else [response.stop] if response.stop else []
+        self.chat_stop = [eos, *stops]
         return response.prompt.removeprefix(bos)  # tokenize() adds BOS itself
 
     # --- tokens ------------------------------------------------------------------------------
@@ -180,7 +177,8 @@ class LlamaModel:
         return True
 
     # --- evaluation --------------------------------------------------------------------------
-    def prefill(self, tokens: Sequence[int], cancel: CancelToken | None = None, stats: GenerationStats | None = None) -> None:
+    def prefill(self, tokens: Sequence[int], cancel: CancelToken | None = None,
+                stats: GenerationStats | None = None) -> None:
         """Evaluate all but the last token of `tokens`, reusing whatever prefix is cached."""
         llm = self.llm
         cached = self._cached_tokens()
@@ -224,7 +222,8 @@ class LlamaModel:
             if len(tokens) + max_tokens > self.n_ctx:
                 max_tokens = self.n_ctx - len(tokens)
                 if max_tokens < 8:
-                    raise ModelError(f"the prompt ({len(tokens)} tokens) does not fit the context window ({self.n_ctx})")
+                    raise ModelError(
+                        f"the prompt ({len(tokens)} tokens) does not fit the context window ({self.n_ctx})")
             self.prefill(tokens, cancel, stats)
             stats.prefill_seconds = time.perf_counter() - started
             pieces = self.llm.create_completion(
@@ -284,8 +283,7 @@ class Decoder:
         if llm.n_tokens + len(tokens) > self.model.n_ctx:
             raise ModelError(f"the answer does not fit the context window ({self.model.n_ctx} tokens)")
         llm.eval(list(tokens))
-        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
-        return logits
+        return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
 
     @property
     def position(self) -> int:
@@ -305,7 +303,7 @@ class Decoder:
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # up to the shorter one
         if x != y:
             break
         n += 1

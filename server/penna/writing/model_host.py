@@ -57,7 +57,7 @@ class ModelHost:
         for listener in list(self.listeners):
             try:
                 listener(state)
-            except Exception:  # noqa: BLE001 - a listener's bug must not break loading
+            except Exception:  # a listener's bug must not break loading
                 log.exception("model state listener failed")
 
     def configure(self, settings: Settings) -> None:

@@ -29,8 +29,21 @@ from pathlib import Path
 from typing import Any
 
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
-from penna.writing.wire import (ATTEMPTS, BACKOFF, CONNECT_TIMEOUT, READ_TIMEOUT, CancelWatch, RemoteError,
-                                ServerAddress, Wire, events, expect, http_error, message, parse_url)
+from penna.writing.wire import (
+    ATTEMPTS,
+    BACKOFF,
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    CancelWatch,
+    RemoteError,
+    ServerAddress,
+    Wire,
+    events,
+    expect,
+    http_error,
+    message,
+    parse_url,
+)
 
 log = logging.getLogger("penna.remote")
 
@@ -49,10 +62,10 @@ class RemoteModel:
 
     architecture = "remote"
     is_chat = False  # the document prompt, always: the server's template is not ours to apply
-    chat_stop: list[str] = []
 
     def __init__(self, address: ServerAddress, *, n_ctx: int, model_id: str | None = None,
                  read_timeout: float = READ_TIMEOUT, connect_timeout: float = CONNECT_TIMEOUT) -> None:
+        self.chat_stop: list[str] = []
         self.wire = Wire(address, read_timeout=read_timeout, connect_timeout=connect_timeout)
         self.n_ctx = n_ctx
         self.model_id = model_id
@@ -117,7 +130,8 @@ class RemoteModel:
         llama-server `/props` has the slot's `n_ctx`. Others keep the configured nCtx."""
         server_ctx: int | None = None
         for entry in listing.get("data") or []:
-            if isinstance(entry, dict) and entry.get("id") == self.model_id and isinstance(entry.get("max_model_len"), int):
+            if (isinstance(entry, dict) and entry.get("id") == self.model_id
+                    and isinstance(entry.get("max_model_len"), int)):
                 server_ctx = entry["max_model_len"]
         status, props = self.wire.call("GET", "/props", None, attempts=1)
         if status == 200 and isinstance(props, dict):

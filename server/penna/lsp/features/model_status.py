@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+
 from lsprotocol import types
 
 from penna.engine import Engine, ModelState
