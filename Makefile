@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PENNA = $(BIN)/penna
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo lint test test-fast bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,11 +41,17 @@ demo: $(VENV)/.installed $(VENV)/.grammar
 	@echo "== penna expand, with the embedded default model:"
 	$(PENNA) expand --vault examples/sample-vault --note "Drafts/Winter loaf.md" --final < examples/winter-bullets.md
 
+# The quality gate: ruff (style, complexity, unused noqa) and mypy (types), configured in pyproject.toml.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check server tests
+	$(BIN)/mypy
+
 test: install
 	$(BIN)/python -m pytest -W error::pytest_lsp.LspSpecificationWarning
 
-test-fast: install
-	$(BIN)/python -m pytest -m "not model and not e2e"
+# The quick loop while editing (about a minute): no model, no server processes, no npm.
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "not model and not e2e and not slow and not shared_data"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

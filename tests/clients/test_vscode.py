@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # npm ci, tsc, eslint and packaging take a minute
 EXTENSION = Path(__file__).resolve().parents[2] / "clients" / "vscode"
 
 

@@ -34,6 +34,7 @@ def _report() -> dict:
     return measure(reference, items, runs, seed=1, replicates=200)
 
 
+@pytest.mark.slow
 def test_writing_the_authors_own_text_closes_the_whole_gap() -> None:
     report = _report()
     penna, nocontext = report["systems"]["penna"], report["systems"]["nocontext"]

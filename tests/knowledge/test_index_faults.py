@@ -97,6 +97,7 @@ def tiny_filesystem(tmp_path: Path) -> Iterator[tuple[Path, object]]:
     yield target, limit
 
 
+@pytest.mark.slow
 def test_full_cache_gives_one_clear_line_then_recovers(big_vault: Path, tiny_filesystem: tuple[Path, object],
                                                       tmp_path: Path) -> None:
     cache, preexec = tiny_filesystem
@@ -112,6 +113,7 @@ def test_full_cache_gives_one_clear_line_then_recovers(big_vault: Path, tiny_fil
     consistent(next((roomy / "index").glob("*.sqlite")))
 
 
+@pytest.mark.slow
 def test_two_processes_on_one_vault_at_once(big_vault: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env = {**os.environ, "PENNA_CACHE_DIR": str(cache)}
@@ -128,6 +130,7 @@ def test_two_processes_on_one_vault_at_once(big_vault: Path, tmp_path: Path) -> 
     assert conn.execute("SELECT COUNT(DISTINCT path) FROM notes").fetchone()[0] == 600
 
 
+@pytest.mark.slow
 def test_kill_9_while_indexing_then_restart_continues_without_a_rebuild(big_vault: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env = {**os.environ, "PENNA_CACHE_DIR": str(cache)}

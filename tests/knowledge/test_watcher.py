@@ -213,6 +213,7 @@ def test_new_nested_folders_and_deleted_folders(watched: Watched) -> None:
 
 
 # --- bursts ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_burst_of_a_thousand_new_files_settles_and_matches_a_full_rescan(watched: Watched, tmp_path: Path) -> None:
     started = time.perf_counter()
     for n in range(1000):

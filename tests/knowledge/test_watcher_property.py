@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,6 +122,7 @@ def snapshot(index: Index) -> dict[str, Any]:
 
 @settings(max_examples=int(os.environ.get("PENNA_PROPERTY_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(st.lists(operation, min_size=1, max_size=10))
+@pytest.mark.slow
 def test_after_any_sequence_of_changes_the_index_equals_a_full_rescan(operations: list[tuple[str, int, int]]) -> None:
     work = Path(tempfile.mkdtemp(prefix="penna-prop-"))
     vault = work / "vault"

@@ -63,6 +63,7 @@ def test_broken_files_are_indexed_or_skipped_with_a_reason(tmp_path: Path) -> No
     assert index.search(["plain", "note"])[0].path == "good.md"  # the good note is unaffected
 
 
+@pytest.mark.slow
 def test_fifty_megabyte_note_is_read_up_to_the_cap_and_quickly(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     write(vault, "good.md", GOOD)
