@@ -103,8 +103,8 @@ def perspectival_section(index: Index, current: CurrentNote, scores: dict[str, f
             section.items.append(Item("Linked notes: " + "; ".join(titles), current.path, "written", "neighbours"))
     others = [p for p in open_paths if p != current.path]
     if others:
-        titles = "; ".join(p.rsplit("/", 1)[-1].removesuffix(".md") for p in others[:6])
-        section.items.append(Item(f"Also open: {titles}", None, None, "open"))
+        open_titles = "; ".join(p.rsplit("/", 1)[-1].removesuffix(".md") for p in others[:6])
+        section.items.append(Item(f"Also open: {open_titles}", None, None, "open"))
     ranked = sorted(((s, p) for p, s in scores.items() if p != current.path), key=lambda sp: (-sp[0], sp[1]))
     rows = {r.path: r for r in index.notes_by_paths([p for _, p in ranked[:RECENT_LIMIT * 2]])}
     recent = 0
