@@ -21,7 +21,7 @@ from penna.knowledge.following import VaultFollower
 from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer, Progress, SyncReport
 from penna.knowledge.items import Section
-from penna.knowledge.perspectival import CurrentNote
+from penna.knowledge.perspectival import CurrentNote, current_note
 from penna.knowledge.procedural import Profile, ProfileCache
 from penna.knowledge.rewrites import avoid_words, store_rewrite
 from penna.knowledge.watcher import BatchReport, VaultWatcher
@@ -29,7 +29,6 @@ from penna.paths import index_path
 from penna.vault.classify import classify_note
 from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
-from penna.vault.note import note_title
 from penna.writing.backend import Backend, Cancelled, CancelToken, Counter, GenerationStats
 from penna.writing.model_host import ModelHost, ModelState
 from penna.writing.prompt import PromptBuilder
@@ -182,15 +181,7 @@ class Engine:
             return None
 
     def current_note(self, rel_path: str | None) -> CurrentNote:
-        text = self.buffers.get(rel_path) if rel_path else None
-        if text is not None:
-            parsed = parse_note(text)
-            return CurrentNote(rel_path, note_title(rel_path or "Draft"), [h.text for h in parsed.headings],
-                               parsed.tags, parsed.frontmatter)
-        row = self.index.note(rel_path) if rel_path else None
-        if row:
-            return CurrentNote(rel_path, row.title, [h["text"] for h in row.headings], row.tags, row.frontmatter)
-        return CurrentNote(rel_path, note_title(rel_path) if rel_path else "Draft", [], [], {})
+        return current_note(self.index, rel_path, self.buffers.get(rel_path) if rel_path else None)
 
     # --- context -----------------------------------------------------------------------------
     def refresh(self, rel_path: str | None) -> None:

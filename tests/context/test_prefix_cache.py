@@ -13,7 +13,7 @@ from penna.context.assemble import Budget
 from penna.context.prefix_cache import PrefixCache, PrefixEntry
 from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer
-from penna.knowledge.perspectival import CurrentNote
+from penna.knowledge.perspectival import CurrentNote, current_note
 from penna.knowledge.procedural import Profile, ProfileCache
 from penna.knowledge.tokens import count_tokens
 from penna.paths import index_path
@@ -26,9 +26,9 @@ def _setup(vault: Path) -> tuple[Index, Profile, CurrentNote]:
     index = Index(index_path(vault), vault)
     Indexer(index, Settings()).sync()
     profile = ProfileCache().get(index)
-    row = index.note(DRAFT)
-    assert row is not None
-    return index, profile, CurrentNote(DRAFT, row.title, [h["text"] for h in row.headings], row.tags, row.frontmatter)
+    current = current_note(index, DRAFT, None)
+    assert current.title == "Winter loaf" and current.headings  # from the index
+    return index, profile, current
 
 
 def _entry(cache: PrefixCache, index: Index, profile: Profile, current: CurrentNote,

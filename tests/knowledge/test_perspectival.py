@@ -10,7 +10,7 @@ from helpers import write
 
 from penna.config import Settings
 from penna.engine import Engine
-from penna.knowledge.perspectival import decay, salience
+from penna.knowledge.perspectival import RecentSalience, current_note, decay, salience
 
 
 def test_decay_halves_each_half_life() -> None:
@@ -73,3 +73,34 @@ def test_a_note_edited_today_outweighs_an_identical_one_untouched_for_a_year(tmp
     assert recent[0] == "Today.md"
     assert salience(engine.index, 14)["Today.md"] > 100 * salience(engine.index, 14).get("Last year.md", 0.0)
     engine.close()
+
+
+def test_the_current_note_comes_from_its_open_buffer_else_the_index(sample_vault: Path) -> None:
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    try:
+        draft = "Drafts/Winter loaf.md"
+        indexed = current_note(engine.index, draft, None)
+        assert indexed.path == draft and indexed.headings
+        typed = current_note(engine.index, draft, "# Spring loaf\n\nNew text. #fresh\n")
+        assert typed.headings == ["Spring loaf"] and typed.tags == ["fresh"]  # the editor's text wins
+        assert current_note(engine.index, "Drafts/Unsaved.md", None).title == "Unsaved"
+        assert current_note(engine.index, None, None).title == "Draft"
+    finally:
+        engine.close()
+
+
+def test_request_salience_is_reused_until_the_index_sees_a_change(sample_vault: Path) -> None:
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    try:
+        recent = RecentSalience(ttl=3600)
+        first = recent.get(engine.index, 7.0)
+        assert recent.get(engine.index, 7.0) is first  # nothing changed: the same figures
+        engine.index.record_attention("Notes/Scoring.md", "open")
+        second = recent.get(engine.index, 7.0)
+        assert second is not first and second["Notes/Scoring.md"] > first.get("Notes/Scoring.md", 0.0)
+        recent.clear()
+        assert recent.get(engine.index, 7.0) is not second
+    finally:
+        engine.close()

@@ -14,6 +14,8 @@ from typing import Any
 from penna.knowledge.collected import bulk_copied_seconds
 from penna.knowledge.index import Index
 from penna.knowledge.items import Item, Section
+from penna.vault.markdown import parse_note
+from penna.vault.note import note_title
 
 EVENT_WEIGHTS = {"edit": 1.0, "open": 0.6, "read": 0.8, "mtime": 0.5}
 RECENT_LIMIT = 8
@@ -22,7 +24,7 @@ SALIENCE_TTL = 30.0  # seconds a request's salience figures are reused
 
 
 def decay(age_seconds: float, half_life_days: float) -> float:
-    return 0.5 ** (max(0.0, age_seconds) / (half_life_days * DAY))
+    return float(0.5 ** (max(0.0, age_seconds) / (half_life_days * DAY)))
 
 
 def salience(index: Index, half_life_days: float, now: float | None = None, horizon_half_lives: float = 8.0,
@@ -83,6 +85,19 @@ class CurrentNote:
     headings: Sequence[str]
     tags: Sequence[str]
     frontmatter: dict[str, Any]
+
+
+def current_note(index: Index, rel_path: str | None, buffer: str | None) -> CurrentNote:
+    """The note from its open buffer's text when there is one (the editor's text wins), else
+    from the index; a note in neither is a bare title ("Draft" outside the vault)."""
+    if buffer is not None:
+        parsed = parse_note(buffer)
+        return CurrentNote(rel_path, note_title(rel_path or "Draft"), [h.text for h in parsed.headings],
+                           parsed.tags, parsed.frontmatter)
+    row = index.note(rel_path) if rel_path else None
+    if row:
+        return CurrentNote(rel_path, row.title, [h["text"] for h in row.headings], row.tags, row.frontmatter)
+    return CurrentNote(rel_path, note_title(rel_path) if rel_path else "Draft", [], [], {})
 
 
 def perspectival_section(index: Index, current: CurrentNote, scores: dict[str, float], *,
