@@ -10,6 +10,7 @@ import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 DEFAULT_READING_FOLDERS = ("Clippings", "Readwise", "References", "Sources")
@@ -42,7 +43,7 @@ class Settings:
 
 # key in the editor's settings → (field name, validator). A validator returns the clean value
 # or raises ValueError with a message that names what is allowed.
-def _int_range(lo: int, hi: int | None = None):
+def _int_range(lo: int, hi: int | None = None) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"must be a whole number, got {value!r}")
@@ -53,7 +54,7 @@ def _int_range(lo: int, hi: int | None = None):
     return check
 
 
-def _number_range(lo: float, hi: float | None, *, open_low: bool = False):
+def _number_range(lo: float, hi: float | None, *, open_low: bool = False) -> Callable[[Any], float]:
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"must be a number, got {value!r}")
@@ -95,7 +96,7 @@ def _boolean(value: Any) -> bool:
 def _hover_mode(value: Any) -> str:
     if value not in HOVER_MODES:
         raise ValueError(f"must be one of {', '.join(HOVER_MODES)}, got {value!r}")
-    return value
+    return str(value)
 
 
 FIELDS: dict[str, tuple[str, Any]] = {

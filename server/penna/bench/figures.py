@@ -85,7 +85,8 @@ class Figure:
         data["p50"] = p50(self.samples) if self.samples else None
         data["p95"] = p95(self.samples) if self.samples else None
         data["n"] = len(self.samples)
-        return finite(data)
+        cleaned: dict[str, Any] = finite(data)
+        return cleaned
 
 
 def finite(value: Any) -> Any:

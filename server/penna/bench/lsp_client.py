@@ -206,7 +206,7 @@ class LspClient:
     async def initialize(self, root: Path, settings: dict[str, Any]) -> dict[str, Any]:
         self.settings = settings
         uri = root.resolve().as_uri()
-        result = await self.call("initialize", {
+        result: dict[str, Any] = await self.call("initialize", {
             "processId": os.getpid(), "rootUri": uri, "clientInfo": {"name": "penna-bench"},
             "workspaceFolders": [{"uri": uri, "name": root.name}],
             "initializationOptions": settings,

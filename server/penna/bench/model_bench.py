@@ -98,8 +98,10 @@ class ModelResults:
 
 def install_probe(engine: Engine) -> FirstTokenProbe:
     model = engine.model()
+    if not isinstance(model, (FirstTokenProbe, LlamaModel)):
+        raise TypeError("the model benchmark measures the local llama.cpp model")
     probe = model if isinstance(model, FirstTokenProbe) else FirstTokenProbe(model)
-    engine.model_host.backend = probe  # type: ignore[assignment]  # instrumentation: the probe wraps the model
+    engine.model_host.backend = probe  # instrumentation: the probe wraps the model
     return probe
 
 
@@ -146,7 +148,9 @@ def measure_throughput(engine: Engine, draft: Draft, *, tokens: int, repeats: in
     alternated, each leading every other pair, so drifts in machine load hit both alike; the
     prompt is evaluated before the first timed run and reused by every run after it."""
     model = engine.model()
-    base: LlamaModel = model.model if isinstance(model, FirstTokenProbe) else model
+    base = model.model if isinstance(model, FirstTokenProbe) else model
+    if not isinstance(base, LlamaModel):
+        raise TypeError("the throughput benchmark measures the local llama.cpp model")
     prompt = engine.context(draft.rel_path, "expand", bullet_text(draft.bullets)).prompt
     if prompt_chars:
         prompt = prompt[-prompt_chars:]

@@ -370,14 +370,14 @@ class Bench:
         }
         json_path = self.out / "bench.json"
         json_path.write_text(json.dumps(finite(data), indent=1, default=str), encoding="utf-8")
-        png: Path | None = self.out / "latency.png"
+        png = self.out / "latency.png"
         try:
             plot_latencies(self.distributions, png, f"penna bench{' --quick' if self.plan.quick else ''}"
                                                     f"{' --busy' if self.plan.busy else ''}, "
                                                     f"{data['started']} (shared machine: noisy)")
         except PlotUnavailable as error:
             print(f"penna bench: no plot: {error}", file=sys.stderr)
-            png = None
+            return json_path, None
         return json_path, png
 
 

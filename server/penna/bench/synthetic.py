@@ -553,8 +553,9 @@ class _Generator:
                 pic = f"pic-{1 + int(self.r.random() * self.n_images):03d}.png"
                 p.embeds.append(f"![[{pic}|400]]" if self.r.random() < 0.3 else f"![[{pic}]]")
             if p.kind in ("note", "project") and self.r.random() < 0.05:
-                t = plans[pool[int(self.r.random() * len(pool))]]
-                p.embeds.append("!" + (f"[[{t.title}#{t.headings[0]}]]" if t.headings else f"[[{t.title}]]"))
+                shown = plans[pool[int(self.r.random() * len(pool))]]
+                p.embeds.append("!" + (f"[[{shown.title}#{shown.headings[0]}]]" if shown.headings
+                                       else f"[[{shown.title}]]"))
             self.stats.links += len(p.links)
             self.stats.embeds += len(p.embeds)
 

@@ -157,6 +157,11 @@ class ChunkHit:
     score: float
 
 
+def chunk_hit(row: Sequence[Any], *, score: float) -> ChunkHit:
+    """A hit from a row of chunk columns (id, path, title, heading, kind, origin, text, tokens)."""
+    return ChunkHit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], score)
+
+
 NOTE_COLUMNS = ("id, path, title, origin, origin_reason, mtime, size, hash, frontmatter, tags, aliases, headings, "
                 "words, tokens")
 
@@ -427,7 +432,7 @@ class Index:
                     "SELECT n.path FROM aliases a JOIN notes n ON n.id=a.note_id WHERE a.alias_norm=? LIMIT 1"):
             row = self.conn.execute(sql, (key,)).fetchone()
             if row:
-                return row[0]
+                return str(row[0])
         if "/" in key:
             row = self.conn.execute("SELECT path FROM notes WHERE path_norm LIKE ? ESCAPE '\\' LIMIT 1",
                                     ("%/" + key.replace("%", "\\%").replace("_", "\\_"),)).fetchone()
@@ -481,7 +486,7 @@ class Index:
                 rows = self.conn.execute(sql, [*params, limit]).fetchall()
         except sqlite3.OperationalError:
             return []  # a query FTS cannot parse finds nothing rather than failing the request
-        return [ChunkHit(*row[:8], score=-row[8]) for row in rows]
+        return [chunk_hit(row, score=-row[8]) for row in rows]
 
     def _ranked_first(self, query: str, exclude_paths: Sequence[str], limit: int) -> list[Any]:
         """The request path's search: FTS5 ranks on its own first (the best few chunks), then the
@@ -500,7 +505,7 @@ class Index:
         rows = self.conn.execute(
             "SELECT c.id, n.path, n.title, c.heading, c.kind, c.origin, c.text, c.tokens FROM chunks c"
             " JOIN notes n ON n.id=c.note_id WHERE n.path=? ORDER BY c.ord", (path,)).fetchall()
-        return [ChunkHit(*row, score=0.0) for row in rows]
+        return [chunk_hit(row, score=0.0) for row in rows]
 
     def written_style(self) -> StyleCounts:
         total = StyleCounts()
@@ -582,7 +587,7 @@ class Index:
             "SELECT c.id, n.path, n.title, c.heading, c.kind, c.origin, c.text, c.tokens FROM chunks c "
             "JOIN notes n ON n.id=c.note_id WHERE c.origin='written' AND c.kind='paragraph' "
             "AND c.words BETWEEN ? AND ? ORDER BY n.mtime DESC, c.id LIMIT ?", (min_words, max_words, limit)).fetchall()
-        return [ChunkHit(*row, score=0.0) for row in rows]
+        return [chunk_hit(row, score=0.0) for row in rows]
 
     def term_document_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]] | None:
         """(chunk count, chunks containing each term) for FTS-spelled `terms`; None when the

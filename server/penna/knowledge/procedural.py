@@ -68,10 +68,10 @@ def characteristic_phrases(texts: Sequence[tuple[str, str]], limit: int = 12) ->
     # Prefer phrases mixing function and content words: those are habits, not topics.
     ranked.sort(key=lambda gc: (-(gc[1] * (1.5 if any(is_stopword(t) for t in gc[0].split()) else 1.0)), gc[0]))
     chosen: list[str] = []
-    for gram, _ in ranked:
-        if any(gram in c or c in gram for c in chosen):
+    for phrase, _ in ranked:
+        if any(phrase in c or c in phrase for c in chosen):
             continue
-        chosen.append(gram)
+        chosen.append(phrase)
         if len(chosen) >= limit:
             break
     return chosen

