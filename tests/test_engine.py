@@ -20,7 +20,7 @@ DRAFT = "Drafts/Winter loaf.md"
 def test_a_request_survives_its_notes_cached_prefix_being_dropped_while_it_runs(sample_vault: Path) -> None:
     """The watcher (a neighbour saved) or the editor (the note reopened) may drop a note's cached
     prefix from another thread at any moment; a request already assembled keeps what it was
-    fitted with instead of looking the prefix up again (CI once saw a KeyError here)."""
+    fitted with instead of looking the prefix up again (a lookup would raise KeyError)."""
     engine = Engine(sample_vault, Settings(seed=7, max_tokens=24, n_ctx=1024))
     engine.sync()
     assembled = engine.context

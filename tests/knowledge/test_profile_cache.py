@@ -48,7 +48,7 @@ def test_typing_pauses_reuse_one_worker_and_one_connection_and_rebuilds_are_rate
             text = "# Winter loaf\n\n" + "I think it is slower, I'd wait. " * (n + 1) + "\n"  # the style moves
             engine.indexer.index_text("Drafts/Winter loaf.md", text)
             engine.profile_if_ready()
-            time.sleep(0.15)  # a pause: long enough for the old per-rebuild thread to finish
+            time.sleep(0.15)  # a pause: long enough for a thread started per rebuild to finish
         time.sleep(0.3)
         assert open_fds() - fds <= 2, "each rebuild opened another SQLite connection"
         assert len(engine.index._all_connections) <= 3  # this thread's, the worker's, maybe the sync's

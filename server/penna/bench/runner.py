@@ -1,4 +1,4 @@
-"""`penna bench`: every figure of issue 6, with its target and its same-run reference.
+"""`penna bench`: every performance figure penna promises, with its target and its same-run reference.
 
 Outputs: a table on stdout, `bench.json` (every sample, for comparing runs over time) and
 `latency.png` in the output folder. `--quick` runs the same code on small synthetic vaults
