@@ -126,15 +126,15 @@ async def test_unknown_commands_and_invalid_arguments_get_clear_errors(client: L
     bad: list[tuple[str, tuple[object, ...], str]] = [
         ("penna.expand", (), "takes one argument"),
         ("penna.expand", (42,), "takes one argument"),
-        ("penna.expand", ({"uri": 42},), "invalid penna action arguments"),
-        ("penna.expand", ({"uri": buffer.uri, "range": "oops"},), "invalid range or position"),
-        ("penna.expand", ({"uri": buffer.uri, "range": {"start": {"line": 1}}},), "invalid range or position"),
+        ("penna.expand", ({"uri": 42},), "uri must be a document URI string"),
+        ("penna.expand", ({"uri": buffer.uri, "range": "oops"},), "range must be"),
+        ("penna.expand", ({"uri": buffer.uri, "range": {"start": {"line": 1}}},), "range must be"),
         ("penna.rephrase", ({"uri": buffer.uri, "position": {"line": -1, "character": 0}},),
-         "invalid range or position"),
+         "position.line must be a whole number"),
         ("penna.expand", ({"uri": "https://example.com/x.md", "position": {"line": 0, "character": 0}},),
          "not a note inside an open vault"),
         ("penna.showContext", (), "takes one argument object"),
-        ("penna.showContext", ({"uri": None},), "not a note inside an open vault"),
+        ("penna.showContext", ({"uri": None},), "uri must be a document URI string"),
     ]
     for name, arguments, message in bad:
         with pytest.raises(JsonRpcException, match=message):
@@ -181,7 +181,7 @@ async def test_version_reused_during_generation_never_overwrites_typing(client: 
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)]))
     buffer.text, buffer.version = typed, started_version  # the client accepts edits for this version
     result = await task
-    assert result["applied"] is False and "changed while writing" in result["message"]  # type: ignore[index]
+    assert result["applied"] is False and "changed while penna was writing" in result["message"]  # type: ignore[index]
     assert "- very shallow angle for an ear" in buffer.text and client.editor.applied == []  # type: ignore[attr-defined]
 
 

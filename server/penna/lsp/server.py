@@ -16,11 +16,11 @@ import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
@@ -30,8 +30,11 @@ from penna.config import Settings
 from penna.engine import Engine, VaultError
 from penna.knowledge.index import IndexUnavailable
 from penna.lsp.edits import uri_to_path
+from penna.lsp.framing import INVALID_REQUEST, PARSE_ERROR, Rejected
 from penna.lsp.generation import GenerationRunner
+from penna.lsp.protocol import RESULT_NOTIFICATION, ArgumentError, ResultNotification, check_arguments
 from penna.lsp.tracking import RewriteTracker
+from penna.vault.files import MAX_NOTE_BYTES, NotANote, NoteTooLarge, read_request_text
 
 log = logging.getLogger("penna.lsp")
 
@@ -42,6 +45,13 @@ class PennaProtocol(LanguageServerProtocol):
     commands are dispatched here as ordinary request handlers instead, which pygls cancels."""
 
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(params, types.ExecuteCommandParams):
+            try:  # every penna command's argument is checked here, once, against lsp/protocol.py
+                check_arguments(params.command, params.arguments or ())
+            except ArgumentError as error:
+                self._send_response(msg_id, error=types.ResponseError(
+                    code=JsonRpcInvalidParams.CODE, message=f"invalid arguments: {error}"))
+                return
         handler = (self.fm.commands.get(params.command)
                    if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(params, types.ExecuteCommandParams)
                    else None)
@@ -52,9 +62,10 @@ class PennaProtocol(LanguageServerProtocol):
         self._execute_handler(msg_id, handler, args=tuple(params.arguments or ()),
                               callback=partial(self._send_handler_result, msg_id=msg_id))
 
-    # pygls leaves three kinds of request unanswered or answers them with a traceback; a client
-    # would wait forever. Each gets the error code the LSP specification names.
+    # pygls leaves some requests unanswered or answers them with a traceback; a client would
+    # wait forever. Each gets the error code the LSP specification names.
     _penna_initialized = False
+    exit_handler: Callable[[int], None] | None = None  # set by the stdio loop (lsp/app.py)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
@@ -66,11 +77,26 @@ class PennaProtocol(LanguageServerProtocol):
                 code=error.code, message=f"invalid parameters for {data['method']}"))
             return _Answered()
 
+    def reject(self, rejected: Rejected) -> None:
+        """Answer a message the reader could not hand on (bad framing, JSON or shape)."""
+        if rejected.msg_id is None and rejected.code not in (PARSE_ERROR, INVALID_REQUEST):
+            return
+        self._send_data({"jsonrpc": "2.0", "id": rejected.msg_id,
+                         "error": {"code": rejected.code, "message": rejected.message}})
+
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Answered):
             return
         method, msg_id = getattr(message, "method", None), getattr(message, "id", None)
-        if method and method != types.EXIT:
+        if method == types.EXIT:
+            # The specification: exit code 0 after shutdown, 1 without it.
+            code = 0 if self._shutdown else 1
+            if code:
+                log.warning("exit without shutdown: exiting with code 1")
+            if self.exit_handler is not None:
+                self.exit_handler(code)
+                return
+        elif method:
             if self._shutdown and msg_id is not None:
                 self._send_response(msg_id, error=types.ResponseError(
                     code=JsonRpcInvalidRequest.CODE, message="penna is shutting down: no requests after shutdown"))
@@ -81,6 +107,12 @@ class PennaProtocol(LanguageServerProtocol):
                         code=JsonRpcServerNotInitialized.CODE, message="penna is not initialized: send initialize first"))
                 return  # notifications before initialize are dropped, as the specification says
             if method == types.INITIALIZE:
+                if self._penna_initialized:  # it would replace the workspace (another folder, another vault)
+                    if msg_id is not None:
+                        self._send_response(msg_id, error=types.ResponseError(
+                            code=JsonRpcInvalidRequest.CODE,
+                            message="penna is already initialized: a second initialize is refused"))
+                    return
                 self._penna_initialized = True
         super().handle_message(message)
 
@@ -110,6 +142,45 @@ class PennaProtocol(LanguageServerProtocol):
             asyncio.ensure_future(written)
 
 
+VAULT_MARKERS = (".obsidian", ".git")
+# Folders that hold the system, not notes: never a vault, nor anything inside them.
+SYSTEM_TREES = tuple(Path(p) for p in ("/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/boot",
+                                       "/dev", "/proc", "/sys", "/run", "/var/lib", "/var/log", "/var/cache"))
+SYSTEM_FOLDERS = tuple(Path(p) for p in ("/", "/tmp", "/var", "/home", "/mnt", "/media", "/opt", "/srv", "/root"))
+
+
+def system_folder(root: Path) -> str | None:
+    """Why `root` can never be a vault, or None."""
+    try:
+        real = root.resolve()
+    except OSError:
+        return None
+    if real in SYSTEM_FOLDERS or real == Path.home().resolve():
+        return "a system folder or a home folder, not a notes vault"
+    if any(real == tree or tree in real.parents for tree in SYSTEM_TREES):
+        return "inside a system folder"
+    return None
+
+
+def vault_marker_above(path: Path) -> Path | None:
+    """The nearest folder holding `path` that has a vault marker, below the filesystem root."""
+    for folder in path.parents:
+        if folder == Path(folder.anchor):
+            return None
+        if any((folder / marker).exists() for marker in VAULT_MARKERS):
+            return folder
+    return None
+
+
+def document_name(uri: str) -> str:
+    path = uri_to_path(uri)
+    return path.name if path else uri
+
+
+class DocumentUnavailable(ValueError):
+    """A document penna cannot work on (too large, not a regular file, unreadable)."""
+
+
 class _Answered:
     """A request already answered with an error while it was being read."""
 
@@ -136,9 +207,16 @@ class PennaServer(LanguageServer):
         self.document_listeners: list[Callable[[str, str], None]] = []  # (uri, event)
         self.engine_hooks: list[Callable[[Engine], None]] = []  # features that follow each new engine
         self.event_loop: asyncio.AbstractEventLoop | None = None  # for messages sent from other threads
+        self.adopted_vault: Path | None = None  # the vault named by the first opened note, without a workspace
+        self.indexed_vaults: set[Path] = set()  # vaults whose start-up indexing has finished
+        self.too_large_told: set[str] = set()  # documents already said to be too large
+        self._refusals: set[Path] = set()
+        self._told_no_vault = False
 
     # --- vaults ------------------------------------------------------------------------------
     def vault_roots(self) -> list[Path]:
+        """The workspace folders (or the root path); without any, the vault adopted from the
+        first opened note (see `adopt_vault_of`). System folders are never vaults."""
         roots = []
         for folder in self.workspace.folders.values():
             path = uri_to_path(folder.uri)
@@ -146,7 +224,37 @@ class PennaServer(LanguageServer):
                 roots.append(path)
         if not roots and self.workspace.root_path:
             roots.append(Path(self.workspace.root_path))
-        return roots
+        if not roots and self.adopted_vault is not None:
+            roots.append(self.adopted_vault)
+        return [root for root in roots if not self._refused(root)]
+
+    def _refused(self, root: Path) -> bool:
+        why = system_folder(root)
+        if why and root not in self._refusals:
+            self._refusals.add(root)
+            self.show(f"penna: {root} is not used as a vault ({why}). Open your notes folder as the workspace.",
+                      types.MessageType.Error)
+        return why is not None
+
+    def adopt_vault_of(self, uri: str) -> None:
+        """With no workspace folder, the first opened note names the vault: the nearest folder
+        above it holding a vault marker (`.obsidian`, `.git`). Only an opened note does this, and
+        only once; no other request ever makes a folder a vault."""
+        if self.adopted_vault is not None or self.workspace.folders or self.workspace.root_path:
+            return
+        path = uri_to_path(uri)
+        if path is None or path.suffix.lower() not in (".md", ".markdown") or ".." in path.parts:
+            return
+        found = vault_marker_above(path)
+        if found is None:
+            if not self._told_no_vault:
+                self._told_no_vault = True
+                self.show(f"penna: no workspace folder, and no vault marker ({', '.join(VAULT_MARKERS)}) above "
+                          f"{path.name}. Open your notes folder as the workspace to use penna.", types.MessageType.Warning)
+            return
+        if system_folder(found) is None:
+            self.adopted_vault = found
+            log.info("no workspace folder: using %s (it holds a vault marker) as the vault", found)
 
     def engine_for(self, uri: str) -> tuple[Engine, str] | None:
         """The engine of the vault holding `uri`, and the note's vault-relative path. None for
@@ -154,7 +262,7 @@ class PennaServer(LanguageServer):
         path = uri_to_path(uri)
         if path is None or ".." in Path(unquote(urlparse(uri).path)).parts:
             return None
-        roots = sorted(self.vault_roots(), key=lambda p: len(str(p)), reverse=True) or [path.parent]
+        roots = sorted(self.vault_roots(), key=lambda p: len(str(p)), reverse=True)
         for root in roots:
             try:
                 path.resolve().relative_to(root.resolve())
@@ -166,6 +274,10 @@ class PennaServer(LanguageServer):
             rel = engine.rel_path(path)
             return (engine, rel) if rel else None
         return None
+
+    def vault_indexed(self, engine: Engine) -> bool:
+        """Whether the vault's start-up indexing has finished."""
+        return engine.vault in self.indexed_vaults
 
     def open_workspace_vaults(self) -> None:
         """Start indexing every workspace vault at once (after `initialized`)."""
@@ -203,7 +315,11 @@ class PennaServer(LanguageServer):
         engine.start_watching(
             on_missing=partial(self._vault_missing, engine),
             on_error=lambda message: self.show_from_thread(f"penna: {message}", types.MessageType.Error),
-            on_synced=lambda report: log.info("indexed %s: %s", engine.vault, report.summary()))
+            on_synced=partial(self._synced, engine))
+
+    def _synced(self, engine: Engine, report: Any) -> None:
+        self.indexed_vaults.add(engine.vault)
+        log.info("indexed %s: %s", engine.vault, report.summary())
 
     def _vault_missing(self, engine: Engine) -> None:
         self.show_from_thread(
@@ -223,7 +339,48 @@ class PennaServer(LanguageServer):
 
     # --- helpers for features ----------------------------------------------------------------
     def document(self, uri: str) -> TextDocument:
-        return self.workspace.get_text_document(uri)
+        """The document as the editor has it, or, when it is not open, as read from disk: a
+        regular file only, bounded and decoded as the indexer does. Raises DocumentUnavailable
+        (a ValueError with a message for the user) for a note too large or not readable."""
+        if uri in self.workspace.text_documents:
+            doc = self.workspace.get_text_document(uri)
+            if len(doc.source) > MAX_NOTE_BYTES:  # characters: at least as many bytes
+                size = len(doc.source.encode("utf-8", errors="replace"))
+                raise DocumentUnavailable(str(NoteTooLarge(document_name(uri), size)))
+            return doc
+        path = uri_to_path(uri)
+        if path is None:
+            raise DocumentUnavailable(f"{uri} is not a file")
+        try:
+            text = read_request_text(path)
+        except NotANote as error:
+            raise DocumentUnavailable(str(error)) from None
+        except OSError as error:
+            raise DocumentUnavailable(f"{path.name} is not open in the editor and cannot be read: "
+                                      f"{error.strerror or error}") from None
+        return TextDocument(uri, source=text)
+
+    def is_open(self, uri: str) -> bool:
+        """Whether the editor has the document open (not closed meanwhile)."""
+        return unquote(uri) in self.workspace.text_documents  # pygls keys documents by the unquoted URI
+
+    def offer_result(self, uri: str, action: str, text: str, reason: Literal["closed", "changed"]) -> str:
+        """Keep a result that cannot be applied: `penna/result` to the client; returns the message."""
+        name = document_name(uri)
+        message = (f"penna: {name} was closed while penna was writing, so nothing was changed; the text is kept here."
+                   if reason == "closed" else
+                   f"penna: {name} changed while penna was writing, so nothing was replaced; the text is kept here.")
+        self.protocol.notify(RESULT_NOTIFICATION, ResultNotification(uri=uri, action=action, text=text,
+                                                                     reason=reason, message=message))
+        return message
+
+    def too_large(self, uri: str) -> str | None:
+        """The message for an open document too large for penna, or None."""
+        try:
+            self.document(uri)
+        except DocumentUnavailable as error:
+            return str(error)
+        return None
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))

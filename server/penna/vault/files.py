@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import os
+import stat
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ class NoteText:
 
 class NotANote(ValueError):
     """The file is not readable text (binary, or unreadable)."""
+
+
+class NoteTooLarge(NotANote):
+    """A note larger than what penna reads for a request."""
+
+    def __init__(self, name: str, size: int, limit: int = MAX_NOTE_BYTES) -> None:
+        super().__init__(f"{name} is too large for penna ({size / 2**20:.0f} MB; limit {limit // 2**20} MB)")
+        self.size = size
+        self.limit = limit
 
 
 def normalise_rel(rel_path: str) -> str:
@@ -161,10 +171,33 @@ def decode_note(data: bytes) -> NoteText:
     return NoteText(text.replace("\r\n", "\n").replace("\r", "\n"), tuple(warnings))
 
 
+def _read_regular(path: Path, limit: int) -> bytes:
+    """At most `limit + 1` bytes of a regular file. A FIFO, socket or device is refused without
+    waiting: opening a FIFO for reading would block until some writer opened it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotANote(f"{Path(path).name} is not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+def read_request_text(path: Path, limit: int = MAX_NOTE_BYTES) -> str:
+    """A note's text for an editor request on a note that is not open: regular files only,
+    decoded as the indexer decodes (invalid bytes become U+FFFD), and refused past `limit`
+    (NoteTooLarge) rather than read whole. Raises NotANote or OSError."""
+    data = _read_regular(path, limit)
+    if len(data) > limit:
+        raise NoteTooLarge(Path(path).name, os.stat(path).st_size, limit)
+    return decode_note(data).text
+
+
 def read_note(path: Path) -> NoteText:
     """Read a note from disk (at most MAX_NOTE_BYTES). Raises NotANote or OSError."""
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_NOTE_BYTES + 1)
+    data = _read_regular(path, MAX_NOTE_BYTES)
     truncated = len(data) > MAX_NOTE_BYTES
     note = decode_note(data[:MAX_NOTE_BYTES])
     if truncated:

@@ -36,6 +36,8 @@ BACKOFF = 0.25  # seconds before the second try, doubled after each failure
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 120.0  # to the first byte and between chunks: a cold long prompt on a big model
 CANCEL_POLL = 0.05  # how often the watcher looks at a token's deadline (explicit cancels wake it at once)
+MAX_BODY_BYTES = 16 * 2**20  # the most penna reads of one answer (a model list, an error, a completion)
+MAX_STREAM_BYTES = 64 * 2**20  # the most penna reads of one streamed completion, pings included
 API_KEY_VARIABLE = "PENNA_API_KEY"  # sent as a bearer token (llama-server/vLLM --api-key); never saved by penna
 
 
@@ -177,7 +179,7 @@ class Wire:
             else:
                 if 200 <= response.status < 300:
                     return conn, response
-                answer = _json_or_text(response.read())
+                answer = _json_or_text(read_capped(response))
                 conn.close()
                 if response.status == 503 and attempt < ATTEMPTS:  # llama-server: "Loading model"
                     pass
@@ -212,7 +214,7 @@ class Wire:
                     conn.sock.settimeout(timeout)
                     conn.request(method, self.address.prefix + path, body=payload, headers=headers)
                     response = conn.getresponse()
-                    data = response.read()
+                    data = read_capped(response)
                     if response.will_close:
                         self._conn = None
                         conn.close()
@@ -226,7 +228,7 @@ class Wire:
                     if attempt >= attempts:
                         plural = "s" if attempts > 1 else ""
                         raise self.failure(error, f"after {attempts} attempt{plural}", self.connect_timeout) from error
-                except (OSError, http.client.HTTPException) as error:
+                except (OSError, http.client.HTTPException, AnswerTooLarge) as error:
                     conn.close()
                     self._conn = None
                     raise self.failure(error, "", timeout) from error
@@ -248,23 +250,41 @@ class Wire:
         if isinstance(error, (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError,
                               http.client.IncompleteRead)):
             return RemoteError(f"{where} dropped the connection{when} (did it crash or restart?)")
+        if isinstance(error, AnswerTooLarge):
+            return RemoteError(f"{where} {error}{when}; penna stopped reading it")
         if isinstance(error, ValueError):
             return RemoteError(f"{where} sent something that is not an OpenAI-compatible stream{when}: {error}")
         return RemoteError(f"{where} cannot be used{when}: {error}")
 
 
 # --- wire format --------------------------------------------------------------------------------
+class AnswerTooLarge(ValueError):
+    """A model server sent more than penna reads (a body that never ends, or a huge one)."""
+
+
+def read_capped(response: http.client.HTTPResponse, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The response body, or AnswerTooLarge past `limit` bytes (read no further)."""
+    data = response.read(limit + 1)
+    if len(data) > limit:
+        raise AnswerTooLarge(f"sent an answer larger than {limit // 2**20} MB")
+    return data
+
+
 def events(response: http.client.HTTPResponse) -> Iterator[dict[str, Any] | None]:
     """Server-sent events from a streamed completion; None for `[DONE]`. A server that ignored
     `stream` and answered with one JSON object is read as a single event."""
     if "json" in (response.getheader("Content-Type") or ""):
-        yield json.loads(response.read() or b"{}")
+        yield json.loads(read_capped(response) or b"{}")
         yield None
         return
+    total = 0
     while True:
-        line = response.readline()
+        line = response.readline(MAX_BODY_BYTES + 1)
         if not line:
             return
+        total += len(line)
+        if len(line) > MAX_BODY_BYTES or total > MAX_STREAM_BYTES:
+            raise AnswerTooLarge(f"sent a stream larger than {MAX_STREAM_BYTES // 2**20} MB")
         line = line.strip()
         if not line or line.startswith(b":"):  # keep-alive comments (": ping")
             continue

@@ -164,6 +164,8 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
     # Compare the text, not the version: a client may send a version going backwards, and an
     # equal version number does not prove equal text.
     anchored = reanchor(original, span, current.source)
+    if not ls.is_open(uri):  # closed while writing: never an edit to a file no editor holds
+        return Outcome(False, new_text, None, ls.offer_result(uri, action, new_text, "closed"))
     if anchored is None:
         message = ("penna: the text changed while writing, so nothing was replaced. "
                    "The result is in the response; paste what you like.")

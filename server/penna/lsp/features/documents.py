@@ -12,7 +12,7 @@ import time
 from lsprotocol import types
 
 from penna.engine import Engine
-from penna.lsp.server import PennaServer
+from penna.lsp.server import DocumentUnavailable, PennaServer
 from penna.writing.backend import Cancelled, CancelToken, ModelError
 
 # Typing is attention too, but one event per stretch of work is enough: salience counts events.
@@ -43,7 +43,19 @@ def setup(server: PennaServer) -> None:
         if not found:
             return None
         engine, rel = found
-        engine.set_buffer(rel, None if closing else ls.document(uri).source)  # None: back to disk
+        if closing:
+            engine.set_buffer(rel, None)  # back to disk
+            return found
+        try:
+            text = ls.document(uri).source
+        except DocumentUnavailable as error:  # too large: said once, and penna leaves it alone
+            engine.set_buffer(rel, None)
+            if uri not in ls.too_large_told:
+                ls.too_large_told.add(uri)
+                ls.show(f"penna: {error}. penna leaves this note alone.", types.MessageType.Warning)
+            return None
+        ls.too_large_told.discard(uri)
+        engine.set_buffer(rel, text)
         return found
 
     def warm(ls: PennaServer, engine: Engine, rel: str) -> None:
@@ -60,6 +72,7 @@ def setup(server: PennaServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PennaServer, params: types.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.adopt_vault_of(uri)  # no workspace: the first opened note may name the vault
         found = sync_buffer(ls, uri)
         if found:
             engine, rel = found

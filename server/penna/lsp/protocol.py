@@ -1,0 +1,180 @@
+"""penna's own protocol: the arguments and results of every `penna.*` command, and the
+`penna/result` notification, in one typed definition (documented in docs/protocol.md).
+
+Arguments are checked once, for every command, before its handler runs (`check_arguments`, called
+by the server's dispatch): a malformed argument is answered with InvalidParams and a message that
+says what was expected, never a TypeError or KeyError from deep inside a handler. Results are
+TypedDicts, so the fields the clients read are named here, and tests compare them with the
+clients (tests/e2e/test_protocol_contract.py).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypedDict
+
+from lsprotocol import types
+
+ActionName = Literal["expand", "rephrase", "continue", "variants"]
+ACTIONS: tuple[ActionName, ...] = ("expand", "rephrase", "continue", "variants")
+
+
+class ArgumentError(ValueError):
+    """A command's argument does not have the shape the protocol defines."""
+
+
+# --- arguments ---------------------------------------------------------------------------------
+def _whole(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**31 - 1:
+        raise ArgumentError(f"{where} must be a whole number ≥ 0, got {value!r}"[:200])
+    return value
+
+
+def position_from(value: Any, where: str) -> types.Position:
+    if not isinstance(value, dict):
+        raise ArgumentError(f"{where} must be {{\"line\": L, \"character\": C}}, got {value!r}"[:200])
+    return types.Position(line=_whole(value.get("line"), f"{where}.line"),
+                          character=_whole(value.get("character"), f"{where}.character"))
+
+
+def range_from(value: Any, where: str = "range") -> types.Range:
+    if not isinstance(value, dict) or "start" not in value or "end" not in value:
+        raise ArgumentError(f"{where} must be {{\"start\": {{\"line\": L, \"character\": C}}, \"end\": {{…}}}}, "
+                            f"got {value!r}"[:200])
+    return types.Range(position_from(value["start"], f"{where}.start"), position_from(value["end"], f"{where}.end"))
+
+
+@dataclass(frozen=True)
+class NoteArguments:
+    """`{uri, range?, position?, version?}`: where an action or the context viewer works."""
+
+    uri: str
+    range: types.Range | None = None
+    position: types.Position | None = None
+    version: int | None = None
+
+    @property
+    def selection(self) -> types.Range | None:
+        """The range, or the position as an empty range, or None."""
+        if self.range is not None:
+            return self.range
+        return types.Range(self.position, self.position) if self.position is not None else None
+
+
+def note_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> NoteArguments:
+    if not args or not isinstance(args[0], dict):
+        raise ArgumentError(f"{command} takes one argument object, e.g. {{\"uri\": …, \"range\": …}}")
+    raw = args[0]
+    uri = raw.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise ArgumentError(f"{command}: uri must be a document URI string, got {uri!r}"[:200])
+    rng = range_from(raw["range"]) if raw.get("range") is not None else None
+    position = position_from(raw["position"], "position") if raw.get("position") is not None else None
+    version = raw.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ArgumentError(f"{command}: version must be an integer or null, got {version!r}"[:200])
+    for flag in ("preview",):
+        if flag in raw and not isinstance(raw[flag], bool):
+            raise ArgumentError(f"{command}: {flag} must be true or false, got {raw[flag]!r}"[:200])
+    return NoteArguments(uri, rng, position, version)
+
+
+def no_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> None:
+    """Commands without arguments ignore any they are given (clients send `{}` or nothing)."""
+
+
+def accepted_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> None:
+    if not args or not isinstance(args[0], dict):
+        raise ArgumentError(f"{command} takes one argument object {{uri, text, generated?}}")
+    raw = args[0]
+    if not isinstance(raw.get("uri"), str) or not isinstance(raw.get("text"), str):
+        raise ArgumentError(f"{command}: uri and text must be strings")
+    if raw.get("generated") is not None and not isinstance(raw["generated"], str):
+        raise ArgumentError(f"{command}: generated must be a string")
+
+
+# Every penna command and how its argument is checked. A command missing here is a test failure
+# (tests/e2e/test_protocol_contract.py), so a new command cannot skip validation.
+ARGUMENTS: dict[str, Callable[[str, list[Any] | tuple[Any, ...]], object]] = {
+    **{f"penna.{action}": note_arguments for action in ACTIONS},
+    "penna.showContext": note_arguments,
+    "penna.status": no_arguments,
+    "penna.forgetRewrites": no_arguments,
+    "penna.accepted": accepted_arguments,
+}
+
+
+def check_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> None:
+    """Raise ArgumentError when `args` do not fit `command` (unknown commands are left to pygls)."""
+    checker = ARGUMENTS.get(command)
+    if checker is not None:
+        checker(command, args)
+
+
+# --- results ---------------------------------------------------------------------------------
+class ActionResult(TypedDict):
+    """penna.expand, .rephrase, .continue, .variants."""
+
+    applied: bool
+    text: str
+    message: NotRequired[str]
+
+
+class ContextResult(TypedDict):
+    """penna.showContext."""
+
+    markdown: str
+
+
+class ModelStatus(TypedDict):
+    state: str  # "not loaded" | "loading" | "ready" | "error"
+    setting: str
+    name: NotRequired[str]
+    path: NotRequired[str]
+    source: NotRequired[str]
+    error: NotRequired[str]
+
+
+class CollectedFolder(TypedDict):
+    """A folder whose notes look collected (pasted), not written: a readingFolders suggestion."""
+
+    folder: str
+    notes: int
+    why: str
+
+
+class VaultStatus(TypedDict):
+    path: str
+    notes: int
+    written: int
+    read: int
+    index: str
+    indexed: bool  # the start-up indexing has finished; counts grow until then
+    collected: list[CollectedFolder]
+
+
+class StatusResult(TypedDict):
+    """penna.status."""
+
+    model: ModelStatus
+    vaults: list[VaultStatus]
+    indexing: bool  # any vault still indexing
+    lastCancelSeconds: float | None
+
+
+class ForgetResult(TypedDict):
+    """penna.forgetRewrites."""
+
+    forgotten: int
+
+
+RESULT_NOTIFICATION = "penna/result"
+
+
+class ResultNotification(TypedDict):
+    """`penna/result`: a generation whose edit could not be applied, kept for the writer."""
+
+    uri: str
+    action: str
+    text: str
+    reason: Literal["closed", "changed"]
+    message: str
