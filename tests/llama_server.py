@@ -56,7 +56,8 @@ def llama_server(model: Path, log: Path, n_ctx: int = 2048) -> Iterator[str]:
             if process.poll() is not None:
                 raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {log.read_text()[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server did not start in {STARTUP_SECONDS:g} s: {log.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"llama_cpp.server did not start in {STARTUP_SECONDS:g} s: {log.read_text()[-2000:]}")
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -40,7 +40,8 @@ def test_remembered_frequencies_are_read_again_once_the_vault_has_changed(tmp_pa
     vault = tmp_path / "vault"
     vault.mkdir()
     for number in range(SMALL_VAULT_CHUNKS + 40):
-        (vault / f"Note {number}.md").write_text(f"# Note {number}\n\nI bake bread, number {number}.\n", encoding="utf-8")
+        (vault / f"Note {number}.md").write_text(f"# Note {number}\n\nI bake bread, number {number}.\n",
+                                                  encoding="utf-8")
     engine = Engine(vault, Settings(), db_path=tmp_path / "index.sqlite")
     engine.sync()
     assert rare_terms(engine.index, ["bread", "velociraptor"]) == []  # remembered: absent, and common

@@ -25,7 +25,7 @@ def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> N
     done = subprocess.run(
         [sys.executable, "-m", "penna", "eval", "voice", str(CORPUS), "--paragraphs", "3", "--holdout", "0.25",
          "--seed", "3", "--replicates", "200", "--threads", "1", "--json", str(out)],
-        capture_output=True, text=True, timeout=900)  # ~30 s of CPU; generous for a shared machine
+        capture_output=True, text=True, timeout=900, check=False)  # ~30 s of CPU; generous for a shared machine
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
     assert [r.split("|")[1].strip() for r in rows[1:]] == ["nocontext", "rag", "penna", "author (held-out, floor)"]

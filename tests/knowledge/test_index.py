@@ -6,6 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pytest
 from helpers import write
 
 from penna.config import Settings
@@ -222,7 +223,8 @@ def test_latest_change_sees_writes_from_other_threads_and_processes(sample_vault
     assert index.latest_change() != moved
 
 
-def test_a_note_that_fails_halfway_through_its_write_leaves_no_trace_and_its_batch_commits(sample_vault, monkeypatch) -> None:
+def test_a_note_that_fails_halfway_through_its_write_leaves_no_trace_and_its_batch_commits(
+        sample_vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A sync commits notes in batches, each note a savepoint: one note's failure after part of
     its rows were written undoes that note only. (The failure is injected: none is known.)"""
     real_upsert = Index.upsert_note

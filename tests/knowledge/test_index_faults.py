@@ -14,8 +14,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import unprivileged, write
@@ -26,9 +27,10 @@ from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer
 
 
-def penna(*args: str, cache: Path, argv_wrap=lambda a: a, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+def penna(*args: str, cache: Path, argv_wrap: Callable[[list[str]], list[str]] = lambda a: a, timeout: float = 300,
+          **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv_wrap([sys.executable, "-m", "penna", *args]), capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PENNA_CACHE_DIR": str(cache)}, **kwargs)
+                          timeout=timeout, env={**os.environ, "PENNA_CACHE_DIR": str(cache)}, check=False, **kwargs)
 
 
 def one_clear_line(result: subprocess.CompletedProcess, message: str) -> None:
@@ -42,7 +44,8 @@ def consistent(db: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # Every chunk belongs to a note and is searchable; no note was half-written.
-    orphans = conn.execute("SELECT COUNT(*) FROM chunks c LEFT JOIN notes n ON n.id=c.note_id WHERE n.id IS NULL").fetchone()[0]
+    orphans = conn.execute(
+        "SELECT COUNT(*) FROM chunks c LEFT JOIN notes n ON n.id=c.note_id WHERE n.id IS NULL").fetchone()[0]
     assert orphans == 0
     fts = conn.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0]
     assert fts == conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -80,7 +83,8 @@ def tiny_filesystem(tmp_path: Path) -> Iterator[tuple[Path, object]]:
     target = tmp_path / "small"
     target.mkdir()
     mounted = os.geteuid() == 0 and shutil.which("mount") and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(target)], capture_output=True).returncode == 0
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(target)],
+        capture_output=True, check=False).returncode == 0
     if mounted:
         try:
             yield target, None
@@ -120,7 +124,7 @@ def test_two_processes_on_one_vault_at_once(big_vault: Path, tmp_path: Path) -> 
     procs = [subprocess.Popen([sys.executable, "-m", "penna", "index", str(big_vault)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "Traceback" not in err
         assert "index: 600 notes" in out, out

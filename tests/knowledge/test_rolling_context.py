@@ -58,7 +58,8 @@ def test_a_note_saved_on_disk_reaches_the_context_within_the_debounce(live: Live
     request = "- spelt porridge in the levain"
     assert not any("spelt" in text for _, _, text in live.passages(None, request))
     started = time.monotonic()
-    write(live.engine.vault, "Notes/Spelt.md", "# Spelt\n\nSpelt porridge folded into the levain keeps the crumb moist.\n")
+    write(live.engine.vault, "Notes/Spelt.md",
+          "# Spelt\n\nSpelt porridge folded into the levain keeps the crumb moist.\n")
     while not any(source == "Notes/Spelt.md" for source, _, _ in live.passages(None, request)):
         assert time.monotonic() - started < DEBOUNCE + MARGIN, "the note never reached the context"
         time.sleep(0.02)
@@ -69,9 +70,11 @@ def test_unsaved_buffer_text_is_what_the_context_uses_and_closing_falls_back_to_
     vault, engine = live.engine.vault, live.engine
     # The author opens the draft and types, without saving: a new heading, a tag and a link.
     draft = "Drafts/Winter loaf.md"
-    engine.buffers[draft] = (vault / draft).read_text(encoding="utf-8") + "\n## Rye in winter\n\n#rye See [[Scoring]].\n"
+    engine.buffers[draft] = ((vault / draft).read_text(encoding="utf-8")
+                             + "\n## Rye in winter\n\n#rye See [[Scoring]].\n")
     # Another open note holds unsaved text about rye.
-    engine.buffers["Notes/Cold kitchens.md"] = "# Cold kitchens\n\nRye ferments happily at seventeen degrees, unlike wheat.\n"
+    engine.buffers["Notes/Cold kitchens.md"] = ("# Cold kitchens\n\n"
+                                                "Rye ferments happily at seventeen degrees, unlike wheat.\n")
     live.watcher.touch([draft, "Notes/Cold kitchens.md"])  # what didOpen/didChange do
     live.settle()
 
@@ -86,7 +89,8 @@ def test_unsaved_buffer_text_is_what_the_context_uses_and_closing_falls_back_to_
     del engine.buffers["Notes/Cold kitchens.md"]
     live.watcher.touch(["Notes/Cold kitchens.md"])  # didClose
     live.settle()
-    assert not any("seventeen degrees, unlike wheat" in text for _, _, text in live.passages(draft, "- rye at seventeen degrees"))
+    passages = live.passages(draft, "- rye at seventeen degrees")
+    assert not any("seventeen degrees, unlike wheat" in text for _, _, text in passages)
     assert "Winter baking is slow baking" in live.engine.index.chunks_of("Notes/Cold kitchens.md")[0].text
 
 
@@ -100,7 +104,8 @@ def test_the_cached_prefix_follows_a_renamed_neighbour_and_a_change_in_the_autho
     assert live.engine.context(note, "expand", "- other bullets").prefix == before  # stable between requests
 
     os.rename(vault / "Notes/Scoring.md", vault / "Notes/Slashing.md")
-    write(vault, "Notes/Slashing.md", (vault / "Notes/Slashing.md").read_text(encoding="utf-8").replace("# Scoring", "# Slashing"))
+    renamed = (vault / "Notes/Slashing.md").read_text(encoding="utf-8").replace("# Scoring", "# Slashing")
+    write(vault, "Notes/Slashing.md", renamed)
     live.settle()
     version = engine.index.written_version
     after = live.engine.context(note, "expand", "- anything").prefix
@@ -145,8 +150,10 @@ def test_recent_reading_feeds_the_propositional_section_labelled_read(live: Live
         conn.execute("UPDATE attention SET ts=? WHERE path LIKE 'Clippings/Steam %'", (year_ago,))
         conn.execute("UPDATE notes SET mtime=? WHERE path LIKE 'Clippings/Steam %'", (year_ago,))
     live.engine.index.record_attention("Clippings/Steam B.md", "read")  # opened today
-    passages = [(s, o) for s, o, _ in live.passages("Drafts/Winter loaf.md", "- steam crust rise") if s and "Steam" in s]
-    assert passages[0] == ("Clippings/Steam B.md", "read")  # the identical clipping read a year ago comes later, if at all
+    passages = [(s, o) for s, o, _ in live.passages("Drafts/Winter loaf.md", "- steam crust rise")
+                if s and "Steam" in s]
+    # The identical clipping read a year ago comes later, if at all.
+    assert passages[0] == ("Clippings/Steam B.md", "read")
 
 
 def test_new_reading_folders_and_exclusions_apply_live_to_notes_already_indexed(live: Live) -> None:
@@ -182,7 +189,8 @@ def test_new_reading_leaves_the_style_and_the_prompt_prefix_alone_and_own_writin
     assert engine.index.written_version == version  # clippings never touch the style
     assert engine.context(note, "expand", "- anything").prefix == prefix  # byte-identical: the KV cache holds
 
-    write(vault, "Notes/Crumb.md", "# Crumb\n\n" + "I think an open crumb is overrated; I'd rather have flavour. " * 4 + "\n")
+    write(vault, "Notes/Crumb.md",
+          "# Crumb\n\n" + "I think an open crumb is overrated; I'd rather have flavour. " * 4 + "\n")
     live.settle()
     assert engine.index.written_version > version
     assert engine.profile().words > profile.words
@@ -212,7 +220,8 @@ def test_typing_in_one_note_leaves_another_notes_prefix_alone_unless_the_style_c
         assert engine.context(other, "expand", "- anything").prefix == prefix  # byte-identical
         assert engine.all_sections(other) is sections  # not even rebuilt
 
-        engine.buffers["Drafts/Scratch.md"] = "# Scratch\n\n" + "Rye \u2014 always rye \u2014 and never spelt; I'd bet on it. " * 60 + "\n"
+        engine.buffers["Drafts/Scratch.md"] = (
+            "# Scratch\n\n" + "Rye \u2014 always rye \u2014 and never spelt; I'd bet on it. " * 60 + "\n")
         live.watcher.touch(["Drafts/Scratch.md"])
         live.settle()
         assert style_card(engine.profile()) != card  # now the style card moved
@@ -226,7 +235,8 @@ def test_the_engine_follows_editor_buffers_itself(live: Live) -> None:
     """The editor only hands buffers to the engine; the engine's watcher indexes them."""
     engine = live.engine
     clipping = "Clippings/Fresh clipping.md"
-    engine.set_buffer(clipping, "---\nsource: https://example.org/x\n---\n# Fresh clipping\n\nRye loves a cold proof.\n")
+    engine.set_buffer(clipping,
+                      "---\nsource: https://example.org/x\n---\n# Fresh clipping\n\nRye loves a cold proof.\n")
     assert engine.note_origin(clipping) == "read"  # not indexed yet: classified from the buffer
     engine.set_buffer("Notes/Scoring.md", "# Scoring\n\nUnsaved: a lame held at thirty degrees.\n")
     live.settle()

@@ -224,7 +224,8 @@ def test_a_burst_of_a_thousand_new_files_settles_and_matches_a_full_rescan(watch
           f"({watched.watcher.batches} batches, {watched.watcher.events} events)")
     fresh = rescan(watched.vault, tmp_path / "fresh.sqlite")
     assert watched.index.counts() == fresh.counts()
-    assert {p: s[2] for p, s in watched.index.file_states().items()} == {p: s[2] for p, s in fresh.file_states().items()}
+    expected = {p: s[2] for p, s in fresh.file_states().items()}
+    assert {p: s[2] for p, s in watched.index.file_states().items()} == expected
 
 
 # --- what never triggers work ------------------------------------------------------------------

@@ -35,7 +35,10 @@ KINDS = ["create", "modify", "atomic", "rename", "move", "delete", "burst", "fol
 def note_text(seed: int) -> str:
     """A small note whose links, tags, quotes and read/written markers vary with `seed`."""
     name, other = NAMES[seed % len(NAMES)], NAMES[(seed // 3) % len(NAMES)]
-    front = "---\nsource: https://example.org/a\n---\n" if seed % 5 == 0 else ("---\naliases: [Loaf]\n---\n" if seed % 7 == 0 else "")
+    if seed % 5 == 0:
+        front = "---\nsource: https://example.org/a\n---\n"
+    else:
+        front = "---\naliases: [Loaf]\n---\n" if seed % 7 == 0 else ""
     quote = "\n> A quoted line from a book about bread.\n" if seed % 4 == 0 else ""
     tag = " #baking" if seed % 2 else " #notes/kitchen"
     return (f"{front}# {name} {seed}\n\nI think {name.lower()} matters, version {seed}.{tag}\n"
@@ -120,7 +123,8 @@ def snapshot(index: Index) -> dict[str, Any]:
             "written_style": index.written_style().to_json()}
 
 
-@settings(max_examples=int(os.environ.get("PENNA_PROPERTY_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=int(os.environ.get("PENNA_PROPERTY_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=list(HealthCheck), database=None)
 @given(st.lists(operation, min_size=1, max_size=10))
 @pytest.mark.slow
 def test_after_any_sequence_of_changes_the_index_equals_a_full_rescan(operations: list[tuple[str, int, int]]) -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from penna.vault import frontmatter
 
-pytestmark = pytest.mark.skipif(frontmatter._FastLoader is None, reason="PyYAML built without libyaml")  # noqa: SLF001
+pytestmark = pytest.mark.skipif(frontmatter._FastLoader is None, reason="PyYAML built without libyaml")
 
 KEYS = st.sampled_from(["title", "tags", "aliases", "date", "author", "source", "title"])
 SCALARS = st.sampled_from(["2024-13-45", "2024-01-02", "yes", "no", "~", "12", "1.5e3", "'quoted'", '"dq"',
@@ -19,12 +19,12 @@ SCALARS = st.sampled_from(["2024-13-45", "2024-01-02", "yes", "no", "~", "12", "
 
 def both(raw: str) -> tuple[object, object]:
     fast = frontmatter.parse_yaml_mapping(raw)
-    saved = frontmatter._FastLoader  # noqa: SLF001
-    frontmatter._FastLoader = None  # noqa: SLF001
+    saved = frontmatter._FastLoader
+    frontmatter._FastLoader = None
     try:
         return fast, frontmatter.parse_yaml_mapping(raw)
     finally:
-        frontmatter._FastLoader = saved  # noqa: SLF001
+        frontmatter._FastLoader = saved
 
 
 @settings(max_examples=300, deadline=None)

@@ -58,7 +58,8 @@ def test_frontmatter_fields_are_read() -> None:
 
 def test_headings_atx_and_setext_with_lines() -> None:
     note = parse_note(NOTE)
-    assert [(h.level, h.text) for h in note.headings] == [(1, "Title heading"), (2, "Second level"), (2, "Setext heading")]
+    assert [(h.level, h.text) for h in note.headings] == [
+        (1, "Title heading"), (2, "Second level"), (2, "Setext heading")]
     assert note.headings[0].line == 8
 
 

@@ -8,9 +8,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from penna.writing.backend import CancelToken, Cancelled, GenerationStats
-from penna.writing.bridge import (AFTER_NEGATION, AUXILIARIES, ENDINGS, NEVER_ADDED, STEER, Bridge, Ledger,
-                                  _steering, bridge_for, contract, fits, glue_words, note_parts, note_words)
+from penna.writing.backend import Cancelled, CancelToken, GenerationStats
+from penna.writing.bridge import (
+    AFTER_NEGATION,
+    AUXILIARIES,
+    ENDINGS,
+    NEVER_ADDED,
+    STEER,
+    Bridge,
+    Ledger,
+    _steering,
+    bridge_for,
+    contract,
+    fits,
+    glue_words,
+    note_parts,
+    note_words,
+)
 from penna.writing.model import LlamaModel
 from penna.writing.registry import resolve_model
 

@@ -6,7 +6,8 @@ from penna.writing.cleanup import clean_paragraph, clean_sentence, drop_half_sen
 
 
 def test_think_blocks_preambles_and_labels_are_removed() -> None:
-    assert clean_paragraph("<think>plan the answer</think>Sure, here's the paragraph: Bread is slow.") == "Bread is slow."
+    reasoned = "<think>plan the answer</think>Sure, here's the paragraph: Bread is slow."
+    assert clean_paragraph(reasoned) == "Bread is slow."
     assert clean_sentence("Text: The dough rose.\nNotes: next") == "The dough rose."
     assert clean_paragraph("Here is a rewritten version:\nThe crust sets late.") == "The crust sets late."
 

@@ -355,7 +355,7 @@ def test_an_assembled_default_model_is_listed_with_its_header(home: Path, models
 def test_default_is_left_to_the_caller_and_not_resolved_here(home: Path, models: dict[str, Path]) -> None:
     copy_to(models["base"], discover_models(home=home, environ=NO_ENV)[0].path)
 
-    with pytest.raises(ModelNotFound, match="resolved by penna.writing.registry"):
+    with pytest.raises(ModelNotFound, match=r"resolved by penna\.writing\.registry"):
         resolve_model_reference("default", home=home, environ=NO_ENV)
 
 

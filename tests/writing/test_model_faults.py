@@ -30,7 +30,7 @@ def real_model() -> Path:
 
 def penna_model(*args: str, preexec=None) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
     return subprocess.run([sys.executable, "-m", "penna", "model", *args], capture_output=True, text=True,
-                          timeout=300, preexec_fn=preexec, env=os.environ.copy())
+                          timeout=300, preexec_fn=preexec, env=os.environ.copy(), check=False)
 
 
 def one_clear_line(result: subprocess.CompletedProcess, *messages: str) -> str:

@@ -16,8 +16,14 @@ from penna.cli import main
 from penna.config import Settings
 from penna.engine import Engine
 from penna.writing.backend import ModelError
-from penna.writing.registry import (SavedChoice, default_model_path, effective_choice, save_choice, saved_choice,
-                                    user_config_path)
+from penna.writing.registry import (
+    SavedChoice,
+    default_model_path,
+    effective_choice,
+    save_choice,
+    saved_choice,
+    user_config_path,
+)
 
 
 def link_model(target: Path) -> Path:
@@ -107,7 +113,7 @@ def test_use_without_a_reference_says_what_to_give(capsys: pytest.CaptureFixture
 def test_a_damaged_config_file_is_a_clear_error_not_a_crash(sample_vault: Path) -> None:
     user_config_path().parent.mkdir(parents=True, exist_ok=True)
     user_config_path().write_text("{not json")
-    with pytest.raises(ModelError, match="unreadable.*penna model use default"):
+    with pytest.raises(ModelError, match=r"unreadable.*penna model use default"):
         effective_choice("default", "")
     assert effective_choice("x.gguf", "") == ("x.gguf", "", False)  # explicit settings do not read it
     engine = Engine(sample_vault, Settings())
@@ -121,7 +127,8 @@ def test_a_damaged_config_file_is_a_clear_error_not_a_crash(sample_vault: Path) 
 
 @pytest.mark.model
 def test_configured_model_folders_are_listed_resolved_and_saved_as_paths(
-        tmp_path: Path, sample_vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, sample_vault: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     from penna.config import settings_from_dict
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no stores: only the folder has models
@@ -129,7 +136,7 @@ def test_configured_model_folders_are_listed_resolved_and_saved_as_paths(
     mine = link_model(folder / "gemma" / "small-base.gguf")
     assert main(["model", "list", "--model-folder", str(folder)]) == 0
     listed = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
-    assert ["gemma/small-base.gguf", "[folder]"] == listed[-1][:2] and "gemma3" in listed[-1][2]
+    assert listed[-1][:2] == ["gemma/small-base.gguf", "[folder]"] and "gemma3" in listed[-1][2]
 
     assert main(["model", "use", "gemma/small-base.gguf"]) == 1  # unknown without the folder…
     capsys.readouterr()

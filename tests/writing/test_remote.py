@@ -230,7 +230,7 @@ def stand_in(handle: Callable[[http.server.BaseHTTPRequestHandler], None]) -> It
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             handle(self)
 
         do_POST = do_GET  # noqa: N815
@@ -265,9 +265,9 @@ def sse(*events: dict) -> bytes:
 
 def test_a_web_server_that_is_not_a_model_server_is_named_as_such() -> None:
     # Stand-in: any web server without the OpenAI API (a wrong port, a dashboard).
-    with stand_in(lambda h: reply(h, 404, b"<html>Not Found</html>", "text/html")) as url:
-        with pytest.raises(RemoteError, match="is not an OpenAI-compatible model server"):
-            RemoteModel.connect(url, n_ctx=2048)
+    with (stand_in(lambda h: reply(h, 404, b"<html>Not Found</html>", "text/html")) as url,
+          pytest.raises(RemoteError, match="is not an OpenAI-compatible model server")):
+        RemoteModel.connect(url, n_ctx=2048)
 
 
 def test_a_server_still_loading_its_model_is_retried_then_used() -> None:
@@ -323,16 +323,14 @@ def test_a_server_that_dies_mid_answer_is_reported_and_the_error_event_is_shown(
         model = RemoteModel(parse_url(url), n_ctx=2048)
         pieces: list[str] = []
         with pytest.raises(RemoteError, match="closed the connection mid-answer"):
-            for piece in model.stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]):
-                pieces.append(piece)
+            pieces.extend(model.stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]))
         assert pieces == ["Bread"]  # what arrived was delivered; nothing was retried after text
 
     def failing(h: http.server.BaseHTTPRequestHandler) -> None:
         reply(h, 200, b'data: {"error": {"message": "slot unavailable"}}\n\n', "text/event-stream")
 
-    with stand_in(failing) as url:
-        with pytest.raises(RemoteError, match="failed mid-answer: slot unavailable"):
-            list(RemoteModel(parse_url(url), n_ctx=2048).stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]))
+    with stand_in(failing) as url, pytest.raises(RemoteError, match="failed mid-answer: slot unavailable"):
+        list(RemoteModel(parse_url(url), n_ctx=2048).stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]))
 
 
 def test_without_a_tokenizer_endpoint_counts_fall_back_to_tiktoken_and_say_so() -> None:
@@ -347,7 +345,7 @@ def test_without_a_tokenizer_endpoint_counts_fall_back_to_tiktoken_and_say_so() 
         model = RemoteModel.connect(url, n_ctx=4096, model="ollama:qwen3:4b")
         assert model.model_id == "qwen3:4b" and model.tokenizer is None and not model.exact_count
         assert model.count(TEXT) > 10
-        with pytest.raises(RemoteError, match="has no model 'mistral'; it serves: llama3.2:3b, qwen3:4b"):
+        with pytest.raises(RemoteError, match=r"has no model 'mistral'; it serves: llama3\.2:3b, qwen3:4b"):
             RemoteModel.connect(url, n_ctx=4096, model="mistral")
 
 
@@ -500,7 +498,8 @@ def ollama_stand_in(sent: list[dict], num_ctx: int | None) -> Callable[[http.ser
             reply(h, 200, json.dumps({"parameters": parameters}).encode())
         elif h.path == "/v1/completions":
             sent.append(json.loads(h.rfile.read(int(h.headers.get("Content-Length") or 0))))
-            body = sse({"choices": [{"text": " The kitchen was cold, so the dough rose slowly.", "finish_reason": "stop"}]})
+            answer = " The kitchen was cold, so the dough rose slowly."
+            body = sse({"choices": [{"text": answer, "finish_reason": "stop"}]})
             h.send_response(200)
             h.send_header("Content-Type", "text/event-stream")
             h.send_header("Content-Length", str(len(body)))

@@ -94,7 +94,8 @@ def test_a_first_draft_a_writer_would_keep_is_taken_at_once() -> None:
 
 
 def test_a_pasted_candidate_loses_to_the_note_itself() -> None:
-    prefix = "## Notes I turned into prose\nText: I keep my starter on top of the fridge in winter because it is warm.\n"
+    prefix = ("## Notes I turned into prose\n"
+              "Text: I keep my starter on top of the fridge in winter because it is warm.\n")
     pasted = "I keep my starter on top of the fridge in winter because it is warm."
     model = ScriptedModel([pasted] * 5)
     assert _expand(model, "starter lives fridge", prefix) == ["Starter lives fridge."]
