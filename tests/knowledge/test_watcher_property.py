@@ -55,25 +55,38 @@ def notes_on_disk(vault: Path) -> list[Path]:
 def apply(vault: Path, kind: str, a: int, b: int, buffers: dict[str, str], watcher: VaultWatcher) -> None:
     notes = notes_on_disk(vault)
     target = notes[a % len(notes)] if notes else None
-    if kind in ("open", "type", "close"):  # an editor: unsaved text wins over disk until closed
-        opened = sorted(buffers)
-        if kind == "open" and target is not None:
-            rel = target.relative_to(vault).as_posix()
-            buffers[rel] = target.read_text(encoding="utf-8")
-        elif kind == "type" and opened:
-            rel = opened[a % len(opened)]
-            buffers[rel] = note_text(b + 500)
-        elif kind == "close" and opened:
-            rel = opened[a % len(opened)]
-            del buffers[rel]
-        else:
-            return
-        watcher.touch([rel])
+    if kind in ("open", "type", "close"):
+        edit_buffers(vault, kind, a, b, target, buffers, watcher)
     elif kind == "create" or target is None:
         folder = vault / FOLDERS[a % len(FOLDERS)]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{NAMES[b % len(NAMES)]} {a % 13}.md").write_text(note_text(b), encoding="utf-8")
-    elif kind == "modify":
+    elif kind in ("folder_rename", "folder_delete"):
+        change_folder(vault, kind, b, target)
+    else:
+        change_file(vault, kind, a, b, target)
+
+
+def edit_buffers(vault: Path, kind: str, a: int, b: int, target: Path | None, buffers: dict[str, str],
+                 watcher: VaultWatcher) -> None:
+    """An editor: unsaved text wins over disk until closed."""
+    opened = sorted(buffers)
+    if kind == "open" and target is not None:
+        rel = target.relative_to(vault).as_posix()
+        buffers[rel] = target.read_text(encoding="utf-8")
+    elif kind == "type" and opened:
+        rel = opened[a % len(opened)]
+        buffers[rel] = note_text(b + 500)
+    elif kind == "close" and opened:
+        rel = opened[a % len(opened)]
+        del buffers[rel]
+    else:
+        return
+    watcher.touch([rel])
+
+
+def change_file(vault: Path, kind: str, a: int, b: int, target: Path) -> None:
+    if kind == "modify":
         target.write_text(note_text(b), encoding="utf-8")
     elif kind == "atomic":  # Obsidian and most editors: write a temp file, then rename it over
         temp = target.parent / f".{target.name}.tmp"
@@ -92,16 +105,18 @@ def apply(vault: Path, kind: str, a: int, b: int, buffers: dict[str, str], watch
         folder.mkdir(exist_ok=True)
         for n in range(20 + b % 30):
             (folder / f"{NAMES[n % len(NAMES)]} b{n}.md").write_text(note_text(b + n), encoding="utf-8")
-    elif kind in ("folder_rename", "folder_delete"):
-        folder = target.parent
-        if folder == vault:
-            target.unlink()
-        elif kind == "folder_delete":
-            shutil.rmtree(folder)
-        else:
-            destination = vault / f"Renamed {b % 5}"
-            if not destination.exists():
-                os.rename(folder, destination)
+
+
+def change_folder(vault: Path, kind: str, b: int, target: Path) -> None:
+    folder = target.parent
+    if folder == vault:
+        target.unlink()
+    elif kind == "folder_delete":
+        shutil.rmtree(folder)
+    else:
+        destination = vault / f"Renamed {b % 5}"
+        if not destination.exists():
+            os.rename(folder, destination)
 
 
 def snapshot(index: Index) -> dict[str, Any]:
