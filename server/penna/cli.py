@@ -30,7 +30,8 @@ class CliError(Exception):
 def _settings(args: argparse.Namespace) -> Settings:
     raw = {}
     for key, attr in (("model", "model"), ("remoteUrl", "remote_url"), ("modelFolders", "model_folders"), ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
-                      ("maxTokens", "max_tokens"), ("seed", "seed"), ("authorName", "author")):
+                      ("maxTokens", "max_tokens"), ("seed", "seed"), ("authorName", "author"),
+                      ("readingFolders", "reading_folders")):
         value = getattr(args, attr, None)
         if value is not None:
             raw[key] = value
@@ -189,6 +190,7 @@ def cmd_context(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
+    from penna.knowledge.collected import index_suggestions
     from penna.knowledge.procedural import select_exemplars, style_card
 
     engine = _engine(args)
@@ -199,6 +201,13 @@ def cmd_profile(args: argparse.Namespace) -> int:
           f"({counts['read']} read notes left out).\n")
     for line in style_card(profile):
         print(f"- {line}")
+    suggestions = index_suggestions(engine.index, engine.vault)
+    if suggestions:
+        print("\n## Perhaps not yours\n")
+        print("These folders look collected rather than written; they shape the voice above. If so, add them "
+              "to the `readingFolders` setting (or `--reading-folder`).\n")
+        for suggestion in suggestions:
+            print(f"- `{suggestion.folder}`: {suggestion.notes} notes ({suggestion.why})")
     print("\n## Typical paragraphs\n")
     for item in select_exemplars(engine.index, profile, [], count=3):
         print(f"> {item.text}\n\n— {item.source} (score {item.score})\n")
@@ -288,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--max-tokens", type=int, dest="max_tokens")
         p.add_argument("--seed", type=int)
         p.add_argument("--author", help="the author's name")
+        p.add_argument("--reading-folder", dest="reading_folders", action="append", metavar="FOLDER",
+                       help="a folder of notes you read or collected, not wrote (repeatable; replaces the default list)")
 
     p = sub.add_parser("index", help="build or refresh the vault's index")
     vault_args(p)

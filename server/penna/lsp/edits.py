@@ -9,6 +9,7 @@ Pure functions over document text, so they are tested without a server:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -160,3 +161,8 @@ def paragraph_before(text: str, offset: int) -> str:
     """The paragraph text from its start up to `offset` (what "continue" continues)."""
     start = text.rfind("\n\n", 0, offset)
     return text[start + 2 if start >= 0 else 0:offset]
+
+
+def paragraph_key(rel_path: str, paragraph: str) -> str:
+    """The key of a paragraph's prepared rephrasing (hover writes it, code actions offer it)."""
+    return hashlib.sha1(f"{rel_path}\0{paragraph.strip()}".encode()).hexdigest()

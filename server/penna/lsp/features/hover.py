@@ -1,57 +1,28 @@
 """Hover: "how would I phrase this?"
 
-At once, from the index alone: how the paragraph compares with the author's own style. Then the
-model's rephrasing in the author's voice: from the cache, or if it finishes within `hoverWaitMs`;
-otherwise it keeps being prepared in the background and the next hover shows it. Hover never
-blocks other requests (it is an async handler; the model runs on its own worker).
+Answered at once, from the index alone: how the paragraph compares with the author's own style,
+and a one-line summary of the style hints in it. The model's rephrasing in the author's voice is
+never waited for: a cached one is shown; otherwise it is prepared in the background and, when
+ready, the server sends `penna/hoverReady` (clients re-open the hover) and offers it as a code
+action ("Use the rephrasing in my voice").
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from typing import Any
 
 from lsprotocol import types
 
-from penna.knowledge.style import StyleProfile, counts_for_text, find_generic_phrases
-from penna.lsp.edits import block_at, block_span
-from penna.vault.text import sentences, words
+from penna.knowledge.style import hint_summary, note_hints, style_notes
+from penna.lsp.edits import block_at, block_span, paragraph_key
 from penna.writing.backend import Cancelled, ModelError
 
-
-def style_notes(profile: StyleProfile, text: str) -> list[str]:
-    """A few plain observations comparing `text` with the author's habits."""
-    notes: list[str] = []
-    found = sentences(text)
-    if not found:
-        return notes
-    lengths = [len(words(s)) for s in found]
-    mean = sum(lengths) / len(lengths)
-    median = profile.sentence_median
-    if median:
-        ratio = mean / median
-        verdict = "longer than" if ratio > 1.3 else "shorter than" if ratio < 0.7 else "close to"
-        notes.append(f"Sentences average {mean:.0f} words, {verdict} your median of {median:.0f}.")
-    generic = sorted({m.group(0).lower() for m in find_generic_phrases(text)})
-    if generic:
-        notes.append("Generic phrasing you don't use: " + ", ".join(f"“{g}”" for g in generic) + ".")
-    counts = counts_for_text(text)
-    if counts.words:
-        mine = profile.per_thousand(profile.counts.hedges)
-        here = 1000 * counts.hedges / counts.words
-        if here > 2 * mine + 5:
-            notes.append(f"More hedging than usual ({here:.0f} per 1,000 words; you average {mine:.0f}).")
-        dash_mine = profile.punctuation_rates()["em_dash"]
-        if dash_mine > 3 and counts.punctuation["em_dash"] == 0 and counts.words > 60:
-            notes.append(f"No em-dashes; you use about {dash_mine:.0f} per 1,000 words.")
-    notes.append(f"Style distance from your writing: {profile.distance(counts):.2f} (0 = indistinguishable).")
-    return notes
+HOVER_READY = "penna/hoverReady"
 
 
 def setup(server: Any) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    async def hover(ls: Any, params: types.HoverParams) -> types.Hover | None:
+    def hover(ls: Any, params: types.HoverParams) -> types.Hover | None:
         if ls.settings.hover == "off":
             return None
         found = ls.engine_for(params.text_document.uri)
@@ -64,52 +35,59 @@ def setup(server: Any) -> None:
         if block is None:
             return None
         paragraph = block_span(text, block).text(text).strip()
-        ready = engine.profile_if_ready()
-        if ready is None:  # wait off the event loop, briefly: other requests go on meanwhile
-            try:
-                ready = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, engine.profile),
-                                               timeout=max(0.5, ls.settings.hover_wait_ms / 1000))
-            except asyncio.TimeoutError:
-                ready = None
-        notes = (style_notes(ready.style, paragraph) if ready
-                 else ["Your style profile is still being built from the vault."])
-        lines = ["**penna** — how would I phrase this?", ""] + [f"- {n}" for n in notes]
-        rephrased = await rephrasing(ls, engine, rel, paragraph)
-        if rephrased:
-            lines += ["", "**In your voice:**", "", rephrased]
-        elif ls.settings.hover == "generate" and engine.model_state.state != "error":
-            lines += ["", "*A rephrasing in your voice is being prepared; hover again in a moment.*"]
+        ready = engine.profile_if_ready()  # never waits: a profile still building is said so
+        profile = ready.style if ready else None
+        notes = style_notes(profile, paragraph)
+        lines = ["**penna** — how would I phrase this?", ""]
+        if summary := hint_summary(note_hints(profile, text, block.start, block.end)):
+            lines += [f"*{summary}*", ""]
+        lines += [f"- {n}" for n in notes]
         first = types.Position(block.start, 0)
         end_line = min(block.end, len(doc.lines)) - 1
         last = types.Position(end_line, doc.position_codec.client_num_units(doc.lines[end_line].rstrip("\r\n")))
+        rng = types.Range(first, last)
+        rephrased = ls.hover_cache.get(paragraph_key(rel, paragraph))
+        if rephrased:
+            lines += ["", "**In your voice:**", "", rephrased]
+        elif ls.settings.hover == "generate" and engine.model_state.state != "error":
+            prepare_rephrasing(ls, engine, params.text_document.uri, rel, paragraph, rng)
+            lines += ["", "*A rephrasing in your voice is being written; it appears here when ready.*"]
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)),
-                           range=types.Range(first, last))
+                           range=rng)
 
 
-async def rephrasing(ls: Any, engine: Any, rel: str, paragraph: str) -> str | None:
-    key = hashlib.sha1(f"{rel}\0{paragraph}".encode()).hexdigest()
-    if key in ls.hover_cache:
-        return ls.hover_cache[key]
-    if ls.settings.hover != "generate" or engine.model_state.state == "error":
-        return None
+def prepare_rephrasing(ls: Any, engine: Any, uri: str, rel: str, paragraph: str, rng: types.Range) -> None:
+    """Write the rephrasing on the model's worker (warm-up priority: a real request cancels it),
+    then tell the client with `penna/hoverReady {uri, range}`."""
+    key = paragraph_key(rel, paragraph)
     pending = ls.hover_pending
-    future = pending.get(key)
-    if future is None:
-        def job(token: Any) -> str | None:
-            try:
-                result = engine.generate("rephrase", rel, paragraph, cancel=token)
-            except (Cancelled, ValueError):
-                return None
-            except ModelError as error:
-                ls.report_model_error(error)
-                return None
-            ls.hover_cache[key] = result.texts[0]
-            return result.texts[0]
+    if key in pending:
+        return
 
-        future = pending[key] = ls.runner.submit_warm(job)
-        future.add_done_callback(lambda _f: pending.pop(key, None))
-    try:
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)),
-                                      timeout=ls.settings.hover_wait_ms / 1000)
-    except asyncio.TimeoutError:
-        return None
+    def job(token: Any) -> str | None:
+        try:
+            result = engine.generate("rephrase", rel, paragraph, cancel=token)
+        except (Cancelled, ValueError):
+            return None
+        except ModelError as error:
+            ls.report_model_error(error)
+            return None
+        text: str = result.texts[0].strip()
+        if not text:
+            return None
+        ls.hover_cache[key] = text
+        notify_ready(ls, uri, rng)
+        return text
+
+    future = pending[key] = ls.runner.submit_warm(job)
+    future.add_done_callback(lambda _f: pending.pop(key, None))
+
+
+def notify_ready(ls: Any, uri: str, rng: types.Range) -> None:
+    params = {"uri": uri, "range": {"start": {"line": rng.start.line, "character": rng.start.character},
+                                    "end": {"line": rng.end.line, "character": rng.end.character}}}
+    loop = ls.event_loop
+    if loop is not None and loop.is_running():
+        loop.call_soon_threadsafe(ls.protocol.notify, HOVER_READY, params)
+    else:
+        ls.protocol.notify(HOVER_READY, params)
