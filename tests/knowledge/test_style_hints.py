@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from penna.knowledge.style import (StyleCounts, StyleProfile, counts_for_text, hint_summary, long_sentence_limit,
-                                   note_hints, sentence_bounds, style_notes)
+from penna.knowledge.style import (
+    StyleCounts,
+    StyleProfile,
+    counts_for_text,
+    hint_summary,
+    long_sentence_limit,
+    note_hints,
+    sentence_bounds,
+    style_notes,
+)
 
 AUTHOR = " ".join(["I walk the dog at seven. It rains, mostly. The heron waits at the weir."] * 20)
 

@@ -342,7 +342,7 @@ class PennaServer(LanguageServer):
         """The document as the editor has it, or, when it is not open, as read from disk: a
         regular file only, bounded and decoded as the indexer does. Raises DocumentUnavailable
         (a ValueError with a message for the user) for a note too large or not readable."""
-        if uri in self.workspace.text_documents:
+        if self.is_open(uri):
             doc = self.workspace.get_text_document(uri)
             if len(doc.source) > MAX_NOTE_BYTES:  # characters: at least as many bytes
                 size = len(doc.source.encode("utf-8", errors="replace"))

@@ -5,6 +5,10 @@ in `codeAction/resolve` when the client can resolve edits, otherwise in the `pen
 command, which applies its edit through `workspace/applyEdit`. Either way the edit is a
 `TextDocumentEdit` bound to a document version, re-anchored or refused if the user typed
 meanwhile, with cancellable work-done progress showing the partial text.
+
+With `"preview": true` in its argument a command applies nothing: it streams the growing text as
+`penna/draft` notifications and returns the text with the range it would replace, for the client
+to show and apply only when the writer accepts (then `penna.accepted` lets penna learn from it).
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from penna.lsp.edits import Action, Span, find_target, offset_of, paragraph_before, range_of, reanchor
+from penna.knowledge.rewrites import store_rewrite
+from penna.knowledge.style import sentence_bounds
+from penna.lsp.edits import Action, Span, find_target, offset_of, paragraph_before, paragraph_key, range_of, reanchor
+from penna.vault.text import sentences
 from penna.writing.backend import ANSWER_LIMITED, Cancelled, CancelToken, ModelError
 
 TITLES: dict[str, str] = {
@@ -28,6 +35,7 @@ TITLES: dict[str, str] = {
 }
 VARIANTS = 3
 PROGRESS_INTERVAL = 0.15
+DRAFT = "penna/draft"
 
 
 @dataclass
@@ -36,11 +44,23 @@ class Outcome:
     text: str
     edit: types.WorkspaceEdit | None = None
     message: str | None = None
+    # For a preview: where the text goes (in the document at `version`), what it replaces, and
+    # for variants each variant and the sentences a writer stitches from.
+    range: types.Range | None = None
+    version: int | None = None
+    original: str | None = None
+    texts: list[str] | None = None
 
     def as_result(self) -> dict[str, Any]:
         result: dict[str, Any] = {"applied": self.applied, "text": self.text}
         if self.message:
             result["message"] = self.message
+        if self.range is not None:
+            result.update(range=_range_json(self.range), version=self.version, original=self.original)
+        if self.texts is not None:
+            result["variants"] = self.texts
+            result["sentences"] = {"note": sentences(self.original or ""),
+                                   "variants": [sentences(t) for t in self.texts]}
         return result
 
 
@@ -71,15 +91,52 @@ def list_actions(ls: Any, params: types.CodeActionParams) -> list[types.CodeActi
             actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.RefactorRewrite, data=data))
         else:
             actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.RefactorRewrite,
-                                            command=types.Command(title=title, command=f"penna.{action}", arguments=[data])))
+                                            command=types.Command(title=title, command=f"penna.{action}",
+                                                                  arguments=[data])))
+    ready = _ready_rephrasing(ls, uri, doc, start)
+    if ready is not None:
+        actions.insert(0, ready)
     for diagnostic in params.context.diagnostics or []:
         if diagnostic.source == "penna":
-            data = {"action": "rephrase", "uri": uri, "range": _range_json(diagnostic.range), "version": doc.version}
-            fix = types.CodeAction(title="Rephrase in my voice", kind=types.CodeActionKind.QuickFix,
+            title, sentence = quick_fix_target(doc, diagnostic)
+            data = {"action": "rephrase", "uri": uri, "range": _range_json(sentence), "version": doc.version}
+            fix = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix,
                                    diagnostics=[diagnostic], data=data if resolve else None,
-                                   command=None if resolve else types.Command("Rephrase in my voice", "penna.rephrase", [data]))
+                                   command=None if resolve else types.Command(title=title, command="penna.rephrase",
+                                                                             arguments=[data]))
             actions.append(fix)
     return actions
+
+
+def quick_fix_target(doc: Any, diagnostic: types.Diagnostic) -> tuple[str, types.Range]:
+    """The quick fix's label and the sentence it rewrites: from the diagnostic's own data when
+    the client sent it back, else found around the flagged text in the current line."""
+    data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
+    line_number = diagnostic.range.start.line
+    line = doc.lines[line_number].rstrip("\r\n") if line_number < len(doc.lines) else ""
+    flagged = line[diagnostic.range.start.character:diagnostic.range.end.character] \
+        if diagnostic.range.start.line == diagnostic.range.end.line else ""
+    label = data.get("label") or (f"Replace '{flagged}' in my voice" if diagnostic.code == "generic-phrase" and flagged
+                                  else "Rephrase this sentence in my voice")
+    begin, finish = sentence_bounds(line, diagnostic.range.start.character, diagnostic.range.end.character)
+    return label, types.Range(types.Position(line_number, begin), types.Position(line_number, finish))
+
+
+def _ready_rephrasing(ls: Any, uri: str, doc: Any, offset: int) -> types.CodeAction | None:
+    """The hover's rephrasing of the paragraph under the cursor, as an instant edit, once written."""
+    found = ls.engine_for(uri)
+    target = find_target(doc.source, "rephrase", offset, offset)
+    if found is None or target is None:
+        return None
+    span, _shape = target
+    text = ls.hover_cache.get(paragraph_key(found[1], span.text(doc.source)))
+    if not text:
+        return None
+    edit = types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version),
+        edits=[types.TextEdit(range=range_of(doc, doc.source, span), new_text=text)])
+    return types.CodeAction(title="Use the rephrasing in my voice (ready)", kind=types.CodeActionKind.RefactorRewrite,
+                            edit=types.WorkspaceEdit(document_changes=[edit]))
 
 
 def _range_json(rng: types.Range) -> dict[str, Any]:
@@ -92,8 +149,20 @@ def _range_from(raw: Any) -> types.Range:
 
 
 # --- running an action -----------------------------------------------------------------------
-async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = None) -> Outcome:
-    """Generate for an action and build its version-bound edit. Cancellation propagates."""
+@dataclass
+class Target:
+    action: Action
+    uri: str
+    engine: Any
+    rel: str
+    doc: Any
+    original: str  # the document's text when the action started
+    span: Span
+    shape: str  # "bullets" or "prose"
+
+
+def resolve_target(ls: Any, data: dict[str, Any]) -> Target:
+    """Where an action's arguments point, or a ValueError saying what is wrong with them."""
     action: Action = data.get("action")  # type: ignore[assignment]
     uri = data.get("uri")
     if action not in TITLES or not isinstance(uri, str):
@@ -101,7 +170,6 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
     found = ls.engine_for(uri)
     if found is None:
         raise ValueError(f"{uri} is not a note inside an open vault")
-    engine, rel = found
     doc = ls.document(uri)
     try:
         original = doc.source
@@ -116,30 +184,26 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
     except (TypeError, KeyError, ValueError):
         raise ValueError("invalid range or position: expected {\"start\": {\"line\": L, \"character\": C}, "
                          "\"end\": {…}} with whole numbers ≥ 0") from None
-    start, end = offset_of(doc, rng.start), offset_of(doc, rng.end)
-    target = find_target(original, action, start, end)
+    target = find_target(original, action, offset_of(doc, rng.start), offset_of(doc, rng.end))
     if target is None:
         raise ValueError(f"nothing to {action} here: put the cursor on a bullet list or a paragraph")
-    span, shape = target
-    kind = "expand" if shape == "bullets" else ("continue" if action == "continue" else "rephrase")
-    source_text = original[span.start:span.end] if action != "continue" else paragraph_before(original, span.start).strip()
+    return Target(action, uri, found[0], found[1], doc, original, target[0], target[1])
 
+
+async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = None) -> Outcome:
+    """Generate for an action and build its version-bound edit (or, with `preview`, the text and
+    where it would go, streaming drafts meanwhile). Cancellation propagates."""
+    target = resolve_target(ls, data)
+    action, span, original = target.action, target.span, target.original
+    kind = "expand" if target.shape == "bullets" else ("continue" if action == "continue" else "rephrase")
+    source_text = span.text(original) if action != "continue" else paragraph_before(original, span.start).strip()
     token = CancelToken()
     progress = await _begin_progress(ls, progress_token, TITLES[action], token)
-    loop = asyncio.get_running_loop()
-    last = [0.0]
-
-    def on_text(variant: int, partial: str) -> None:
-        now = time.monotonic()
-        if progress and now - last[0] >= PROGRESS_INTERVAL:
-            last[0] = now
-            message = (f"{variant + 1}/{VARIANTS}: " if action == "variants" else "") + partial[-200:]
-            loop.call_soon_threadsafe(ls.work_done_progress.report, progress,
-                                      types.WorkDoneProgressReport(message=message))
+    on_text = _streamer(ls, target, progress, data if data.get("preview") else None)
 
     def job(cancel: CancelToken) -> Any:
-        return engine.generate(kind, rel, source_text, variants=VARIANTS if action == "variants" else 1,
-                               cancel=cancel, on_text=on_text)
+        return target.engine.generate(kind, target.rel, source_text, variants=VARIANTS if action == "variants" else 1,
+                                      cancel=cancel, on_text=on_text)
 
     try:
         result = await ls.runner.run(job, cancel=token)
@@ -158,25 +222,68 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
         if note.startswith(ANSWER_LIMITED):  # never shortened silently (the window notes are in the viewer)
             ls.show(f"penna: {note}; raise nCtx or select less for a longer answer", types.MessageType.Warning)
     if not any(t.strip() for t in result.texts):
-        return Outcome(False, "", None, "penna: the model produced no text this time; try again")
-    new_text = _replacement(action, result.texts, original, span)
-    current = ls.document(uri)
+        return Outcome(False, "", None, "the model produced no text this time; try again")
+    return _finish(ls, target, result.texts, bool(data.get("preview")))
+
+
+def _finish(ls: Any, target: Target, texts: list[str], preview: bool) -> Outcome:
+    """The written text against the document as it is now: an edit, a preview, or kept for the writer."""
+    action, span, original = target.action, target.span, target.original
+    new_text = _replacement(action, texts, original, span)
+    if not ls.is_open(target.uri):  # closed while writing: never an edit to a file no editor holds
+        if preview:
+            return Outcome(False, new_text, None, "the note was closed while penna was writing, so nothing was changed")
+        return Outcome(False, new_text, None, ls.offer_result(target.uri, action, new_text, "closed"))
+    current = ls.document(target.uri)
     # Compare the text, not the version: a client may send a version going backwards, and an
     # equal version number does not prove equal text.
     anchored = reanchor(original, span, current.source)
-    if not ls.is_open(uri):  # closed while writing: never an edit to a file no editor holds
-        return Outcome(False, new_text, None, ls.offer_result(uri, action, new_text, "closed"))
-    if anchored is None:
-        message = ("penna: the text changed while writing, so nothing was replaced. "
-                   "The result is in the response; paste what you like.")
-        ls.show(message, types.MessageType.Warning)
-        return Outcome(False, new_text, None, message)
+    if preview:
+        return _preview(target, texts, current, anchored)
+    if anchored is None:  # kept for the writer: penna/result, and the text in the response
+        return Outcome(False, new_text, None, ls.offer_result(target.uri, action, new_text, "changed"))
     if action != "variants" and ls.settings.learn_from_rewrites:
-        ls.rewrites.expect(uri, rel, engine, new_text.strip())
+        ls.rewrites.expect(target.uri, target.rel, target.engine, new_text.strip())
     edit = types.TextDocumentEdit(
-        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=current.version),
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=target.uri, version=current.version),
         edits=[types.TextEdit(range=range_of(current, current.source, anchored), new_text=new_text)])
     return Outcome(True, new_text, types.WorkspaceEdit(document_changes=[edit]))
+
+
+def _streamer(ls: Any, target: Target, progress: Any, preview: dict[str, Any] | None) -> Any:
+    """The model's `on_text`: partial text to the work-done progress (its tail) and, for a
+    preview, whole to `penna/draft`, at most every PROGRESS_INTERVAL seconds."""
+    loop = asyncio.get_running_loop()
+    last = [0.0]
+    where = _range_json(range_of(target.doc, target.original, target.span))
+    count = VARIANTS if target.action == "variants" else 1
+
+    def on_text(variant: int, partial: str) -> None:
+        now = time.monotonic()
+        if not (progress or preview) or now - last[0] < PROGRESS_INTERVAL:
+            return
+        last[0] = now
+        if progress:
+            message = (f"{variant + 1}/{VARIANTS}: " if count > 1 else "") + partial[-200:]
+            loop.call_soon_threadsafe(ls.work_done_progress.report, progress,
+                                      types.WorkDoneProgressReport(message=message))
+        if preview is not None:
+            draft = {"draftId": preview.get("draftId"), "uri": target.uri, "action": target.action,
+                     "variant": variant, "variants": count, "range": where, "text": partial}
+            loop.call_soon_threadsafe(ls.protocol.notify, DRAFT, draft)
+
+    return on_text
+
+
+def _preview(target: Target, texts: list[str], current: Any, anchored: Span | None) -> Outcome:
+    """A preview's answer: the text, and where it goes now (or why it cannot go anywhere)."""
+    variants = [t.strip() for t in texts] if target.action == "variants" else None
+    text = texts[0] if target.action == "continue" else texts[0].strip()
+    if anchored is None:
+        return Outcome(False, text, None, "the text changed while writing, so nothing was replaced",
+                       original=target.span.text(target.original), texts=variants)
+    return Outcome(False, text, None, None, range=range_of(current, current.source, anchored),
+                   version=current.version, original=anchored.text(current.source), texts=variants)
 
 
 def _replacement(action: str, texts: list[str], original: str, span: Span) -> str:
@@ -187,6 +294,8 @@ def _replacement(action: str, texts: list[str], original: str, span: Span) -> st
             lines.extend(f"> **{number}.** {para}" if i == 0 else f"> {para}"
                          for i, para in enumerate(variant.split("\n\n")))
         return original[span.start:span.end] + "\n\n" + "\n".join(lines)
+    if action == "continue":
+        return texts[0]
     return texts[0]
 
 
@@ -214,6 +323,25 @@ def _end_progress(ls: Any, token: Any, message: str) -> None:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
 
+def action_command(action_name: str) -> Any:
+    """The `penna.<action>` command: generate, then apply the edit through workspace/applyEdit
+    (or, with `preview`, answer the text and where it goes)."""
+    async def command(ls: Any, *args: Any) -> dict[str, Any]:
+        data = dict(args[0]) if args and isinstance(args[0], dict) else None
+        if data is None:
+            raise ValueError(f"penna.{action_name} takes one argument: {{uri, range, version}}")
+        data["action"] = action_name
+        outcome = await perform(ls, data)
+        if outcome.edit is not None:
+            response = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+                edit=outcome.edit, label=f"penna: {TITLES[action_name]}"))
+            outcome.applied = bool(response and response.applied)
+            if not outcome.applied:
+                outcome.message = (response.failure_reason if response else None) or "the editor refused the edit"
+        return outcome.as_result()
+    return command
+
+
 def setup(server: Any) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.RefactorRewrite, types.CodeActionKind.QuickFix],
@@ -230,20 +358,20 @@ def setup(server: Any) -> None:
         return action
 
     for name in TITLES:
-        def make(action_name: str) -> Any:
-            async def command(ls: Any, *args: Any) -> dict[str, Any]:
-                data = dict(args[0]) if args and isinstance(args[0], dict) else None
-                if data is None:
-                    raise ValueError(f"penna.{action_name} takes one argument: {{uri, range, version}}")
-                data["action"] = action_name
-                outcome = await perform(ls, data)
-                if outcome.edit is not None:
-                    response = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
-                        edit=outcome.edit, label=f"penna: {TITLES[action_name]}"))
-                    outcome.applied = bool(response and response.applied)
-                    if not outcome.applied:
-                        outcome.message = (response.failure_reason if response else None) or "the editor refused the edit"
-                return outcome.as_result()
-            return command
+        server.command(f"penna.{name}")(action_command(name))
 
-        server.command(f"penna.{name}")(make(name))
+    @server.command("penna.accepted")
+    def accepted(ls: Any, *args: Any) -> dict[str, Any]:
+        """The writer accepted a preview (`{uri, text, generated?}`): follow their later edits of
+        `text`, and when they stitched or changed it, `generated → text` is a rewrite to learn."""
+        arg = args[0] if args and isinstance(args[0], dict) else {}
+        uri, text = arg.get("uri"), arg.get("text")
+        found = ls.engine_for(uri) if isinstance(uri, str) else None
+        if found is None or not isinstance(text, str) or not ls.settings.learn_from_rewrites:
+            return {"learning": False}
+        engine, rel = found
+        generated = arg.get("generated")
+        stored = (isinstance(generated, str) and generated.strip() != text.strip()
+                  and store_rewrite(engine.index, rel, generated.strip(), text.strip()))
+        ls.rewrites.expect(uri, rel, engine, text.strip())
+        return {"learning": True, "stored": bool(stored)}
