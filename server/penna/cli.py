@@ -264,6 +264,21 @@ def cmd_eval_voice(args: argparse.Namespace) -> int:
     return eval_voice(args)
 
 
+def cmd_eval_score_sheet(args: argparse.Namespace) -> int:
+    from penna.eval.sheet import score_sheet
+
+    folder = Path(args.folder).expanduser()
+    if not (folder / "sheet.md").is_file() or not (folder / "key.json").is_file():
+        print(f"penna: {folder} has no sheet.md and key.json (write them with `penna eval voice … --sheet DIR`)",
+              file=sys.stderr)
+        return 1
+    table, problems = score_sheet(folder)
+    print(table)
+    for problem in problems:
+        print(f"penna: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from penna.bench.runner import main as bench_main
 
@@ -342,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_voice_arguments(p)
     p.set_defaults(func=cmd_eval_voice)
+    p = evals.add_parser("score-sheet", help="keepable rate per system from a filled blind reading sheet")
+    p.add_argument("folder", metavar="DIR", help="the folder `penna eval voice --sheet DIR` wrote")
+    p.set_defaults(func=cmd_eval_score_sheet)
 
     p = sub.add_parser("serve", help="run the language server over stdio")
     p.add_argument("--tcp", type=int, metavar="PORT", help="listen on TCP (debugging only)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 SYSTEM_NAMES = ("nocontext", "rag", "penna")
-DEFAULT_CANDIDATES = 1
+DEFAULT_CANDIDATES = 2
 
 
 def add_voice_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def add_voice_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seed for the split, the sample, generation and the intervals (default 7)")
     parser.add_argument("--json", metavar="PATH", help="also write the full results (outputs included) as JSON")
     parser.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES,
-                        help="penna's candidates per sentence, best kept by the vault-only scorer "
+                        help="penna's extra candidates for a sentence whose first draft is not keepable "
                              f"(default {DEFAULT_CANDIDATES})")
     parser.add_argument("--systems", default=",".join(SYSTEM_NAMES),
                         help=f"comma-separated, from: {', '.join(SYSTEM_NAMES)} (default: all)")
@@ -28,3 +28,9 @@ def add_voice_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="default", help="'default', a .gguf path, or ollama:NAME:TAG")
     parser.add_argument("--threads", type=int, help="model threads (default: all cores)")
     parser.add_argument("--temperature", type=float, help="sampling temperature for every system (default: penna's)")
+    parser.add_argument("--bullets", choices=("telegraphic", "natural", "both"), default="both",
+                        help="how bullets are derived from the held-out sentences: content words only "
+                             "(telegraphic), as a writer jots them (natural), or both (default)")
+    parser.add_argument("--sheet", metavar="DIR",
+                        help="also write a blind reading sheet (DIR/sheet.md) and its key (DIR/key.json); "
+                             "score it with `penna eval score-sheet DIR`")

@@ -5,9 +5,12 @@
   otherwise a seeded random split.
 - Paragraphs: prose paragraphs of the held-out posts (Markdown paragraph blocks, not code,
   quotes, lists or tables) of 40–150 words and at least two sentences, sampled with a seed.
-- Bullets: each sentence of a paragraph reduced to its content words (`bullet_from_sentence`),
-  contractions, hedges and the rest of the phrasing dropped. The function sees the paragraph and
-  nothing else, and the systems see only its result, never the paragraph.
+- Bullets, in two styles. *Telegraphic*: each sentence reduced to its content words
+  (`bullet_from_sentence`), contractions, hedges and the rest of the phrasing dropped. *Natural*:
+  each sentence as a writer jots it (`knowledge/jotting.py`): phrases kept (verbs with their
+  objects and particles, prepositions, negations, numbers, names), articles, auxiliaries, a
+  leading "I", hedges and clause-opening connectives dropped. Either function sees the paragraph
+  and nothing else, and the systems see only its result, never the paragraph.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from penna.knowledge.items import is_stopword, notes_from_sentence
+from penna.knowledge.jotting import jot
 from penna.knowledge.style import HEDGES
 from penna.vault.markdown import parse_note
 from penna.vault.text import REFERENCE_LINK, sentences, words
@@ -32,6 +36,7 @@ DATE_IN_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 PARAGRAPH_WORDS = (40, 150)
 PROSE_SHARE = 0.8  # words / whitespace tokens: below this the paragraph is mostly code or numbers
 DAY = 86400.0
+BULLET_STYLES = ("telegraphic", "natural")
 PRONOUNS = frozenset("i you he she it we they that there here what who let".split())
 # Single-word hedges (style, not content) and Latin abbreviations a note-taker would not write.
 PHRASING_WORDS = frozenset(h for h in HEDGES if " " not in h) | frozenset({"i.e", "e.g", "etc", "cf", "viz"})
@@ -161,15 +166,17 @@ def bullet_from_sentence(sentence: str) -> str:
     return " ".join(kept)
 
 
-def derive_bullets(paragraph: str) -> list[str]:
-    """One bullet per sentence: its content words in order, the author's phrasing dropped.
+def derive_bullets(paragraph: str, style: str = "telegraphic") -> list[str]:
+    """One bullet per sentence: its content words in order (telegraphic), or the note a writer
+    would jot for it (natural).
 
     Deterministic and local: it reads this paragraph only (no vault, no model, no randomness).
     """
-    return [notes for notes in (bullet_from_sentence(s) for s in sentences(paragraph)) if notes]
+    derive = jot if style == "natural" else bullet_from_sentence
+    return [notes for notes in (derive(s) for s in sentences(paragraph)) if notes]
 
 
-def select_paragraphs(held_out: Sequence[Post], count: int, seed: int) -> list[HeldOut]:
+def select_paragraphs(held_out: Sequence[Post], count: int, seed: int, style: str = "telegraphic") -> list[HeldOut]:
     """`count` eligible paragraphs, seeded, spread over the held-out posts (a cap per post, so
     one long post cannot supply the whole sample)."""
     pool = [(post.name, number, text) for post in sorted(held_out, key=lambda p: p.name)
@@ -182,7 +189,9 @@ def select_paragraphs(held_out: Sequence[Post], count: int, seed: int) -> list[H
     for name, number, text in pool:
         if per_post.get(name, 0) >= cap:
             continue
-        bullets = derive_bullets(text)
+        if len(derive_bullets(text)) < 2:  # the same paragraphs for either style
+            continue
+        bullets = derive_bullets(text, style)
         if len(bullets) < 2:
             continue
         per_post[name] = per_post.get(name, 0) + 1

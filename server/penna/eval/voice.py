@@ -23,13 +23,16 @@ from typing import Any
 from penna.config import Settings
 from penna.eval import metrics as m
 from penna.eval.arguments import SYSTEM_NAMES
-from penna.eval.corpus import HeldOut, Split, build_vault, normalize_prose, read_posts, select_paragraphs, split_posts, training_prose
+from penna.eval.corpus import (BULLET_STYLES, HeldOut, Split, build_vault, normalize_prose, read_posts,
+                               select_paragraphs, split_posts, training_prose)
+from penna.eval.sheet import AUTHOR, SheetRow, write_sheet
 from penna.eval.systems import BUILDERS, System
 from penna.knowledge.style import WordProfile
 from penna.vault.text import words
+from penna.writing import grammar
+from penna.writing.meaning import claim_words
 
-DEFAULT_SYSTEMS = SYSTEM_NAMES
-TARGETS = {"gap_closed": 0.5, "content_kept": 0.7, "copy_run_below": 12}
+TARGETS = {"gap_closed": 0.5, "content_kept": 0.9, "copy_run_below": 12, "grammar_ratio": 1.3}
 
 
 @dataclass
@@ -71,18 +74,34 @@ def main(args: argparse.Namespace) -> int:
     if args.temperature is not None:
         overrides["temperature"] = args.temperature
     settings = Settings(model=args.model, seed=args.seed, **overrides)
+    styles = list(BULLET_STYLES) if args.bullets == "both" else [args.bullets]
+    reports: dict[str, dict[str, Any]] = {}
     try:
-        reuse = [json.loads(Path(path).read_text(encoding="utf-8")) for path in args.reuse or []]
-        report = run(corpus, names, settings=settings, paragraphs=args.paragraphs, candidates=candidates,
-                     holdout=args.holdout, replicates=args.replicates, log=_log, reuse=reuse)
+        earlier = [json.loads(Path(path).read_text(encoding="utf-8")) for path in args.reuse or []]
+        for style in styles:
+            reuse = [r.get(style, {}) if "config" not in r else r for r in earlier]
+            reports[style] = run(corpus, names, settings=settings, paragraphs=args.paragraphs, candidates=candidates,
+                                 holdout=args.holdout, replicates=args.replicates, log=_log, reuse=reuse,
+                                 style=style)
     except (ValueError, OSError) as error:  # json.JSONDecodeError is a ValueError
         print(f"penna: {error}", file=sys.stderr)
         return 1
-    print(table(report))
+    for style, report in reports.items():
+        print(f"\n### {style} bullets\n\n{table(report)}")
+        if args.sheet:
+            folder = Path(args.sheet) / style if len(reports) > 1 else Path(args.sheet)
+            write_sheet(folder, sheet_rows(report), seed=args.seed, meta={"style": style, **report["config"]})
+            print(f"\nblind reading sheet written to {folder / 'sheet.md'} (key: {folder / 'key.json'})")
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        payload = reports[styles[0]] if len(reports) == 1 else reports
+        Path(args.json).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"\nJSON written to {args.json}")
     return 0
+
+
+def sheet_rows(report: dict[str, Any]) -> list[SheetRow]:
+    """Each paragraph's notes, every system's output and the author's own paragraph."""
+    return [SheetRow(item["bullets"], {**item["outputs"], AUTHOR: item["original"]}) for item in report["items"]]
 
 
 def _log(message: str) -> None:
@@ -93,7 +112,7 @@ def _log(message: str) -> None:
 def run(corpus: Path, systems: Sequence[str], *, settings: Settings, paragraphs: int, candidates: int = 1,
         holdout: float = 0.1, replicates: int = 1000, log: Callable[[str], None] = lambda _m: None,
         extra: dict[str, Callable[..., System]] | None = None,
-        reuse: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+        reuse: Sequence[dict[str, Any]] = (), style: str = "telegraphic") -> dict[str, Any]:
     """The whole evaluation; returns the JSON-ready report. `extra` adds experimental systems;
     `reuse` (earlier reports) supplies the outputs of the systems they hold when they wrote the
     same paragraphs and bullets with the same seed, so an experiment regenerates only what changed."""
@@ -103,7 +122,7 @@ def run(corpus: Path, systems: Sequence[str], *, settings: Settings, paragraphs:
     seed = settings.seed
     posts = read_posts(corpus)
     split = split_posts(posts, holdout, seed)
-    items = select_paragraphs(split.held_out, paragraphs, seed)
+    items = select_paragraphs(split.held_out, paragraphs, seed, style)
     if len(items) < 2:
         raise ValueError(f"only {len(items)} usable prose paragraphs in the held-out posts; need at least 2")
     log(f"split by {split.method}: {len(split.train)} posts in the vault, {len(split.held_out)} held out"
@@ -138,6 +157,7 @@ def run(corpus: Path, systems: Sequence[str], *, settings: Settings, paragraphs:
     report["config"] = {
         "corpus": str(corpus), "model": model_name, "model_path": model_path, "seed": seed,
         "generation_seeds": f"{seed} + paragraph number", "paragraphs": len(items), "candidates": candidates,
+        "bullets": style, "grammar_judge": "Link Grammar" if grammar.available() else "unavailable",
         "temperature": settings.temperature, "threads": settings.threads, "replicates": replicates,
         "split": {"method": split.method, "cut": str(split.cut) if split.cut else None, "holdout": holdout,
                   "train_posts": len(split.train), "held_out_posts": len(split.held_out)},
@@ -207,7 +227,8 @@ def measure(reference: Reference, items: Sequence[HeldOut], runs: Sequence[Outpu
         "generic_per_1k_train": round(reference.generic_per_1k_train, 3),
         **per_output(reference, items, reference.author, seed),
     }
-    author.pop("content_kept", None)
+    for key in ("content_kept", "claims_changed", "claims_intact"):
+        author.pop(key, None)
     systems: dict[str, Any] = {}
     baseline = per_system.get("nocontext")
     for run in runs:
@@ -247,7 +268,13 @@ def _gap(baseline: Sequence[float], system: Sequence[float], floor: Sequence[flo
 def per_output(reference: Reference, items: Sequence[HeldOut], texts: Sequence[str], seed: int) -> dict[str, Any]:
     counts = [len(words(t)) for t in texts]
     runs = [reference.copies.longest_run(t) for t in texts]
+    judged = [grammar.unattached_per_100_words(t) for t in texts]
+    changed = [claims_changed(i.bullets_text, t) for i, t in zip(items, texts, strict=True)]
     return {
+        "grammar_per_100": m.bootstrap_ratio([j[0] * j[1] / 100.0 if j else 0.0 for j in judged],
+                                             [j[1] if j else 0 for j in judged], seed=seed, scale=100.0).to_json(),
+        "claims_changed": m.bootstrap_mean(changed, seed=seed).to_json(),
+        "claims_intact": m.bootstrap_mean([float(c == 0) for c in changed], seed=seed).to_json(),
         "content_kept": m.bootstrap_mean([m.content_kept(i.bullets_text, t) for i, t in zip(items, texts)],
                                          seed=seed).to_json(),
         "copy_run_max": max(runs, default=0),
@@ -258,17 +285,29 @@ def per_output(reference: Reference, items: Sequence[HeldOut], texts: Sequence[s
     }
 
 
+def claims_changed(bullets_text: str, output: str) -> int:
+    """Negations, numbers, quantifiers and modals the output adds to or drops from its notes."""
+    wanted, got = claim_words(bullets_text), claim_words(output)
+    return sum((wanted - got).values()) + sum((got - wanted).values())
+
+
 def targets(author: dict[str, Any], systems: dict[str, Any]) -> dict[str, Any]:
     penna = systems.get("penna")
     if penna is None:
         return {}
     out: dict[str, Any] = {
-        "content_kept_at_least_0.7": penna["content_kept"]["mean"] >= TARGETS["content_kept"],
+        "content_kept_at_least_0.9": penna["content_kept"]["mean"] >= TARGETS["content_kept"],
+        "claims_intact": penna["claims_changed"]["mean"] == 0,
         "copy_run_below_12": penna["copy_run_max"] < TARGETS["copy_run_below"],
         "generic_rate_at_most_author": penna["generic_per_1k"]["mean"] <= author["generic_per_1k_train"],
     }
     if "gap_closed" in penna:
         out["gap_closed_at_least_0.5"] = penna["gap_closed"]["mean"] >= TARGETS["gap_closed"]
+    floor = author["grammar_per_100"]["mean"]
+    if not math.isnan(floor) and floor > 0:
+        out["grammar_within_1.3x_author"] = penna["grammar_per_100"]["mean"] <= TARGETS["grammar_ratio"] * floor
+    if "nocontext" in systems:
+        out["punctuation_below_nocontext"] = penna["punctuation"]["mean"] < systems["nocontext"]["punctuation"]["mean"]
     if "rag" in systems:
         out["beats_rag"] = penna["delta"]["mean"] < systems["rag"]["delta"]["mean"]
     return out
@@ -283,21 +322,24 @@ def _fmt(estimate: dict[str, float] | None, digits: int = 2) -> str:
 
 def table(report: dict[str, Any]) -> str:
     config, author = report.get("config", {}), report["author"]
-    header = ("| system | Delta | gap closed | sentence-length W1 | punctuation | content kept | copy run max (mean) "
-              "| generic /1k | words | seconds |")
-    lines = [header, "|" + "---|" * 10]
+    header = ("| system | Delta | gap closed | sentence-length W1 | punctuation | grammar (unattached /100 words) "
+              "| content kept | claims changed | copy run max (mean) | generic /1k | words | seconds |")
+    lines = [header, "|" + "---|" * 12]
     for name, s in report["systems"].items():
         lines.append(f"| {name} | {_fmt(s['delta'])} | {_fmt(s.get('gap_closed'))} | {_fmt(s['sentence_length'], 1)} "
-                     f"| {_fmt(s['punctuation'])} | {_fmt(s['content_kept'])} | {s['copy_run_max']} "
+                     f"| {_fmt(s['punctuation'])} | {_fmt(s['grammar_per_100'], 1)} | {_fmt(s['content_kept'])} "
+                     f"| {_fmt(s['claims_changed'], 2)} | {s['copy_run_max']} "
                      f"({s['copy_run']['mean']:.1f}) | {_fmt(s['generic_per_1k'], 1)} | {s['words']['mean']:.0f} "
                      f"| {'reused' if s.get('reused') else round(s['seconds'])} |")
     lines.append(f"| author (held-out, floor) | {_fmt(author['delta_floor'])} | 1 | "
-                 f"{_fmt(author['sentence_length_floor'], 1)} | {_fmt(author['punctuation_floor'])} | – | "
+                 f"{_fmt(author['sentence_length_floor'], 1)} | {_fmt(author['punctuation_floor'])} | "
+                 f"{_fmt(author['grammar_per_100'], 1)} | – | – | "
                  f"{author['copy_run_max']} ({author['copy_run']['mean']:.1f}) | {_fmt(author['generic_per_1k'], 1)} "
                  f"(vault {author['generic_per_1k_train']:.2f}) | {author['words']['mean']:.0f} | – |")
     split = config.get("split", {})
     notes = [
-        f"corpus {config.get('corpus')}; split by {split.get('method')}"
+        f"corpus {config.get('corpus')}; {config.get('bullets', 'telegraphic')} bullets; "
+        f"grammar judged by {config.get('grammar_judge', '?')}; split by {split.get('method')}"
         + (f" (held out from {split.get('cut')})" if split.get("cut") else "")
         + f", {split.get('train_posts')} posts in the vault, {split.get('held_out_posts')} held out",
         f"model {config.get('model')}; seed {config.get('seed')} (generation: seed + paragraph number); "

@@ -28,6 +28,8 @@ HEDGE_PHRASES = ("i think", "i guess", "i suppose", "i believe", "i feel like", 
                  "of course", "in fact", "for example", "for instance")
 OPENERS = frozenset("however so but and also then thus therefore still yet anyway besides instead "
                     "otherwise meanwhile moreover furthermore indeed plus".split())
+MODALS = frozenset("can could may might must should shall will would".split())
+BRACKETS = frozenset("()[]{}\"“”‘’'")
 TOKEN = re.compile(r"[\w°%$€£.'’/+-]+|[,;:—–]|\S")
 ENDS = ".!?…\"'”’)]"
 
@@ -52,6 +54,13 @@ def jot(sentence: str) -> str:
     for index, token in enumerate(tokens):
         word = _words_of(token)
         following = _words_of(tokens[index + 1]) if index + 1 < len(tokens) else ""
+        previous = _words_of(tokens[index - 1]) if index else ""
+        if token in BRACKETS:
+            continue
+        if word in {"be", "been"} and previous in MODALS | PERFECT | {"not", "never"}:
+            kept.append(token)  # "might be tempted", "has been tested": the verb phrase needs it
+            clause_start = False
+            continue
         if token in {",", ";", ":", "—", "–"}:
             if kept and kept[-1] not in {",", ";", ":", "—", "–"}:
                 kept.append(token)

@@ -183,7 +183,8 @@ class Bridge:
 
     def sentence(self, prompt: str, note: str, *, cancel: Any = None, stats: GenerationStats | None = None,
                  glue_ratio: float = 1.0, rates: dict[str, float] | None = None, temperature: float = 0.0,
-                 seed: int = -1, on_words: Callable[[str], None] | None = None) -> str | None:
+                 seed: int = -1, on_words: Callable[[str], None] | None = None,
+                 credit: float = SMALL_WORD_BONUS) -> str | None:
         """One sentence holding every word of `note` in order, or None if the note cannot be
         bridged (code, links, markup). At temperature 0 (the first answer) each gap takes the
         model's best filling, so the same prompt and note give the same sentence; above 0 (more
@@ -192,7 +193,8 @@ class Bridge:
         `glue_ratio` is the author's small words per other word (from the vault): a gap that is
         behind that density gets more credit per small word, one that is ahead less. `rates` are
         the author's rates of their frequent words: each small word is credited or charged by
-        how far what penna has written lately (`ledger`) is from them."""
+        how far what penna has written lately (`ledger`) is from them. `credit` is the log-probability
+        credit per small word: 0 leaves the choice to the model alone, so few words are added."""
         found = note_parts(note)
         if found is None:
             return None
@@ -216,7 +218,7 @@ class Bridge:
                 # Density counts the whole sentence: a note that is prose already gets few additions.
                 ahead = 0.5 if not last and target.lower() not in small_words else 0.0
                 owed = glue_ratio * (content + ahead) - small
-                bonus = SMALL_WORD_BONUS + PACE * max(-1.0, min(1.0, owed))
+                bonus = credit + (PACE * max(-1.0, min(1.0, owed)) if credit > 0 else 0.0)
                 steer = _steering(glue, rates or {}, counts, self.ledger.words + len(parts) + 1)
                 if at_start:  # "This is … This is … This is": the small model's favourite habit
                     steer = {w: v - (REPEAT_OPENING if w in self.ledger.openings else 0.0) for w, v in steer.items()}

@@ -6,7 +6,8 @@ A candidate is judged in the order a writer judges it:
 2. grammar: few words Link Grammar cannot link (`writing/grammar.py`), compared with the other
    candidates for the same note, never with the model's own scores;
 3. not pasted from the vault or the prompt, and not a repeat of the paragraph so far;
-4. voice: the author's sentence lengths and small-word habits (`score_sentence`).
+4. prose rather than the note given back word for word;
+5. voice: the author's sentence lengths and small-word habits (`voice_score`).
 
 Earlier criteria decide; later ones only break ties. The note itself, as a sentence, is always
 a candidate, so a note is never lost and a worse sentence never beats it.
@@ -30,6 +31,7 @@ UNKNOWN_GRAMMAR = 1  # unattached words assumed for a sentence the parser could 
 @dataclass
 class Assessment:
     text: str
+    note: str
     origin: str  # "model", "bridge", "note" or "edit": where the candidate came from
     verdict: Verdict
     unattached: int | None
@@ -42,6 +44,11 @@ class Assessment:
         return UNKNOWN_GRAMMAR if self.unattached is None else self.unattached
 
     @property
+    def echo(self) -> bool:
+        """The note given back word for word: keepable perhaps, but not prose written from it."""
+        return self.origin == "note" or not set(words(self.text)) - set(words(self.note))
+
+    @property
     def keepable(self) -> bool:
         """Good enough to take at once, without looking for a better one."""
         return (self.verdict.faithful and not self.pasted and not self.repeated
@@ -50,7 +57,7 @@ class Assessment:
     def key(self) -> tuple[float, ...]:
         """Sort key: smaller is better."""
         return (float(self.pasted or self.repeated), float(self.verdict.faults), float(self.grammar_rank),
-                -self.voice, float(self.origin == "note"))
+                float(self.echo), -self.voice, float(self.origin == "note"))
 
 
 def as_sentence(note: str) -> str:
@@ -67,7 +74,7 @@ def assess(note: str, text: str, origin: str, *, sources: Sequence[str], before:
            voice: float = 0.0) -> Assessment:
     pasted = bool(sources) and longest_shared_run(text, sources) >= COPY_RUN_LIMIT and origin != "note"
     repeated = bool(before) and longest_shared_run(text, before) >= min(REPEAT_RUN_LIMIT, max(3, len(words(note))))
-    return Assessment(text, origin, judge(note, text), grammar.unattached(text), pasted, repeated, voice)
+    return Assessment(text, note, origin, judge(note, text), grammar.unattached(text), pasted, repeated, voice)
 
 
 def best(candidates: Sequence[Assessment]) -> Assessment:

@@ -32,6 +32,10 @@ MAX_NULLS = 8  # beyond this many unattached words a sentence is word salad; no 
 PARSE_SECONDS = 1  # per sentence; a long sentence that runs out of time is judged unknown
 LONG_SENTENCE_WORDS = 40  # longer sentences are split at their semicolons and dashes first
 MARKUP = re.compile(r"[`*_\[\]#<>|]")
+# A sentence the parser can only read as a bare noun phrase ("Cold kitchen, everything slow."),
+# linked to the wall by Wa, is a fragment: it counts as this many unattached words.
+FRAGMENT_COST = 2
+UNITS = ((re.compile(r"(\d)\s?°\s?[CF]\b"), r"\1 degrees"), (re.compile(r"(\d)\s?%"), r"\1 percent"))
 
 
 @functools.cache
@@ -75,9 +79,11 @@ class _Parser:
             try:
                 parsed = self.binding.Sentence(sentence, self.dictionary, self.options)
                 linkages = parsed.parse()
-                if len(linkages) == 0 and parsed.null_count() == 0:
+                if len(linkages) == 0:
                     return MAX_NULLS  # nothing parsed within the allowed nulls
-                return int(parsed.null_count())
+                linkage = next(iter(linkages))
+                fragment = any(link.left_word == "LEFT-WALL" and "Wa" in link.left_label for link in linkage.links())
+                return int(parsed.null_count()) + (FRAGMENT_COST if fragment else 0)
             except Exception:  # noqa: BLE001 — a timeout or an internal error: unknown, not a crash
                 return None
 
@@ -103,6 +109,8 @@ def _prepare(sentence: str) -> str:
     # Markup and curly quotes are not grammar; the parser should see the words a reader sees.
     text = MARKUP.sub(" ", sentence)
     text = text.replace("’", "'").replace("“", '"').replace("”", '"').replace("—", " -- ").replace("–", " -- ")
+    for pattern, plain in UNITS:  # the dictionary does not know "17°C"; it knows "17 degrees"
+        text = pattern.sub(plain, text)
     return re.sub(r"\s+", " ", text).strip()
 
 

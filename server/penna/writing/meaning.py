@@ -33,7 +33,7 @@ CONTRACTED = {"can't": ("can", "not"), "won't": ("will", "not"), "shan't": ("sha
               "cannot": ("can", "not")}
 DIGITS = re.compile(r"\d+(?:[.,:/]\d+)*")
 SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
-ADDED_ALLOWANCE = 0.25  # content words a sentence may add, per content word of its note (at least one)
+ADDED_ALLOWANCE = 0.2  # content words a sentence may add, per content word of its note (rounded down)
 
 
 def claim_words(text: str) -> Counter[str]:
@@ -78,7 +78,7 @@ class Verdict:
     dropped_claims: list[str] = field(default_factory=list)  # claim words the sentence lacks
     added: list[str] = field(default_factory=list)  # content words the note does not have
     order: float = 1.0  # share of the note's words that keep their order in the sentence
-    allowance: int = 1
+    allowance: int = 0
 
     @property
     def faithful(self) -> bool:
@@ -108,7 +108,7 @@ def judge(note: str, sentence: str) -> Verdict:
     """How `sentence` keeps or changes what `note` says."""
     wanted = [w for w in content_words(note) if not _claim_word(w)]
     got = [w for w in content_words(sentence) if not _claim_word(w)]
-    verdict = Verdict(allowance=max(1, round(ADDED_ALLOWANCE * len(wanted))))
+    verdict = Verdict(allowance=int(ADDED_ALLOWANCE * len(wanted)))
     positions: list[int] = []
     for word in wanted:
         match = next((i for i, g in enumerate(got) if _same(word, g)), None)

@@ -1,18 +1,17 @@
 """The writing tasks: expand bullets, rephrase, continue, and N variants.
 
-Small base models follow a whole bullet list poorly (measured on this project: content kept 0.12
-when given the list at once). So expanding is sequential: each bullet becomes one sentence,
-written after the prompt's pairs of the author's notes and the sentences they became, with the
-sentences already written kept in view. Length therefore follows the bullets. Rephrasing is the
-same road: each sentence is reduced to its notes, then written again in the author's voice.
+Expanding is sequential: each bullet becomes one sentence, written after the prompt's pairs of
+the author's notes and the sentences they became, with the sentences already written in view,
+so length follows the bullets. Each sentence is chosen as a writer would choose it
+(`writing/drafting.py`): what the note says first, then grammar (judged by a parser, not by the
+model), then the author's voice. The model's first sentence is taken when it passes; otherwise a
+few more are tried (sampled, and with a local model one bridged from the note's own words) and
+the note itself, as a sentence, stays the fallback, so nothing is lost and nothing worse is given.
 
-With a local base model each sentence is bridged (`writing/bridge.py`): the note's words in
-order, joined by the small words the model chooses at the author's rates; measured, this keeps
-all the content and came within noise of the author's own Delta floor (docs/voice.md, E6).
-Notes with code, links or markup, and model servers (no token-level access), take the free road:
-the model writes the sentence, and when asked for several candidates the best is chosen by a
-scorer that uses only the vault (content kept, sentence-length habits, no generic phrases, no
-copying). Chat-tuned models get their own template (`run_chat`).
+Rephrasing starts from the writer's own sentences and edits them: generic phrases become plain
+words (`writing/plain.py`), and the model's version replaces a sentence only if it keeps the
+meaning, parses at least as well and sounds more like the author. Chat-tuned models get their
+own template (`run_chat`).
 """
 
 from __future__ import annotations
@@ -22,20 +21,27 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from penna.knowledge.items import content_words, notes_from_sentence
-from penna.knowledge.style import StyleProfile, find_generic_phrases
+from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import sentences, words
-from penna.writing.backend import CancelToken, GenerationStats, ModelError
 from penna.writing.bridge import Bridge, bridge_for
-from penna.writing.cleanup import COPY_RUN_LIMIT, clean_paragraph, clean_sentence, longest_shared_run
+from penna.writing.cleanup import clean_paragraph, clean_sentence
+from penna.writing.drafting import Assessment, as_sentence, assess, best, voice_score
+from penna.writing.model import CancelToken, GenerationStats, ModelError
+from penna.writing.plain import edit_sentence
 
 TaskKind = Literal["expand", "rephrase", "continue"]
 SENTENCE_STOP = ["\n", "Notes:", "##"]
-RETRY_LIMIT = 4  # candidates tried when the first drops the note's content, echoes it or copies
-RETRY_HEAT = 0.25  # temperature added per retry
-REPEAT_RUN_LIMIT = 6  # words in a row shared with a sentence already written: a repetition
-VOICE_WEIGHT = 2.0  # per unit of Delta to the author's average note (candidates differ by ~0.05–0.3)
+RETRY_LIMIT = 4  # a continuation that comes back empty is tried again, up to this many times
+RETRY_HEAT = 0.25  # temperature added per sampled candidate: the small model repeats itself when cool
+DEFAULT_CANDIDATES = 2  # extra candidates for a sentence whose first draft a writer would not keep
+VOICE_MARGIN = 0.05  # how much closer to the author a model rephrasing must be to replace the writer's
+AVOID_COST = 0.5  # voice charge per word the author keeps cutting (learned from rewrites)
+# Log-probability credit per small word when bridging: enough to write "the crumb is dense" for
+# "crumb dense", not so much that the model stuffs gaps ("I bake a hot") to collect it.
+BRIDGE_CREDIT = 1.5
+# Bridging searches every gap of the note: a long note costs seconds and rarely parses after it.
+BRIDGE_MAX_WORDS = 16
 
 
 class Streamer(Protocol):
@@ -52,7 +58,7 @@ class TaskRequest:
     max_tokens: int = 256
     temperature: float = 0.7
     seed: int = -1
-    candidates: int = 1  # per sentence; >1 enables best-of-N with the style scorer
+    candidates: int = DEFAULT_CANDIDATES  # extra candidates when the first draft is not keepable
     variant: int = 0  # which of several answers: the first is the model's best, the others sampled
 
 
@@ -97,7 +103,7 @@ def notes_for(kind: TaskKind, text: str) -> list[str]:
     if kind == "expand":
         return parse_bullets(text)
     if kind == "rephrase":
-        return [n for n in (notes_from_sentence(s) for s in sentences(text)) if n]
+        return [s.strip() for s in sentences(text) if s.strip()]  # the writer's sentences, edited one by one
     return []
 
 
@@ -122,104 +128,23 @@ def budget_tail(kind: TaskKind, title: str, text: str, demo: str = "") -> str:
     return task_tail(kind, title, notes[:1], demo=demo) + "".join(f"\nNotes: {n}\nText:" for n in notes[1:])
 
 
-def score_sentence(candidate: str, note: str, profile: StyleProfile | None, exemplars: Sequence[str],
-                   avoid: Sequence[str] = (), before: Sequence[str] = ()) -> float:
-    """How good a candidate sentence is, from the vault only: the note's content kept, a
-    sentence length the author writes, the author's small-word habits over the paragraph so far
-    (`before` + this sentence, Delta to the author's average note), no generic phrases, no
-    words the author keeps cutting, nothing pasted from the prompt."""
-    wanted = set(content_words(note))
-    got = set(content_words(candidate))
-    coverage = _coverage(candidate, note)
-    typical = profile.sentence_typicality(len(words(candidate))) if profile else 0.5
-    generic = len(find_generic_phrases(candidate))
-    copied = longest_shared_run(candidate, exemplars) if exemplars else 0
-    repeated = longest_shared_run(candidate, before) if before else 0
-    avoided = len(got & set(avoid) - wanted)  # words the author keeps cutting, unless the note asks for them
-    voice = profile.mfw.distance(" ".join([*before, candidate])) if profile and profile.mfw else 0.0
-    # The note given back bare is not prose, but it keeps the content: measured, rejecting it cost
-    # more content (0.77 → 0.49 kept) than it gained in voice, so it only loses ties.
-    echo = 1.0 if _echoes(candidate, note) else 0.0
-    return (2.0 * coverage + 0.7 * typical - VOICE_WEIGHT * voice - 1.0 * generic - 0.5 * avoided - 0.5 * echo
-            - (2.0 if copied >= COPY_RUN_LIMIT else 0.0) - (2.0 if repeated >= REPEAT_RUN_LIMIT else 0.0))
-
-
-def _coverage(sentence: str, note: str) -> float:
-    wanted = set(content_words(note))
-    return len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 1.0
-
-
-def _acceptable(sentence: str, note: str, sources: Sequence[str], before: Sequence[str] = ()) -> bool:
-    """Keep a single candidate only if it carries most of the note, copies nothing from the
-    prompt and does not say again what the paragraph already said."""
-    return bool(sentence) and _coverage(sentence, note) >= 0.5 and not _pasted(sentence, sources, before)
-
-
-def _pasted(sentence: str, sources: Sequence[str], before: Sequence[str]) -> bool:
-    return (longest_shared_run(sentence, sources) >= COPY_RUN_LIMIT
-            or bool(before) and longest_shared_run(sentence, before) >= REPEAT_RUN_LIMIT)
-
-
-def _echoes(sentence: str, note: str) -> bool:
-    """The note given back as it was: the note's words with at most one word added."""
-    return len(set(words(sentence)) - set(words(note))) <= 1
-
-
-def _sentence_budget(note: str, remaining: int) -> int:
-    """Length follows the note: a few tokens per note word, with a floor and a ceiling."""
-    return max(12, min(remaining, 14 + 4 * len(note.split()), 90))
-
-
 def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Sequence[str], *,
                   profile: StyleProfile | None, exemplars: Sequence[str], cancel: CancelToken | None,
                   on_text: Callable[[str], None] | None, avoid: Sequence[str] = ()) -> TaskResult:
+    """Expand: one sentence per note, each chosen from candidates (`writing/drafting.py`).
+    Rephrase: each of the writer's sentences, edited toward the voice (`_rephrase_sentence`)."""
     result = TaskResult("")
+    writer = _SentenceWriter(model, prefix, request, profile, [*exemplars, prefix], avoid, cancel, result)
     written: list[str] = []
-    remaining = request.max_tokens
-    sources = [*exemplars, prefix]  # copying from anything the model was shown counts as pasting
-    bridge = bridge_for(model)
-    glue_ratio = _glue_ratio(profile)
-    rates = _small_word_rates(profile)
     for index, note in enumerate(notes):
         tail = task_tail(request.kind, request.title, notes, written, demo=request.demo)
-        # A local model writes the note's own words joined by small words (writing/bridge.py);
-        # a note with code, links or markup, or a model server, takes the free road below.
-        if bridge is not None:
-            bridged = _bridged(bridge, prefix + tail, note, request, index, cancel, result, glue_ratio, rates,
-                               _growing(on_text, written))
-            remaining = max(16, remaining - result.stats[-1].generated_tokens)
-            if bridged:
-                bridge.ledger.observe(bridged)
-                written.append(bridged)
-                if on_text:
-                    on_text(" ".join(written))
-                continue
-        best, best_score = "", float("-inf")
-        attempt = 0
-        while attempt < max(1, request.candidates) or (attempt < RETRY_LIMIT
-                                                        and not _acceptable(best, note, sources, written)):
-            stats = GenerationStats()
-            seed = request.seed + 7919 * index + attempt if request.seed >= 0 else -1
-            # A retry runs hotter: the small model often repeats the same sentence at one temperature.
-            temperature = request.temperature + RETRY_HEAT * max(0, attempt - max(1, request.candidates) + 1)
-            raw = "".join(model.stream(prefix + tail, max_tokens=_sentence_budget(note, remaining),
-                                       temperature=temperature, seed=seed, stop=SENTENCE_STOP,
-                                       cancel=cancel, stats=stats))
-            result.stats.append(stats)
-            remaining = max(16, remaining - stats.generated_tokens)
-            candidate = clean_sentence(raw)
-            if not candidate:
-                attempt += 1
-                continue
-            score = score_sentence(candidate, note, profile, sources, avoid, written)
-            if score > best_score:
-                best, best_score = candidate, score
-            attempt += 1
-        if not best or _pasted(best, sources, written) or not _coverage(best, note):
-            best = note  # never lose a bullet, never paste: the note's own words beat a copy
-        if bridge is not None:
-            bridge.ledger.observe(best)
-        written.append(best)
+        if request.kind == "rephrase":
+            sentence = writer.rephrase(index, note, tail, written)
+        else:
+            sentence = writer.expand(index, note, tail, written)
+        if writer.bridge is not None:
+            writer.bridge.ledger.observe(sentence)
+        written.append(sentence)
         if on_text:
             on_text(" ".join(written))
     result.pieces = written
@@ -227,26 +152,100 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
     return result
 
 
-def _growing(on_text: Callable[[str], None] | None, written: Sequence[str]) -> Callable[[str], None] | None:
-    """Show a sentence as it grows after the ones already written."""
-    if on_text is None:
-        return None
-    before = list(written)
-    return lambda partial: on_text(" ".join([*before, partial]))
+@dataclass
+class _SentenceWriter:
+    """Writes one sentence at a time for `run_sentences`, keeping the request's shared state."""
+
+    model: Streamer
+    prefix: str
+    request: TaskRequest
+    profile: StyleProfile | None
+    sources: list[str]  # copying from anything the model was shown counts as pasting
+    avoid: Sequence[str]
+    cancel: CancelToken | None
+    result: TaskResult
+    remaining: int = 0
+    bridge: Bridge | None = None
+
+    def __post_init__(self) -> None:
+        self.remaining = self.request.max_tokens
+        self.bridge = bridge_for(self.model)
+
+    def expand(self, index: int, note: str, tail: str, written: Sequence[str]) -> str:
+        """The first draft that a writer could keep and that is prose rather than the note given
+        back: the model's own sentence first, then (with a local model) the note bridged into a
+        sentence; failing both, the best of a few more and the note itself."""
+        seen: list[Assessment] = []
+        drafts: list[Callable[[], tuple[str | None, str]]] = [
+            lambda: (self._free(index, 0, note, tail), "model")]
+        if self.bridge is not None and len(note.split()) <= BRIDGE_MAX_WORDS:
+            drafts.append(lambda: (self._bridged(index, note, tail, BRIDGE_CREDIT), "bridge"))
+        for attempt in range(1, 1 + max(0, self.request.candidates)):
+            drafts.append(lambda attempt=attempt: (self._free(index, attempt, note, tail), "model"))
+        for draft in drafts:
+            text, origin = draft()
+            if not text:
+                continue
+            seen.append(self._assess(note, text, origin, written))
+            if seen[-1].keepable and not seen[-1].echo:
+                return text
+        seen.append(self._assess(note, as_sentence(note), "note", written))
+        return best(seen).text
+
+    def rephrase(self, index: int, sentence: str, tail: str, written: Sequence[str]) -> str:
+        """The writer's sentence, edited: generic phrases made plain, then the model's version
+        only if it keeps the meaning, parses at least as well and sounds more like the author."""
+        edited = edit_sentence(sentence)
+        base = self._assess(edited, edited, "edit", written)
+        tail = tail[: tail.rfind("Notes: ")] + f"Notes: {edited}\nText:"
+        proposal = self._free(index, 0, edited, tail)
+        if not proposal:
+            return edited
+        found = self._assess(edited, proposal, "model", written)
+        if (found.verdict.faithful and not found.pasted and not found.repeated
+                and found.grammar_rank <= base.grammar_rank and found.voice > base.voice + VOICE_MARGIN):
+            return proposal
+        return edited
+
+    def _assess(self, note: str, text: str, origin: str, written: Sequence[str]) -> Assessment:
+        voice = voice_score(text, self.profile, written) - AVOID_COST * len(
+            set(words(text)) & set(self.avoid) - set(words(note)))
+        return assess(note, text, origin, sources=self.sources, before=written, voice=voice)
+
+    def _free(self, index: int, attempt: int, note: str, tail: str) -> str:
+        """A sentence the model writes freely after the notes→text pairs. The first answer of the
+        first variant is the model's most likely one; retries and other variants are sampled."""
+        stats = GenerationStats()
+        request = self.request
+        temperature = 0.0 if attempt == 0 and request.variant == 0 else request.temperature + RETRY_HEAT * attempt
+        seed = request.seed + 7919 * index + attempt if request.seed >= 0 else -1
+        pieces = list(self.model.stream(self.prefix + tail, max_tokens=_sentence_budget(note, self.remaining),
+                                        temperature=temperature, seed=seed, stop=SENTENCE_STOP, cancel=self.cancel,
+                                        stats=stats))
+        self.result.stats.append(stats)
+        self.remaining = max(16, self.remaining - stats.generated_tokens)
+        return clean_sentence("".join(pieces))
+
+    def _bridged(self, index: int, note: str, tail: str, credit: float) -> str | None:
+        assert self.bridge is not None
+        stats = GenerationStats()
+        request = self.request
+        try:
+            return self.bridge.sentence(self.prefix + tail, note, cancel=self.cancel, stats=stats,
+                                        glue_ratio=_glue_ratio(self.profile), rates=_small_word_rates(self.profile),
+                                        temperature=request.temperature if request.variant else 0.0,
+                                        seed=request.seed + 7919 * index if request.seed >= 0 else -1,
+                                        credit=credit)
+        except ModelError:  # the context window is full: the other candidates stand
+            return None
+        finally:
+            self.result.stats.append(stats)
+            self.remaining = max(16, self.remaining - stats.generated_tokens)
 
 
-def _bridged(bridge: Bridge, prompt: str, note: str, request: TaskRequest, index: int, cancel: CancelToken | None,
-             result: TaskResult, glue_ratio: float, rates: dict[str, float],
-             on_words: Callable[[str], None] | None = None) -> str | None:
-    stats = GenerationStats()
-    try:
-        return bridge.sentence(prompt, note, cancel=cancel, stats=stats, glue_ratio=glue_ratio, rates=rates,
-                               temperature=request.temperature if request.variant else 0.0,
-                               seed=request.seed + 7919 * index if request.seed >= 0 else -1, on_words=on_words)
-    except ModelError:  # the context window is full: the free road clamps its answer to what is left
-        return None
-    finally:
-        result.stats.append(stats)
+def _sentence_budget(note: str, remaining: int) -> int:
+    """Length follows the note: a few tokens per note word, with a floor and a ceiling."""
+    return max(12, min(remaining, 14 + 4 * len(note.split()), 90))
 
 
 def _small_word_rates(profile: StyleProfile | None) -> dict[str, float]:
@@ -256,7 +255,7 @@ def _small_word_rates(profile: StyleProfile | None) -> dict[str, float]:
         return {}
     rates = profile.function_word_rates()
     if profile.mfw is not None:
-        rates.update(zip(profile.mfw.vocabulary, profile.mfw.means))
+        rates.update(zip(profile.mfw.vocabulary, profile.mfw.means, strict=False))
     return rates
 
 
