@@ -8,10 +8,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-
 from helpers import write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,3 +117,90 @@ def test_neovim_end_to_end(tmp_path: Path) -> None:
     assert "model ready" in steps["checkhealth"] and "ERROR" not in steps["checkhealth"]
     # The note on disk is untouched: edits reach the buffer only (penna never writes the vault).
     assert (vault / NOTE).read_text(encoding="utf-8") == NOTE_TEXT
+
+
+WRITER_NOTE = "Drafts/Morning walks.md"
+WRITER_TEXT = """\
+# Morning walks
+
+- walking before work clears my head
+- the dog sets the pace, not me
+
+I keep a notebook by the door for what the walk shook loose. Most of it is nonsense, but a line or two ends up in an essay.
+
+Today I want to delve into why the heron never hurries. It stands in the weir for an hour.
+
+- cold hands, warm tea
+
+## Links
+"""
+# Tags: #walking in many notes, long ago; #weather in two, today; #Wanderlust once, long ago.
+WRITER_NOTES = {
+    "Notes/Start here.md": ("# Start here\n\nWhere the walking notes begin. #walking\n", 200),
+    "Notes/Heron.md": ("# Heron\n\nThe heron at the weir stands so still I walk past it twice. #walking\n", 200),
+    "Notes/Rain.md": ("# Rain\n\nRain on the path, again. #weather #walking\n", 0),
+    "Notes/Fog.md": ("# Fog\n\nFog until ten. #weather\n", 0),
+    "Notes/Old trip.md": ("# Old trip\n\nThe long walk in the Alps. #Wanderlust #walking\n", 400),
+}
+
+
+@pytest.mark.e2e
+@pytest.mark.model
+@pytest.mark.timeout(2400)  # a dozen generations; slow on a loaded machine
+def test_writer_in_neovim(tmp_path: Path) -> None:
+    """Keys typed as a writer types them, with a plain vim.lsp.enable("penna"): completion never
+    types on its own, drafts grow under the notes and enter the buffer only when accepted,
+    <Esc> cancels, a refused result lands in a register (said once), variants are stitched,
+    hover answers at once and re-opens with the rephrasing, quick fixes name their phrase,
+    continuation comes on <C-x><C-o> (or says why not), and checkhealth suggests a profile note."""
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    write(vault, WRITER_NOTE, WRITER_TEXT)
+    now = time.time()
+    for rel, (text, days_old) in WRITER_NOTES.items():
+        write(vault, rel, text)
+        os.utime(vault / rel, (now - days_old * 86400, now - days_old * 86400))
+    env_args = {"plugin": str(PLUGIN), "vault": str(vault), "note": WRITER_NOTE, "cmd": SERVER,
+                "settings": {"maxTokens": 48, "seed": 7}}
+    env = isolated_env(tmp_path) | {"PENNA_TEST_ARGS": json.dumps(env_args),
+                                    "PENNA_TEST_PROGRESS": str(tmp_path / "progress.log")}
+    proc = subprocess.run([str(nvim()), "--headless", "-u", "NONE", "-c", f"luafile {SCRIPTS / 'writer.lua'}"],
+                          capture_output=True, text=True, timeout=2300, env=env, cwd=tmp_path)
+    result = parse_result(proc, tmp_path)
+    steps = result["steps"]
+    report = (f"\nfailures: {result['failures']}\nsteps: {json.dumps(steps, indent=1)[:6000]}"
+              f"\nnotifications: {result['notifications']}\nlsp.log:\n{lsp_log(tmp_path)}")
+    assert result["ok"], report
+    # 1. Nothing typed unasked, whatever the global 'completeopt' ("menu,popup" by default).
+    assert "noselect" not in steps["global_completeopt"] and "noselect" in steps["buffer_completeopt"], report
+    assert steps["link_selected"] == -1 and steps["link_typed"] == "See also [[Sta", report
+    assert steps["link_accepted"] == "More on [[Start here]]", report
+    assert steps["heading_line"] == "# Method", report
+    assert steps["tags"][:3] == ["walking", "weather", "Wanderlust"], report
+    # 5. Hover: the style part at once, the rephrasing when ready (re-opened, and as an action).
+    assert "Sentences average" in steps["hover_first"] and "style hint" in steps["hover_first"], report
+    assert "In your voice" in steps["hover_ready"] and "In your voice" in steps["hover_float"], report
+    assert "Use the rephrasing in my voice (ready)" in steps["actions_after_hover"], report
+    # 6. The quick fix says what it replaces and acts on that sentence.
+    fix = next(f for f in steps["quick_fixes"] if f["title"] == "Replace 'delve' in my voice")
+    assert fix["target"] == "Today I want to delve into why the heron never hurries.", report
+    # 3. The draft grew, the buffer changed only on accept; <Esc> cancelled.
+    assert steps["draft_unchanged_before_accept"] and steps["draft_accepted"] and steps["draft_cleared"], report
+    assert "begin" in steps["draft_progress"] and "end" in steps["draft_progress"], report
+    assert steps["cancel_unchanged"] and steps["cancel_cleared"] and steps["cancel_said"], report
+    # 2. A refused result is kept in register p, said once, with one prefix.
+    assert steps["refused_kept_edit"] and steps["refused_register"].strip(), report
+    kept = [m for m in steps["refused_messages"] if "register p" in m]
+    assert len(kept) == 1 and not any("penna: penna:" in m for m in steps["refused_messages"]), report
+    assert not any("changed while writing" in m for m in steps["refused_messages"] if m not in kept), report
+    # 4. Stitched from the picks, then written.
+    assert steps["stitch_text"] == steps["stitch_expected"] and steps["stitch_in_buffer"], report
+    assert steps["stitch_prompts"][0]["prompt"].startswith("penna: sentence 1 of"), report
+    # 1. Continuation: an item in the end; any empty ask before it said why.
+    assert steps["continuation_items"], report
+    if steps["continuation_tries"] > 1:
+        assert any("still being written" in m for m in steps["continuation_said"]), report
+    # 6. No profile note: checkhealth suggests one.
+    assert "Create `About me.md`" in steps["checkhealth"], report
+    # Nothing reached the disk.
+    assert (vault / WRITER_NOTE).read_text(encoding="utf-8") == WRITER_TEXT

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from penna.lsp.features.completion import DAY, TAG_OPEN, link_closed, rank_tags
+from lsprotocol import types
+
+from penna.lsp.features.completion import DAY, TAG_OPEN, link_closed, link_item, rank_tags
 
 
 def test_tags_rank_by_use_and_recency_not_by_case_or_alphabet() -> None:
@@ -23,3 +25,12 @@ def test_a_link_is_closed_when_its_brackets_follow_before_another_opens() -> Non
     assert link_closed("#Heading]]")
     assert not link_closed("")
     assert not link_closed(" text [[Other]]")
+
+
+def test_a_link_item_replaces_what_was_typed_and_closes_the_link() -> None:
+    typed = types.Range(types.Position(3, 10), types.Position(3, 13))  # "Sta" after "[["
+    snippet = link_item("Start $here}", "Start $here}", typed, closed=False, snippets=True)
+    assert snippet.text_edit.new_text == "Start \\$here\\}]]"  # type: ignore[union-attr]
+    assert snippet.insert_text_format == types.InsertTextFormat.Snippet
+    plain = link_item("Start here", "Start here", typed, closed=True, snippets=False)
+    assert plain.text_edit.new_text == "Start here" and plain.insert_text_format is None  # type: ignore[union-attr]

@@ -15,18 +15,21 @@ import {
 } from "vscode-languageclient/node";
 import { nodeHost, resolveServer, ServerSettings } from "./server";
 import { needsRestart, pennaSettings } from "./settings";
-import { ContextDocuments, Generations, ServerStatus, StatusBar } from "./ui";
+import { DraftNotification, PreviewResult } from "./drafts";
+import { DRAFT_NOTIFICATION, Previews } from "./preview";
+import { ContextDocuments, Generations, ServerStatus, StatusBar, statusSettled } from "./ui";
 
 type Action = "expand" | "rephrase" | "continue" | "variants";
+const ACTIONS: readonly string[] = ["expand", "rephrase", "continue", "variants"];
 
-/** What the generation commands answer. */
-interface ActionResult {
-  applied: boolean;
-  text: string;
-  message?: string;
-}
-
-const STATUS_POLL_MS = 10_000;
+/** Pushed by the server when its status changes (docs/protocol.md). */
+const STATUS_NOTIFICATION = "penna/status";
+/** A generation whose edit could not be applied: `{uri, action, text, reason, message}`. */
+const RESULT_NOTIFICATION = "penna/result";
+/** Sent when a hover's rephrasing is written: `{uri, range}`. */
+const HOVER_READY_NOTIFICATION = "penna/hoverReady";
+/** Until the server pushes its status, it is asked again this often while it is still settling. */
+const STATUS_SETTLING_MS = 2_000;
 
 let extension: PennaExtension | undefined;
 
@@ -56,7 +59,9 @@ class PennaExtension {
   private readonly generations = new Generations();
   private readonly statusBar = new StatusBar(this.generations);
   private readonly contexts = new ContextDocuments();
+  private readonly previews = new Previews((message, text) => void this.say(message, text));
   private poll: NodeJS.Timeout | undefined;
+  private pushed = false;
 
   constructor(context: vscode.ExtensionContext) {
     const command = (id: string, fn: () => unknown) => vscode.commands.registerCommand(id, fn);
@@ -65,6 +70,7 @@ class PennaExtension {
       this.generations,
       this.statusBar,
       this.contexts,
+      this.previews,
       vscode.workspace.registerTextDocumentContentProvider(ContextDocuments.scheme, this.contexts),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         if (doc.uri.scheme === ContextDocuments.scheme) {
@@ -78,13 +84,12 @@ class PennaExtension {
           void this.restart();
         }
       }),
-      command("penna.expandBullets", () => this.generate("expand")),
-      command("penna.rephraseInMyVoice", () => this.generate("rephrase")),
-      command("penna.continueParagraph", () => this.generate("continue")),
-      command("penna.threeVariants", () => this.generate("variants")),
-      command("penna.openContext", () => this.showContext()),
-      command("penna.restartServer", () => this.restart()),
-      command("penna.cancelGeneration", () => this.cancel()),
+      // penna.expand, .rephrase, .continue, .variants and .showContext are the server's own
+      // commands (registered by the language client); the middleware below runs them here.
+      command("penna.acceptDraft", () => this.previews.accept(this.client)),
+      command("penna.cancelDraft", () => this.previews.cancel()),
+      command("penna.restart", () => this.restart()),
+      command("penna.cancel", () => this.cancel()),
       command("penna.showLog", () => this.output.show()),
     );
   }
@@ -125,8 +130,26 @@ class PennaExtension {
       });
       return;
     }
+    client.onNotification(DRAFT_NOTIFICATION, (params: DraftNotification) => this.previews.onDraft(params));
+    // A result the server could not apply (the note changed or closed while it wrote): kept.
+    client.onNotification(RESULT_NOTIFICATION, (params: { text?: string; message?: string }) => {
+      if (params.text) {
+        void this.say(params.message ?? "nothing was replaced", params.text);
+      }
+    });
+    client.onNotification(STATUS_NOTIFICATION, (status: ServerStatus) => {
+      this.pushed = true;
+      this.statusBar.update(status ?? {});
+    });
+    client.onNotification(HOVER_READY_NOTIFICATION, (params: { uri: string; range: { start: { line: number }; end: { line: number } } }) => {
+      const editor = vscode.window.activeTextEditor;
+      const line = editor?.selection.active.line ?? -1;
+      if (editor && editor.document.uri.toString() === client.protocol2CodeConverter.asUri(params.uri).toString()
+        && line >= params.range.start.line && line <= params.range.end.line) {
+        void vscode.commands.executeCommand("editor.action.showHover");
+      }
+    });
     await this.refreshStatus();
-    this.poll = setInterval(() => void this.refreshStatus(), STATUS_POLL_MS);
   }
 
   private clientOptions(): LanguageClientOptions {
@@ -151,6 +174,17 @@ class PennaExtension {
           // Push nothing but a "changed" signal: the server then pulls through `configuration` above.
           didChangeConfiguration: (_sections, next) => next(undefined),
         },
+        // The server's action commands (palette, or a code action carrying one) run as previews.
+        executeCommand: (command, args: unknown[], next): Promise<unknown> => {
+          const action = command.replace(/^penna\./, "");
+          if (ACTIONS.includes(action)) {
+            return this.generate(action as Action, args[0] as Record<string, unknown> | undefined);
+          }
+          if (command === "penna.showContext" && args.length === 0) {
+            return this.showContext();
+          }
+          return Promise.resolve(next(command, args) as unknown);
+        },
         // Generation happens in codeAction/resolve: show it in the status bar and let a click cancel it.
         resolveCodeAction: (item, token, next) =>
           this.generations.run((mine) => Promise.resolve(next(item, mine)), token).finally(() => void this.refreshStatus()),
@@ -159,11 +193,12 @@ class PennaExtension {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.poll);
+    clearTimeout(this.poll);
     this.poll = undefined;
     const client = this.client;
     this.client = undefined;
     this.generations.cancelAll();
+    this.previews.cancelAll();
     if (client?.isRunning()) {
       await client.stop();
     }
@@ -175,7 +210,7 @@ class PennaExtension {
   }
 
   private cancel(): void {
-    if (this.generations.cancelAll() === 0) {
+    if (this.previews.cancelAll() + this.generations.cancelAll() === 0) {
       void vscode.window.showInformationMessage("penna: nothing to cancel");
     }
   }
@@ -188,6 +223,12 @@ class PennaExtension {
     try {
       const status = (await client.sendRequest(ExecuteCommandRequest.type, { command: "penna.status", arguments: [{}] })) as ServerStatus;
       this.statusBar.update(status ?? {});
+      // A server that pushes its status needs no asking; one that does not is asked again
+      // only while it is still indexing or loading its model.
+      clearTimeout(this.poll);
+      if (!this.pushed && !statusSettled(status ?? {})) {
+        this.poll = setTimeout(() => void this.refreshStatus(), STATUS_SETTLING_MS);
+      }
     } catch (error) {
       this.output.appendLine(`penna.status failed: ${String(error)}`);
     }
@@ -217,11 +258,12 @@ class PennaExtension {
     };
   }
 
-  private async execute<T>(client: LanguageClient, command: string, argument: unknown, generation: boolean): Promise<T | undefined> {
+  private async execute<T>(client: LanguageClient, command: string, argument: unknown, generation: boolean,
+    outer?: vscode.CancellationToken): Promise<T | undefined> {
     const send = (token?: vscode.CancellationToken) =>
       client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] }, token) as Promise<T>;
     try {
-      return generation ? await this.generations.run(send) : await send();
+      return generation ? await this.generations.run(send, outer) : await send(outer);
     } catch (error) {
       if (error instanceof ResponseError && error.code === LSPErrorCodes.RequestCancelled) {
         return undefined; // the user cancelled; the server applied nothing
@@ -236,21 +278,29 @@ class PennaExtension {
     }
   }
 
-  private async generate(action: Action): Promise<void> {
+  /** A draft of `action` on the selection (or on `given`, a code action's argument). */
+  private async generate(action: Action, given?: Record<string, unknown>): Promise<void> {
     const target = this.target();
     if (!target) {
       return;
     }
     const { client, editor } = target;
-    // The server applies the edit itself (workspace/applyEdit), bound to the document version.
-    const result = await this.execute<ActionResult>(client, `penna.${action}`, this.argument(client, editor), true);
-    if (result && !result.applied) {
-      const message = result.message ?? "penna: nothing was applied.";
-      const choice = await vscode.window.showWarningMessage(message, ...(result.text ? ["Copy Text"] : []));
-      if (choice) {
-        await vscode.env.clipboard.writeText(result.text);
-      }
+    const argument: Record<string, unknown> = given ? { ...given } : this.argument(client, editor);
+    delete argument.action;
+    await this.previews.run(editor.document.uri, action, argument, (arg, token) =>
+      this.execute<PreviewResult>(client, `penna.${action}`, arg, true, token));
+  }
+
+  /** Say something once, prefixed once; a result that could not be written goes to the clipboard. */
+  private async say(message: string, text?: string): Promise<void> {
+    const said = `penna: ${message.replace(/^penna: /, "")}`;
+    if (!text) {
+      void vscode.window.showInformationMessage(said);
+      return;
     }
+    await vscode.env.clipboard.writeText(text);
+    const why = said.replace(/;? the text is kept here\.?$/, "").replace(/[.;]\s*$/, "");
+    void vscode.window.showWarningMessage(`${why}; the text is on the clipboard.`);
   }
 
   private async showContext(): Promise<void> {

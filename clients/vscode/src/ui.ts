@@ -2,6 +2,9 @@
 // generations it shows (and cancels on click).
 
 import * as vscode from "vscode";
+import { describeStatus, ServerStatus } from "./status";
+
+export { ServerStatus, statusSettled } from "./status";
 
 /** `penna.showContext` results as read-only virtual Markdown documents (`penna-context:`). */
 export class ContextDocuments implements vscode.TextDocumentContentProvider {
@@ -74,12 +77,6 @@ export class Generations {
   }
 }
 
-/** What `penna.status` answers (docs/protocol.md); fields beyond these are ignored. */
-export interface ServerStatus {
-  model?: { state?: string; name?: string; path?: string; error?: string };
-  vaults?: { path: string; notes?: number; indexed?: boolean }[];
-}
-
 /** Model state and generation progress; click cancels while writing, else shows the log. */
 export class StatusBar {
   private readonly item = vscode.window.createStatusBarItem("penna.status", vscode.StatusBarAlignment.Right, 100);
@@ -110,7 +107,7 @@ export class StatusBar {
     if (this.generations.busy) {
       item.text = "$(sync~spin) penna: writing…";
       item.tooltip = "penna is writing. Click to cancel.";
-      item.command = "penna.cancelGeneration";
+      item.command = "penna.cancel";
       return;
     }
     item.command = "penna.showLog";
@@ -119,19 +116,9 @@ export class StatusBar {
       item.tooltip = `${this.problem}\n\nClick to show the log.`;
       return;
     }
-    const model = this.status?.model;
-    const state = model?.state ?? "starting";
-    const icons: Record<string, string> = { ready: "$(pencil)", loading: "$(loading~spin)", error: "$(warning)" };
-    item.text = `${icons[state] ?? "$(pencil)"} penna${state === "ready" ? "" : `: ${state === "error" ? "model error" : state}`}`;
-    const lines = [`Model: ${model?.name ?? "default"} (${state})`];
-    if (model?.error) {
-      lines.push(`Error: ${model.error}`);
-    }
-    for (const vault of this.status?.vaults ?? []) {
-      lines.push(`Vault: ${vault.path}, ${vault.notes ?? "?"} notes${vault.indexed === false ? " (indexing)" : ""}`);
-    }
-    lines.push("", "Click to show the log.");
-    item.tooltip = lines.join("\n");
+    const described = describeStatus(this.status);
+    item.text = described.text;
+    item.tooltip = described.tooltip;
   }
 
   dispose(): void {

@@ -33,6 +33,22 @@ vim.notify = function(msg, level)
   table.insert(result.notifications, { msg = tostring(msg), level = level })
 end
 
+-- Stitching asks with vim.ui.select; a headless run has nobody to answer, so stop it.
+vim.ui.select = function(_, _, on_choice)
+  vim.schedule(function() on_choice(nil) end)
+end
+
+-- A draft shows under the notes until accepted: wait for it to be written, then accept it.
+local function accept_draft(buf, timeout)
+  local preview = require("penna.preview")
+  local written = vim.wait(timeout, function()
+    local draft = preview.get(buf)
+    return draft ~= nil and draft.text ~= nil
+  end, 200)
+  assert(written, "the draft was not written within " .. timeout / 1000 .. " s")
+  assert(preview.accept(), "the draft could not be accepted")
+end
+
 local function lines(buf)
   return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 end
@@ -114,6 +130,7 @@ step("code action", function()
     apply = true,
     filter = function(a) return a.title == "Expand bullets into prose" end,
   })
+  accept_draft(buf, GENERATION_MS)
   local done = vim.wait(GENERATION_MS, function()
     return #bullet_lines(buf, 1, find_line(buf, "## Later") or 1) == 0
   end, 200)
@@ -181,6 +198,7 @@ step("PennaExpand", function()
   vim.api.nvim_win_set_cursor(0, { row, 2 })
   local started = vim.uv.hrtime()
   vim.cmd("PennaExpand")
+  accept_draft(buf, GENERATION_MS)
   local later = assert(find_line(buf, "## Later"))
   local done = vim.wait(GENERATION_MS, function()
     return #bullet_lines(buf, later, vim.api.nvim_buf_line_count(buf)) == 0

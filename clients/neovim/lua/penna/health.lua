@@ -75,7 +75,22 @@ local function check_model(model)
   end
 end
 
-local function check_vaults(vaults)
+-- The profile note (settings.profileNote, default "About me.md") tells the model who writes.
+local function check_profile_note(client, vault)
+  local settings = vim.tbl_get(client.config, "settings", "penna") or {}
+  local name = type(settings.profileNote) == "string" and settings.profileNote ~= "" and settings.profileNote
+    or "About me.md"
+  if vim.uv.fs_stat(vim.fs.joinpath(vault, name)) then
+    health.ok(("profile note: %s"):format(name))
+  else
+    health.info(("no profile note (%s) in %s"):format(name, vault), {
+      ("Create `%s` in the vault: a few lines on who you are and what you write; penna tells the model"):format(name),
+    })
+  end
+end
+
+local function check_vaults(client, status)
+  local vaults = status.vaults or {}
   if #vaults == 0 then
     health.warn("no vault is open yet", { "Open a note inside your vault" })
   end
@@ -84,11 +99,19 @@ local function check_vaults(vaults)
     if v.written or v.read then
       counts = counts .. (" (%s written, %s read)"):format(v.written or "?", v.read or "?")
     end
-    if v.indexed == false then
-      health.info(("vault %s: indexing, %s so far"):format(v.path, counts))
+    if v.indexed == false or (v.indexed == nil and status.indexing) then
+      health.warn(("vault %s: still indexing, %s so far"):format(v.path, counts),
+        { "Answers use what is indexed so far; run :checkhealth penna again in a moment" })
     else
       health.ok(("vault %s: %s indexed"):format(v.path, counts))
     end
+    for _, suggestion in ipairs(v.collected or {}) do
+      health.warn(("%s: %d notes look collected, not written by you (%s)"):format(
+        suggestion.folder, suggestion.notes or 0, suggestion.why or "pasted text"), {
+        ('If so, add it to readingFolders: settings = { readingFolders = { ..., "%s" } }'):format(suggestion.folder),
+      })
+    end
+    check_profile_note(client, v.path)
   end
 end
 
@@ -111,7 +134,7 @@ local function check_clients()
     else
       local status = response.result or {}
       check_model(status.model or {})
-      check_vaults(status.vaults or {})
+      check_vaults(client, status)
     end
   end
 end

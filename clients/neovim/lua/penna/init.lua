@@ -1,5 +1,6 @@
--- penna for Neovim 0.11+: setup, and the user commands behind plugin/penna.lua.
--- Every behaviour lives in the server (docs/protocol.md); this file only sends requests.
+-- penna for Neovim 0.11+: setup, and what the commands and autocommands of plugin/penna.lua
+-- call. Every writing behaviour lives in the server (docs/protocol.md); this file sends requests
+-- and shows answers (drafts are in penna/preview.lua).
 
 local M = {}
 
@@ -8,18 +9,50 @@ M.defaults = {
   vault = nil, -- notes under this folder use it as the workspace root, whatever the markers
   settings = {}, -- the `penna` settings section (docs/protocol.md), e.g. { model = "~/m.gguf" }
   completion = true, -- built-in LSP completion with autotrigger in penna buffers
-  progress = true, -- echo generation progress (the partial text) in the command line
+  progress = true, -- echo generation progress in the command line
+  preview = true, -- show drafts under the notes and write them only when accepted
+  keys = { accept = "<Tab>", cancel = "<Esc>" }, -- normal-mode keys while a draft shows
+  register = "p", -- where a result that could not be written is kept
 }
 M.options = vim.deepcopy(M.defaults)
-
-local augroup = vim.api.nvim_create_augroup("penna", { clear = true })
 
 -- Tokens of running work-done progress (to cancel), and our own requests in flight.
 local progress_tokens = {} ---@type table<any, {client_id: integer, title: string}>
 local inflight = {} ---@type table<integer, vim.lsp.Client> request id -> client
 
+-- One message, one prefix: the server's messages may already start with "penna: ".
 local function notify(msg, level)
+  msg = tostring(msg):gsub("^penna: ", "")
   vim.notify("penna: " .. msg, level or vim.log.levels.INFO)
+end
+M.notify = notify
+
+local last_kept = nil ---@type string?
+
+--- `penna/result`: the server kept a result it could not apply; the command's answer, which
+--- carries the same text, then says nothing more.
+function M.on_result_kept(params)
+  if type(params) == "table" and type(params.text) == "string" and params.text ~= "" then
+    M.keep(params.text, params.message or "nothing was replaced")
+  end
+end
+
+--- A result that could not be written: into the register, and say so once.
+function M.keep(text, why)
+  if text == last_kept then
+    return
+  end
+  last_kept = text
+  vim.defer_fn(function()
+    if last_kept == text then
+      last_kept = nil
+    end
+  end, 5000)
+  local register = M.options.register or "p"
+  vim.fn.setreg(register, text)
+  why = why:gsub("; the text is kept here%.?$", ""):gsub("[.;]%s*$", "")
+  notify(('%s; the text is in register %s (paste with "%sp)'):format(why, register, register),
+    vim.log.levels.WARN)
 end
 
 ---@param bufnr integer?
@@ -46,18 +79,29 @@ local function root_dir_for(vault)
   end
 end
 
-local function on_attach(args)
+-- LspAttach (plugin/penna.lua): completion that never inserts unasked. `noselect` whatever the
+-- global 'completeopt' says, so a pause after `[[` or `#` never types the first item.
+function M.on_attach(args)
   local client = vim.lsp.get_client_by_id(args.data.client_id)
   if not client or client.name ~= "penna" then
     return
   end
   if M.options.completion and vim.lsp.completion then
+    local opts = vim.split(vim.go.completeopt, ",", { trimempty = true })
+    opts = vim.tbl_filter(function(o) return o ~= "longest" and o ~= "preinsert" and o ~= "menu" end, opts)
+    for _, wanted in ipairs({ "menuone", "noselect" }) do
+      if not vim.list_contains(opts, wanted) then
+        table.insert(opts, wanted)
+      end
+    end
+    vim.bo[args.buf].completeopt = table.concat(opts, ",")
     vim.lsp.completion.enable(true, client.id, args.buf, { autotrigger = true })
     vim.b[args.buf].penna_completion = true
   end
 end
 
-local function on_progress(args)
+-- LspProgress (plugin/penna.lua): remember cancellable work, echo it unless a draft shows it.
+function M.on_progress(args)
   local client = vim.lsp.get_client_by_id(args.data.client_id)
   local params = args.data.params
   if not client or client.name ~= "penna" or type(params.value) ~= "table" then
@@ -71,7 +115,8 @@ local function on_progress(args)
   elseif value.kind == "end" then
     progress_tokens[params.token] = nil
   end
-  if M.options.progress then
+  local preview = require("penna.preview")
+  if M.options.progress and not preview.get() then
     local text = (running and running.title or "penna") .. ": " .. (value.message or "")
     -- The message is the partial text: keep the last line's worth so the echo never scrolls.
     text = text:gsub("%s+", " ")
@@ -99,10 +144,6 @@ function M.setup(opts)
     config.root_dir = root_dir_for(o.vault)
   end
   vim.lsp.config("penna", config)
-
-  vim.api.nvim_clear_autocmds({ group = augroup })
-  vim.api.nvim_create_autocmd("LspAttach", { group = augroup, callback = on_attach })
-  vim.api.nvim_create_autocmd("LspProgress", { group = augroup, callback = on_progress })
   vim.lsp.enable("penna")
 end
 
@@ -144,9 +185,9 @@ function M.arguments(bufnr, client, cmd_opts)
   return { uri = vim.uri_from_bufnr(bufnr), range = range, version = vim.lsp.util.buf_versions[bufnr] }
 end
 
---- Run `workspace/executeCommand` for a penna command; `on_result(result, client)` on success.
---- Returns the request id (cancellable with :PennaCancel).
-function M.execute(command, argument, bufnr, on_result)
+--- Run `workspace/executeCommand` for a penna command; `on_result(result, client)` on success,
+--- `on_error(err)` after an error was said. Returns the request id (cancellable with :PennaCancel).
+function M.execute(command, argument, bufnr, on_result, on_error)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
   local client = M.client(bufnr)
   if not client then
@@ -162,7 +203,12 @@ function M.execute(command, argument, bufnr, on_result)
   }, function(err, result)
     inflight[id] = nil
     if err then
-      notify(command .. ": " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      if err.code ~= -32800 then -- RequestCancelled: the writer asked for it, :PennaCancel says so
+        notify(command .. ": " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      end
+      if on_error then
+        on_error(err)
+      end
       return
     end
     if on_result then
@@ -177,19 +223,63 @@ function M.execute(command, argument, bufnr, on_result)
   notify("could not send " .. command .. " (the server stopped?)", vim.log.levels.ERROR)
 end
 
--- expand / rephrase / continue / variants: the server applies the edit via workspace/applyEdit.
+--- A request of ours that ended elsewhere (a draft cancelled it).
+function M.forget(id)
+  inflight[id] = nil
+end
+
+-- expand / rephrase / continue / variants on the selection or the block under the cursor:
+-- a draft to accept or cancel (options.preview), else the server applies the edit itself.
 function M.generate(action, cmd_opts)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = M.client(bufnr)
   if not client then
     return M.execute("penna." .. action, nil, bufnr) -- reports the missing client
   end
-  return M.execute("penna." .. action, M.arguments(bufnr, client, cmd_opts), bufnr, function(result)
+  return M.run(action, M.arguments(bufnr, client, cmd_opts), bufnr, client)
+end
+
+--- Run an action on an argument `{uri, range, version}` (also what code actions carry).
+function M.run(action, argument, bufnr, client)
+  if M.options.preview then
+    return require("penna.preview").start(bufnr, client, action, argument)
+  end
+  return M.execute("penna." .. action, argument, bufnr, function(result)
     if type(result) == "table" and not result.applied then
-      -- Refused (text changed meanwhile, or empty output): the server says why and returns the text.
-      notify(result.message or "nothing was applied", vim.log.levels.WARN)
+      if result.text and result.text ~= "" then
+        M.keep(result.text, result.message or "nothing was replaced")
+      else
+        notify(result.message or "nothing was applied", vim.log.levels.WARN)
+      end
     end
   end)
+end
+
+--- The client-side handler of the `penna.<action>` commands that code actions carry (lsp/penna.lua
+--- asks for commands instead of resolved edits), so a code action also shows a draft first.
+function M.code_action_command(command, ctx)
+  local action = command.command:gsub("^penna%.", "")
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local argument = vim.deepcopy((command.arguments or {})[1] or {})
+  argument.action = nil
+  if client then
+    M.run(action, argument, ctx.bufnr, client)
+  end
+end
+
+--- `penna/hoverReady`: the model's rephrasing for a hover is written; show the hover again if
+--- it is still open on that paragraph.
+function M.on_hover_ready(_, params)
+  local buf = vim.api.nvim_get_current_buf()
+  if type(params) ~= "table" or params.uri ~= vim.uri_from_bufnr(buf) then
+    return
+  end
+  local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local open = vim.b[buf].lsp_floating_preview
+  if open and vim.api.nvim_win_is_valid(open) and row >= params.range.start.line and row <= params.range["end"].line then
+    vim.lsp.buf.hover()
+  end
+  vim.b[buf].penna_hover_ready = params.range.start.line
 end
 
 -- Open markdown in a read-only scratch split beside the current window (reused if open).
@@ -240,9 +330,9 @@ function M.busy()
   return next(inflight) ~= nil or next(progress_tokens) ~= nil
 end
 
--- Stop generations: our own requests, and any cancellable progress (e.g. a code action resolve).
+-- Stop generations: drafts, our own requests, and any cancellable progress.
 function M.cancel()
-  local count = 0
+  local count = require("penna.preview").cancel_all()
   for id, client in pairs(inflight) do
     client:cancel_request(id)
     inflight[id] = nil

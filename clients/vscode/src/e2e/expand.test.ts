@@ -19,6 +19,7 @@ import {
   ConfigurationRequest,
   createProtocolConnection,
   DidOpenTextDocumentNotification,
+  ExecuteCommandRequest,
   ExitNotification,
   InitializedNotification,
   InitializeRequest,
@@ -30,6 +31,7 @@ import {
   TextDocumentEdit,
   WorkDoneProgressCreateRequest,
 } from "vscode-languageserver-protocol/node";
+import { acceptPlan, DraftNotification, Drafts, PreviewResult } from "../drafts";
 import { nodeHost, resolveServer } from "../server";
 
 const GENERATION_MS = 300_000;
@@ -48,6 +50,8 @@ let vault: string;
 let server: ChildProcessWithoutNullStreams;
 let connection: ProtocolConnection;
 const messages: string[] = [];
+const drafts: DraftNotification[] = [];
+let applyEdits = 0;
 let stderr = "";
 
 before(async () => {
@@ -70,7 +74,11 @@ before(async () => {
   connection.onRequest(WorkDoneProgressCreateRequest.type, () => null);
   connection.onRequest(RegistrationRequest.type, () => null);
   connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
-  connection.onRequest(ApplyWorkspaceEditRequest.type, () => ({ applied: false, failureReason: "not expected in this test" }));
+  connection.onRequest(ApplyWorkspaceEditRequest.type, () => {
+    applyEdits += 1;
+    return { applied: false, failureReason: "not expected in this test" };
+  });
+  connection.onNotification("penna/draft", (params: DraftNotification) => drafts.push(params));
   connection.onNotification("window/showMessage", (params: { message: string }) => messages.push(params.message));
   connection.listen();
 
@@ -140,4 +148,33 @@ test("Expand bullets into prose resolves to a version-bound TextDocumentEdit rep
   assert.ok(!/^\s*[-*+] /m.test(prose), `still bullets: ${prose}`);
   assert.ok(prose.trim().split(/\s+/).length >= 5, `not prose: ${JSON.stringify(prose)}`);
   console.log(`# resolved in ${seconds.toFixed(1)} s: ${JSON.stringify(prose)}`);
+});
+
+test("A preview streams the growing draft, applies nothing, and answers where the text goes", { timeout: GENERATION_MS + 60_000 }, async () => {
+  const uri = pathToFileURL(path.join(vault, "Winter bread.md")).toString();
+  const store = new Drafts();
+  const draft = store.start(uri, "expand", BULLETS);
+  const result = (await connection.sendRequest(ExecuteCommandRequest.type, {
+    command: "penna.expand",
+    arguments: [{ uri, range: { start: { line: 3, character: 4 }, end: { line: 3, character: 4 } }, version: 7, preview: true, draftId: draft.id }],
+  })) as PreviewResult;
+  assert.equal(applyEdits, 0, "a preview must not apply an edit");
+  assert.equal(result.applied, false);
+  assert.deepEqual(result.range, BULLETS, `the draft replaces the bullets: ${JSON.stringify(result)}`);
+  assert.equal(result.version, 7);
+  assert.equal(result.original, NOTE.split("\n").slice(2, 5).join("\n"));
+  const mine = drafts.filter((d) => d.draftId === draft.id);
+  assert.ok(mine.length > 0, "no penna/draft notification arrived");
+  for (const notification of mine) {
+    store.update(notification);
+  }
+  assert.ok(mine.every((d) => d.uri === uri && d.variants === 1) && mine[mine.length - 1].text.trim() !== "", JSON.stringify(mine));
+  assert.ok(store.finish(draft, result));
+  const plan = acceptPlan(draft, 7, NOTE, () => result.original ?? "");
+  assert.deepEqual(plan, { kind: "apply", range: BULLETS, text: result.text });
+  const accepted = (await connection.sendRequest(ExecuteCommandRequest.type, {
+    command: "penna.accepted",
+    arguments: [{ uri, text: result.text, generated: result.text }],
+  })) as { learning: boolean };
+  assert.equal(accepted.learning, true);
 });

@@ -33,7 +33,8 @@ test("with VS Code's defaults the server gets exactly the documented defaults", 
 
 test("package.json contributes every server setting plus penna.server.*, each described", () => {
   const contributed = Object.keys(properties).sort();
-  const expected = [...SETTING_KEYS.map((k) => `penna.${k}`), "penna.server.command", "penna.server.pythonPath"].sort();
+  const expected = [...SETTING_KEYS.map((k) => `penna.${k}`), "penna.server.command", "penna.server.pythonPath",
+    "penna.trace.server"].sort();
   assert.deepEqual(contributed, expected);
   for (const [key, spec] of Object.entries(properties)) {
     assert.ok(spec.description || spec.markdownDescription, `${key} has no description`);
@@ -55,4 +56,27 @@ test("the keys are those of docs/protocol.md's settings table", (t) => {
 test("only penna.server.* restarts the server", () => {
   assert.equal(needsRestart((s) => ["penna", "penna.server", "penna.server.command"].includes(s)), true);
   assert.equal(needsRestart((s) => ["penna", "penna.model"].includes(s)), false);
+});
+
+test("what belongs to a vault can be set per workspace folder (resource scope)", () => {
+  const scopes = properties as Record<string, { scope?: string }>;
+  for (const key of ["readingFolders", "exclude", "profileNote", "authorName", "halfLifeDays"]) {
+    assert.equal(scopes[`penna.${key}`].scope, "resource", key);
+  }
+  assert.deepEqual((properties["penna.trace.server"] as { enum?: string[] }).enum, ["off", "messages", "verbose"]);
+});
+
+test("one command namespace: every contributed command is penna.<name>, the actions are the server's", () => {
+  const contributes = (manifest as unknown as { contributes: { commands: { command: string }[]; keybindings: { command: string; when: string }[] } }).contributes;
+  const ids = contributes.commands.map((c) => c.command);
+  for (const id of ids) {
+    assert.match(id, /^penna\.[a-zA-Z]+$/);
+  }
+  for (const action of ["expand", "rephrase", "continue", "variants", "showContext"]) {
+    assert.ok(ids.includes(`penna.${action}`), action);
+  }
+  assert.ok(!ids.some((id) => /expandBullets|rephraseInMyVoice|threeVariants|openContext/.test(id)), ids.join(","));
+  const keys = contributes.keybindings.map((k) => `${k.command} when ${k.when}`);
+  assert.ok(keys.some((k) => k.startsWith("penna.acceptDraft when") && k.includes("penna.draftActive")), keys.join("; "));
+  assert.ok(keys.some((k) => k.startsWith("penna.cancelDraft when") && k.includes("penna.draftActive")), keys.join("; "));
 });

@@ -34,28 +34,43 @@ def _replace_range(line: int, start: int, end: int) -> types.Range:
     return types.Range(types.Position(line, start), types.Position(line, end))
 
 
-def link_items(engine: Any, prefix: str, where: types.Range, closed: bool) -> list[types.CompletionItem]:
-    """Titles and aliases; the inserted text closes the link unless `]]` already follows."""
-    items = []
-    for rank, (title, path, alias) in enumerate(engine.index.titles_like(prefix, limit=50)):
-        label = alias or title
-        insert = (f"{title}|{alias}" if alias else title) + ("" if closed else "]]")
-        items.append(types.CompletionItem(label=label, kind=types.CompletionItemKind.File, detail=path,
-                                          text_edit=types.TextEdit(range=where, new_text=insert),
-                                          filter_text=label, sort_text=f"{rank:04d}"))
-    return items
+def snippet_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}")
 
 
-def heading_items(engine: Any, note: str, prefix: str, where: types.Range, closed: bool) -> list[types.CompletionItem]:
+def link_item(label: str, insert: str, where: types.Range, closed: bool, snippets: bool, **fields: Any
+              ) -> types.CompletionItem:
+    """An item replacing `where` with `insert`, closing the link unless `]]` already follows. As a
+    snippet where the client takes one: Neovim inserts a plain text edit only up to its first space."""
+    closing = "" if closed else "]]"
+    text = snippet_escape(insert) + closing if snippets else insert + closing
+    return types.CompletionItem(label=label, text_edit=types.TextEdit(range=where, new_text=text), filter_text=label,
+                                insert_text_format=types.InsertTextFormat.Snippet if snippets else None, **fields)
+
+
+def link_items(engine: Any, prefix: str, where: types.Range, closed: bool,
+               snippets: bool) -> list[types.CompletionItem]:
+    """Titles and aliases."""
+    return [link_item(alias or title, f"{title}|{alias}" if alias else title, where, closed, snippets,
+                      kind=types.CompletionItemKind.File, detail=path, sort_text=f"{rank:04d}")
+            for rank, (title, path, alias) in enumerate(engine.index.titles_like(prefix, limit=50))]
+
+
+def heading_items(engine: Any, note: str, prefix: str, where: types.Range, closed: bool,
+                  snippets: bool) -> list[types.CompletionItem]:
     path = engine.index.resolve(note)
     row = engine.index.note(path) if path else None
     if row is None:
         return []
-    return [types.CompletionItem(label=h["text"], kind=types.CompletionItemKind.Reference,
-                                 detail=f"{'#' * h['level']} in {row.title}", filter_text=h["text"],
-                                 text_edit=types.TextEdit(range=where, new_text=h["text"] + ("" if closed else "]]")),
-                                 sort_text=f"{rank:04d}")
+    return [link_item(h["text"], h["text"], where, closed, snippets, kind=types.CompletionItemKind.Reference,
+                      detail=f"{'#' * h['level']} in {row.title}", sort_text=f"{rank:04d}")
             for rank, h in enumerate(row.headings) if h["text"].lower().startswith(prefix.lower())]
+
+
+def supports_snippets(ls: Any) -> bool:
+    caps = ls.client_capabilities.text_document
+    item = caps.completion.completion_item if caps and caps.completion else None
+    return bool(item and item.snippet_support)
 
 
 def rank_tags(usage: list[tuple[str, int, float]], half_life_days: float, now: float) -> list[tuple[str, int]]:
@@ -83,18 +98,18 @@ def link_closed(after: str) -> bool:
     return end >= 0 and (opening < 0 or end < opening)
 
 
-def index_completion(engine: Any, before: str, after: str, here: types.Position,
-                     half_life_days: float) -> types.CompletionList | None:
+def index_completion(engine: Any, before: str, after: str, here: types.Position, half_life_days: float,
+                     snippets: bool) -> types.CompletionList | None:
     """Links, headings and tags, from the index; None when the cursor is in none of them. A `#`
     opening the line starts a heading: an empty, complete list (nothing offered)."""
     if match := WIKILINK_HEADING.search(before):
         where = _replace_range(here.line, here.character - len(match.group(2)), here.character)
         return types.CompletionList(is_incomplete=False, items=heading_items(
-            engine, match.group(1), match.group(2), where, link_closed(after)))
+            engine, match.group(1), match.group(2), where, link_closed(after), snippets))
     if match := WIKILINK_OPEN.search(before):
         where = _replace_range(here.line, here.character - len(match.group(1)), here.character)
         return types.CompletionList(is_incomplete=True, items=link_items(engine, match.group(1), where,
-                                                                         link_closed(after)))
+                                                                         link_closed(after), snippets))
     if match := TAG_OPEN.search(before):
         if not before[:match.start()].strip():
             return types.CompletionList(is_incomplete=False, items=[])
@@ -119,7 +134,8 @@ def setup(server: Any) -> None:
         column = doc.position_codec.position_from_client_units(doc.lines, params.position).character
         before, after = line[:column], line[column:]
         here = params.position
-        if (index_items := index_completion(engine, before, after, here, ls.settings.half_life_days)) is not None:
+        index_items = index_completion(engine, before, after, here, ls.settings.half_life_days, supports_snippets(ls))
+        if index_items is not None:
             return index_items if index_items.items or index_items.is_incomplete else None
         invoked = params.context is None or params.context.trigger_kind == types.CompletionTriggerKind.Invoked
         at_boundary = not before or before[-1].isspace() or before[-1] in ".!?…"
@@ -133,11 +149,10 @@ def setup(server: Any) -> None:
             if invoked and why:
                 continuations.say(ls, why)
             return types.CompletionList(is_incomplete=True, items=[])
-        item = types.CompletionItem(label=text if len(text) <= 60 else text[:57] + "…",
-                                    text_edit=types.TextEdit(range=_replace_range(here.line, here.character,
-                                                                                  here.character), new_text=text),
+        # insertText, not a text edit: Neovim would insert a plain text edit only up to its first space.
+        item = types.CompletionItem(label=text if len(text) <= 60 else text[:57] + "…", insert_text=text,
                                     kind=types.CompletionItemKind.Text, detail="penna: continue in your voice",
-                                    documentation=text, filter_text="")
+                                    documentation=text, filter_text=before.split()[-1] if before.split() else "")
         return types.CompletionList(is_incomplete=True, items=[item])
 
 
