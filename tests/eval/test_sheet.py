@@ -30,7 +30,8 @@ def _fill(folder: Path, mark_for: dict[str, str]) -> None:
         elif m := re.match(r"### Version ([A-Z])", line):
             label = m.group(1)
         elif line.startswith("- [ ] ") and paragraph and label:
-            line = line.replace("[ ]", f"[{mark_for[key[paragraph][label]]}]", 1)
+            lines.append(line.replace("[ ]", f"[{mark_for[key[paragraph][label]]}]", 1))
+            continue
         lines.append(line)
     (folder / "sheet.md").write_text("\n".join(lines))
 

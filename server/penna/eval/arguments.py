@@ -23,8 +23,9 @@ def add_voice_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--holdout", type=float, default=0.1, help="share of posts held out (default 0.1)")
     parser.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates (default 1000)")
     parser.add_argument("--reuse", metavar="JSON", action="append",
-                        help="take the outputs of the systems an earlier --json report holds, if it wrote the same "
-                             "paragraphs with the same seed and temperature (repeatable; for experiments on one system)")
+                        help="take the outputs of the systems an earlier --json report holds, if it wrote the "
+                             "same paragraphs with the same seed and temperature (repeatable; for experiments on "
+                             "one system)")
     parser.add_argument("--model", default="default", help="'default', a .gguf path, or ollama:NAME:TAG")
     parser.add_argument("--threads", type=int, help="model threads (default: all cores)")
     parser.add_argument("--temperature", type=float, help="sampling temperature for every system (default: penna's)")

@@ -149,14 +149,15 @@ def bullet_from_sentence(sentence: str) -> str:
     the most frequent words Delta counts) are dropped, "n't" becomes "not" (negation is content),
     a possessive keeps its noun, and hedges and Latin abbreviations ("perhaps", "i.e") go."""
     kept: list[str] = []
-    for token in notes_from_sentence(sentence).split():
-        lower = token.lower().replace("’", "'")
+    for original in notes_from_sentence(sentence).split():
+        token = original
+        lower = original.lower().replace("’", "'")
         if "'" in lower:
             stem, _, ending = lower.partition("'")
             if ending == "t" and stem.endswith("n"):
                 token = "not"
             elif ending == "s" and not is_stopword(stem) and stem not in PRONOUNS:
-                token = token[: len(stem)]  # the author's "caller's" → "caller"
+                token = original[: len(stem)]  # the author's "caller's" → "caller"
             else:
                 continue
         elif lower in PHRASING_WORDS:

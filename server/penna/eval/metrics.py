@@ -13,11 +13,11 @@ Per-output checks (content kept, copying, generic phrases) are bootstrapped over
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from penna.bench.figures import percentile
 from penna.knowledge.items import content_words
@@ -72,7 +72,7 @@ def wasserstein(a: Sequence[float], b: Sequence[float]) -> float:
     xs, ys = sorted(a), sorted(b)
     points = sorted(set(xs) | set(ys))
     total, i, j = 0.0, 0, 0
-    for left, right in zip(points, points[1:]):
+    for left, right in pairwise(points):
         while i < len(xs) and xs[i] <= left:
             i += 1
         while j < len(ys) and ys[j] <= left:
@@ -131,7 +131,7 @@ class CopyIndex:
             self.tokens.extend(words(text))
             self.tokens.append("\0")  # runs never cross from one document into the next
         self.unigrams = set(self.tokens)
-        self.bigrams = set(zip(self.tokens, self.tokens[1:]))
+        self.bigrams = set(pairwise(self.tokens))
         self.trigrams: dict[tuple[str, str, str], list[int]] = {}
         for i in range(len(self.tokens) - 2):
             self.trigrams.setdefault((self.tokens[i], self.tokens[i + 1], self.tokens[i + 2]), []).append(i)
@@ -141,7 +141,7 @@ class CopyIndex:
         best = 0
         if any(w in self.unigrams for w in mine):
             best = 1
-        if any(pair in self.bigrams for pair in zip(mine, mine[1:])):
+        if any(pair in self.bigrams for pair in pairwise(mine)):
             best = 2
         for i in range(len(mine) - 2):
             if len(mine) - i <= best:

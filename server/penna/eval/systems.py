@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from penna.engine import Engine
 from penna.knowledge.items import query_terms
-from penna.writing.cleanup import clean_paragraph
 from penna.writing.backend import Backend
+from penna.writing.cleanup import clean_paragraph
 
 PREAMBLE = "Below are notes, then a paragraph that writes them out in full sentences.\n\n"
 PARAGRAPH_STOP = ["Notes:", "Paragraph:", "\n#", "\n\n\n"]
@@ -52,10 +52,10 @@ def as_prose(raw: str) -> str:
     """What the model wrote, as one paragraph: a small base model often answers in bullets or
     several short blocks; its words count, so list markers and headings go and lines join."""
     lines = []
-    for line in raw.splitlines():
-        if line.lstrip().startswith(("#", "```")):
+    for raw_line in raw.splitlines():
+        if raw_line.lstrip().startswith(("#", "```")):
             continue
-        line = LIST_MARKER.sub("", line).strip()
+        line = LIST_MARKER.sub("", raw_line).strip()
         if line:
             lines.append(line if re.search(r"[.!?…:;,]$", line) else line + ".")
     return clean_paragraph(" ".join(lines))
@@ -81,8 +81,8 @@ def no_context(engine: Engine) -> System:
 
     def write(bullets_text: str, seed: int) -> str:
         prompt = PREAMBLE + instruction(bullets_text)
-        return _complete(engine.model(), prompt, max_tokens=length_allowance(_bullets(bullets_text), settings.max_tokens),
-                         temperature=settings.temperature, seed=seed)
+        max_tokens = length_allowance(_bullets(bullets_text), settings.max_tokens)
+        return _complete(engine.model(), prompt, max_tokens=max_tokens, temperature=settings.temperature, seed=seed)
 
     return System("nocontext", write, "bullets + a plain instruction")
 
@@ -115,8 +115,8 @@ def rag_only(engine: Engine) -> System:
         passages = rag_passages(engine, bullets_text, int(settings.n_ctx * RAG_SHARE))
         context = "Excerpts from my notes:\n\n" + "\n\n".join(passages) + "\n\n" if passages else ""
         prompt = context + PREAMBLE + instruction(bullets_text)
-        return _complete(engine.model(), prompt, max_tokens=length_allowance(_bullets(bullets_text), settings.max_tokens),
-                         temperature=settings.temperature, seed=seed)
+        max_tokens = length_allowance(_bullets(bullets_text), settings.max_tokens)
+        return _complete(engine.model(), prompt, max_tokens=max_tokens, temperature=settings.temperature, seed=seed)
 
     return System("rag", write, "top BM25 vault passages + bullets, one prompt")
 

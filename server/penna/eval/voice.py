@@ -22,9 +22,17 @@ from typing import Any
 
 from penna.config import Settings
 from penna.eval import metrics as m
-from penna.eval.arguments import SYSTEM_NAMES
-from penna.eval.corpus import (BULLET_STYLES, HeldOut, Split, build_vault, normalize_prose, read_posts,
-                               select_paragraphs, split_posts, training_prose)
+from penna.eval.corpus import (
+    BULLET_STYLES,
+    HeldOut,
+    Split,
+    build_vault,
+    normalize_prose,
+    read_posts,
+    select_paragraphs,
+    split_posts,
+    training_prose,
+)
 from penna.eval.sheet import AUTHOR, SheetRow, write_sheet
 from penna.eval.systems import BUILDERS, System
 from penna.knowledge.style import WordProfile
@@ -233,14 +241,14 @@ def measure(reference: Reference, items: Sequence[HeldOut], runs: Sequence[Outpu
     baseline = per_system.get("nocontext")
     for run in runs:
         values = per_system[run.system.name]
-        entry = {name: _mean_interval(v).to_json() for name, v in values.items()}
+        entry: dict[str, Any] = {name: _mean_interval(v).to_json() for name, v in values.items()}
         if baseline is not None:
             entry["gap_closed"] = _gap(baseline["delta"], values["delta"], floors["delta"]).to_json()
         entry.update(per_output(reference, items, run.texts, seed))
         entry.update(describe=run.system.describe, seconds=round(run.seconds, 1), reused=run.reused)
         systems[run.system.name] = entry
     if "rag" in per_system and "penna" in per_system:
-        diffs = [p - r for p, r in zip(per_system["penna"]["delta"], per_system["rag"]["delta"])]
+        diffs = [p - r for p, r in zip(per_system["penna"]["delta"], per_system["rag"]["delta"], strict=True)]
         systems["penna"]["delta_minus_rag"] = _mean_interval(diffs).to_json()
     return {
         "author": author,
@@ -262,7 +270,7 @@ def _gap(baseline: Sequence[float], system: Sequence[float], floor: Sequence[flo
         return sum(v) / len(v)
 
     point = m.gap_closed(mean(baseline), mean(system), mean(floor))
-    return m.interval(point, [m.gap_closed(b, s, f) for b, s, f in zip(baseline, system, floor)])
+    return m.interval(point, [m.gap_closed(b, s, f) for b, s, f in zip(baseline, system, floor, strict=True)])
 
 
 def per_output(reference: Reference, items: Sequence[HeldOut], texts: Sequence[str], seed: int) -> dict[str, Any]:
@@ -275,7 +283,7 @@ def per_output(reference: Reference, items: Sequence[HeldOut], texts: Sequence[s
                                              [j[1] if j else 0 for j in judged], seed=seed, scale=100.0).to_json(),
         "claims_changed": m.bootstrap_mean(changed, seed=seed).to_json(),
         "claims_intact": m.bootstrap_mean([float(c == 0) for c in changed], seed=seed).to_json(),
-        "content_kept": m.bootstrap_mean([m.content_kept(i.bullets_text, t) for i, t in zip(items, texts)],
+        "content_kept": m.bootstrap_mean([m.content_kept(i.bullets_text, t) for i, t in zip(items, texts, strict=True)],
                                          seed=seed).to_json(),
         "copy_run_max": max(runs, default=0),
         "copy_run": m.bootstrap_mean(runs, seed=seed).to_json(),
@@ -342,9 +350,9 @@ def table(report: dict[str, Any]) -> str:
         f"grammar judged by {config.get('grammar_judge', '?')}; split by {split.get('method')}"
         + (f" (held out from {split.get('cut')})" if split.get("cut") else "")
         + f", {split.get('train_posts')} posts in the vault, {split.get('held_out_posts')} held out",
-        f"model {config.get('model')}; seed {config.get('seed')} (generation: seed + paragraph number); "
-        f"{config.get('paragraphs')} paragraphs; candidates {config.get('candidates')}; "
-        f"{config.get('replicates')} bootstrap replicates; {config.get('seconds')} s in all",
+        (f"model {config.get('model')}; seed {config.get('seed')} (generation: seed + paragraph number); "
+         f"{config.get('paragraphs')} paragraphs; candidates {config.get('candidates')}; "
+         f"{config.get('replicates')} bootstrap replicates; {config.get('seconds')} s in all"),
         "targets: " + ", ".join(f"{k} {'✓' if v else '✗'}" for k, v in report.get("targets", {}).items()),
     ]
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
