@@ -73,8 +73,19 @@ def as_sentence(note: str) -> str:
 def assess(note: str, text: str, origin: str, *, sources: Sequence[str], before: Sequence[str],
            voice: float = 0.0) -> Assessment:
     pasted = bool(sources) and longest_shared_run(text, sources) >= COPY_RUN_LIMIT and origin != "note"
-    repeated = bool(before) and longest_shared_run(text, before) >= min(REPEAT_RUN_LIMIT, max(3, len(words(note))))
+    repeated = (bool(before) and longest_shared_run(text, before) >= min(REPEAT_RUN_LIMIT, max(3, len(words(note))))
+                or (stutters(text) and not stutters(note)))
     return Assessment(text, note, origin, judge(note, text), grammar.unattached(text), pasted, repeated, voice)
+
+
+def stutters(text: str, run: int = 2) -> bool:
+    """A run of `run` or more words said twice in a row ("that she had that she had")."""
+    found = words(text)
+    for size in range(run, len(found) // 2 + 1):
+        for start in range(len(found) - 2 * size + 1):
+            if found[start:start + size] == found[start + size:start + 2 * size]:
+                return True
+    return False
 
 
 def best(candidates: Sequence[Assessment]) -> Assessment:
