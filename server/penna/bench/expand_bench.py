@@ -47,20 +47,21 @@ def measure_expand(engine: Engine, rel_path: str | None, bullets: str = "- " + B
     context = engine.context(rel_path, "expand", bullets)
     title = engine.current_note(rel_path).title if rel_path else "Draft"
     prompt = context.body + task_tail("expand", title, notes, [], demo=context.demo)
+
+    def expand(seed: int) -> None:
+        started = time.perf_counter()
+        result = engine.generate("expand", rel_path, bullets, seed=seed)
+        results.expand_seconds.append(time.perf_counter() - started)
+        results.tokens.append(sum(s.generated_tokens for s in result.stats))
+
+    def plain() -> None:
+        tokens = results.tokens[-1] if results.tokens else 64
+        started = time.perf_counter()
+        for _piece in model.stream(prompt, max_tokens=tokens, temperature=0.0, seed=0, stop=[]):
+            pass
+        results.plain_seconds.append(time.perf_counter() - started)
+
     for number in range(repeats):
-        def expand() -> None:
-            started = time.perf_counter()
-            result = engine.generate("expand", rel_path, bullets, seed=1 + number)
-            results.expand_seconds.append(time.perf_counter() - started)
-            results.tokens.append(sum(s.generated_tokens for s in result.stats))
-
-        def plain() -> None:
-            tokens = results.tokens[-1] if results.tokens else 64
-            started = time.perf_counter()
-            for _piece in model.stream(prompt, max_tokens=tokens, temperature=0.0, seed=0, stop=[]):
-                pass
-            results.plain_seconds.append(time.perf_counter() - started)
-
-        expand()
+        expand(seed=1 + number)
         plain()
     return results

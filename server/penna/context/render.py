@@ -63,8 +63,9 @@ def render_exemplar(paragraph: str) -> str:
 
 def _interleave(blocks: list[str]) -> str:
     """Pairs from different paragraphs in turn, so no two neighbours come from the same one."""
-    split = [["Notes: " + p if not p.startswith("Notes: ") else p for p in block.split("\nNotes: ")] for block in blocks]
-    out = []
+    split = [["Notes: " + p if not p.startswith("Notes: ") else p for p in block.split("\nNotes: ")]
+             for block in blocks]
+    out: list[str] = []
     for rank in range(max((len(b) for b in split), default=0)):
         out.extend(b[rank] for b in split if rank < len(b))
     return "\n".join(out)

@@ -32,15 +32,16 @@ MODALS = frozenset("can could may might must should shall will would".split())
 BRACKETS = frozenset("()[]{}\"“”‘’'")
 TOKEN = re.compile(r"[\w°%$€£.'’/+-]+|[,;:—–]|\S")
 ENDS = ".!?…\"'”’)]"
+CLAUSE_MARKS = frozenset({",", ";", ":", "—", "–"})
+# "have" before a past participle is an auxiliary ("have tested"); notes drop it.
+PARTICIPLE = re.compile(r"\w+(?:ed|en|wn|ne|ht|ung|ook|ade|ent|one|ot|ld)")
 
 
 def _words_of(token: str) -> str:
     return token.lower().replace("’", "'")
 
 
-def jot(sentence: str) -> str:
-    """The note for `sentence`: its phrases kept, its sentence-glue dropped."""
-    text = sentence.strip().rstrip(ENDS).strip()
+def _without_hedge_phrases(text: str) -> str:
     lowered = " " + text.lower().replace("’", "'") + " "
     for phrase in HEDGE_PHRASES:
         lowered_phrase = f" {phrase} "
@@ -48,6 +49,35 @@ def jot(sentence: str) -> str:
             start = lowered.index(lowered_phrase)
             text = (text[: max(0, start)] + " " + text[start + len(phrase):]).strip()
             lowered = " " + text.lower().replace("’", "'") + " "
+    return text
+
+
+def _is_glue(word: str, following: str, clause_start: bool) -> bool:
+    """A word the sentence needs only to be a sentence: articles, copulas, hedges, a subject with
+    its auxiliary, "do" before "not", "have" before a participle, a clause's opener or "I"/"we"."""
+    return (word in ARTICLES or word in COPULAS or word in HEDGE_WORDS or word in SUBJECT_CONTRACTIONS
+            or (word in DO and following in {"not", "never"})
+            or (word in PERFECT and PARTICIPLE.fullmatch(following) is not None)
+            or (clause_start and (word in OPENERS or word in SUBJECTS)))
+
+
+def _as_note(kept: list[str], tokens: list[str]) -> str:
+    """The kept tokens as one line, with no clause mark at either end."""
+    while kept and kept[-1] in CLAUSE_MARKS:
+        kept.pop()
+    while kept and kept[0] in CLAUSE_MARKS:
+        kept.pop(0)
+    note = " ".join(kept)
+    note = re.sub(r"\s+([,;:])", r"\1", note)
+    first = kept[0] if kept else ""
+    if first.istitle() and first != "I" and tokens and first == tokens[0]:
+        note = note[0].lower() + note[1:]  # a capital that only opens the sentence is not a name
+    return note
+
+
+def jot(sentence: str) -> str:
+    """The note for `sentence`: its phrases kept, its sentence-glue dropped."""
+    text = _without_hedge_phrases(sentence.strip().rstrip(ENDS).strip())
     tokens = TOKEN.findall(text)
     kept: list[str] = []
     clause_start = True
@@ -61,8 +91,8 @@ def jot(sentence: str) -> str:
             kept.append(token)  # "might be tempted", "has been tested": the verb phrase needs it
             clause_start = False
             continue
-        if token in {",", ";", ":", "—", "–"}:
-            if kept and kept[-1] not in {",", ";", ":", "—", "–"}:
+        if token in CLAUSE_MARKS:
+            if kept and kept[-1] not in CLAUSE_MARKS:
                 kept.append(token)
             clause_start = True
             continue
@@ -70,21 +100,8 @@ def jot(sentence: str) -> str:
             kept.append("can't" if word == "can't" else "won't" if word == "won't" else "not")
             clause_start = False
             continue
-        if (word in ARTICLES or word in COPULAS or word in HEDGE_WORDS or word in SUBJECT_CONTRACTIONS
-                or (word in DO and following in {"not", "never"})
-                or (word in PERFECT and re.fullmatch(r"\w+(?:ed|en|wn|ne|ht|ung|ook|ade|ent|one|ot|ld)", following)
-                    is not None)
-                or (clause_start and (word in OPENERS or word in SUBJECTS))):
+        if _is_glue(word, following, clause_start):
             continue
         clause_start = False
         kept.append(token)
-    while kept and kept[-1] in {",", ";", ":", "—", "–"}:
-        kept.pop()
-    while kept and kept[0] in {",", ";", ":", "—", "–"}:
-        kept.pop(0)
-    note = " ".join(kept)
-    note = re.sub(r"\s+([,;:])", r"\1", note)
-    first = kept[0] if kept else ""
-    if first.istitle() and first != "I" and tokens and first == tokens[0]:
-        note = note[0].lower() + note[1:]  # a capital that only opens the sentence is not a name
-    return note
+    return _as_note(kept, tokens)

@@ -74,8 +74,7 @@ def longest_shared_run(text: str, sources: Sequence[str]) -> int:
 def clean_sentence(text: str) -> str:
     """One generated line → one clean piece of prose (may be empty)."""
     text = strip_noise(text.split("\n", 1)[0])
-    text = re.sub(r"\s+", " ", text).strip()
-    return text
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def clean_paragraph(text: str) -> str:

@@ -39,8 +39,8 @@ ADDED_ALLOWANCE = 0.2  # content words a sentence may add, per content word of i
 def claim_words(text: str) -> Counter[str]:
     """The words that carry a claim's polarity, amount, scope or force, counted."""
     found: Counter[str] = Counter()
-    for word in words(text):
-        word = word.replace("’", "'")
+    for written in words(text):
+        word = written.replace("’", "'")
         if word in CONTRACTED:
             found.update(CONTRACTED[word])
             continue

@@ -176,12 +176,14 @@ class _SentenceWriter:
         back: the model's own sentence first, then (with a local model) the note bridged into a
         sentence; failing both, the best of a few more and the note itself."""
         seen: list[Assessment] = []
-        drafts: list[Callable[[], tuple[str | None, str]]] = [
-            lambda: (self._free(index, 0, note, tail), "model")]
+
+        def from_model(attempt: int) -> Callable[[], tuple[str | None, str]]:
+            return lambda: (self._free(index, attempt, note, tail), "model")
+
+        drafts = [from_model(0)]
         if self.bridge is not None and len(note.split()) <= BRIDGE_MAX_WORDS:
             drafts.append(lambda: (self._bridged(index, note, tail, BRIDGE_CREDIT), "bridge"))
-        for attempt in range(1, 1 + max(0, self.request.candidates)):
-            drafts.append(lambda attempt=attempt: (self._free(index, attempt, note, tail), "model"))
+        drafts.extend(from_model(attempt) for attempt in range(1, 1 + max(0, self.request.candidates)))
         for draft in drafts:
             text, origin = draft()
             if not text:
@@ -286,8 +288,9 @@ def run_continue(model: Streamer, prefix: str, request: TaskRequest, *, cancel: 
         stats = GenerationStats()
         pieces: list[str] = []
         seed = request.seed + attempt if request.seed >= 0 else -1
-        for piece in model.stream(prefix + tail, max_tokens=min(request.max_tokens, 80), temperature=request.temperature,
-                                  seed=seed, stop=["\n\n", "Notes:", "##"], cancel=cancel, stats=stats):
+        for piece in model.stream(prefix + tail, max_tokens=min(request.max_tokens, 80),
+                                  temperature=request.temperature, seed=seed, stop=["\n\n", "Notes:", "##"],
+                                  cancel=cancel, stats=stats):
             pieces.append(piece)
             if on_text:
                 on_text("".join(pieces))
