@@ -35,6 +35,7 @@ import { acceptPlan, DraftNotification, Drafts, PreviewResult } from "../drafts"
 import { nodeHost, resolveServer } from "../server";
 
 const GENERATION_MS = 300_000;
+const SETTINGS = { maxTokens: 64, seed: 7 };
 
 const NOTE = `# Winter bread
 
@@ -73,7 +74,8 @@ before(async () => {
   // What VS Code answers to the server's own requests.
   connection.onRequest(WorkDoneProgressCreateRequest.type, () => null);
   connection.onRequest(RegistrationRequest.type, () => null);
-  connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
+  // Short generations: the machine running the tests is shared.
+  connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => SETTINGS));
   connection.onRequest(ApplyWorkspaceEditRequest.type, () => {
     applyEdits += 1;
     return { applied: false, failureReason: "not expected in this test" };
@@ -87,7 +89,7 @@ before(async () => {
     processId: process.pid,
     rootUri: folder,
     workspaceFolders: [{ uri: folder, name: "vault" }],
-    initializationOptions: {},
+    initializationOptions: SETTINGS,
     capabilities: {
       window: { workDoneProgress: true },
       workspace: { applyEdit: true, configuration: true, workspaceFolders: true, workspaceEdit: { documentChanges: true } },
