@@ -1,8 +1,9 @@
 """`penna eval voice` end to end: the real command, the real default model, a tiny corpus.
 
-Three held-out paragraphs of the fixture corpus go through all three systems; the table and the
-JSON must be well formed and every figure in its range. (The numbers themselves are measured on
-real corpora and recorded in docs/voice.md; a tiny corpus says nothing about voice.)
+Three held-out paragraphs of the fixture corpus, as natural notes, go through all three systems;
+the table, the JSON and the blind reading sheet must be well formed and every figure in its range.
+(The numbers themselves are measured on real corpora and recorded in docs/voice.md; a tiny corpus
+says nothing about voice.)
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> N
     out = tmp_path / "voice.json"
     done = subprocess.run(
         [sys.executable, "-m", "penna", "eval", "voice", str(CORPUS), "--paragraphs", "3", "--holdout", "0.25",
-         "--seed", "3", "--replicates", "200", "--threads", "1", "--json", str(out)],
+         "--seed", "3", "--replicates", "200", "--threads", "1", "--json", str(out), "--bullets", "natural",
+         "--sheet", str(tmp_path / "sheet")],
         capture_output=True, text=True, timeout=900, check=False)  # ~30 s of CPU; generous for a shared machine
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
@@ -33,12 +35,14 @@ def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> N
 
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["config"]["seed"] == 3 and report["config"]["paragraphs"] == 3
+    assert report["config"]["bullets"] == "natural"
     assert report["config"]["split"] == {"method": "date", "cut": "2024-07-11", "holdout": 0.25, "train_posts": 6,
                                          "held_out_posts": 2}
     floor = report["author"]["delta_floor"]
     assert 0 < floor["low"] <= floor["high"] < 5
     for name, system in report["systems"].items():
-        for key in ("delta", "sentence_length", "punctuation", "content_kept", "generic_per_1k", "words"):
+        for key in ("delta", "sentence_length", "punctuation", "content_kept", "generic_per_1k", "words",
+                    "claims_changed"):
             estimate = system[key]
             assert all(math.isfinite(estimate[k]) for k in ("mean", "low", "high")), (name, key)
             assert estimate["low"] <= estimate["high"], (name, key)
@@ -48,8 +52,12 @@ def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> N
         assert system["generic_per_1k"]["mean"] >= 0 and system["words"]["mean"] > 0, name
         assert isinstance(system["copy_run_max"], int) and system["copy_run_max"] >= 0
     assert report["systems"]["nocontext"]["gap_closed"]["mean"] == 0
-    assert set(report["targets"]) == {"content_kept_at_least_0.7", "copy_run_below_12", "generic_rate_at_most_author",
-                                      "gap_closed_at_least_0.5", "beats_rag"}
+    assert {"content_kept_at_least_0.9", "claims_intact", "copy_run_below_12", "generic_rate_at_most_author",
+            "gap_closed_at_least_0.5", "beats_rag", "punctuation_below_nocontext"} <= set(report["targets"])
+    sheet = (tmp_path / "sheet" / "sheet.md").read_text(encoding="utf-8")
+    labels = json.loads((tmp_path / "sheet" / "key.json").read_text(encoding="utf-8"))["labels"]
+    assert sheet.count("## Paragraph ") == 3 and "- [ ] " in sheet
+    assert all(set(row.values()) == {"nocontext", "rag", "penna", "author"} for row in labels.values())
     for item in report["items"]:
         assert item["bullets"] and set(item["outputs"]) == {"nocontext", "rag", "penna"}
         assert all(text.strip() for text in item["outputs"].values())  # every system wrote something

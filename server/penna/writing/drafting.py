@@ -73,8 +73,8 @@ def as_sentence(note: str) -> str:
 def assess(note: str, text: str, origin: str, *, sources: Sequence[str], before: Sequence[str],
            voice: float = 0.0) -> Assessment:
     pasted = bool(sources) and longest_shared_run(text, sources) >= COPY_RUN_LIMIT and origin != "note"
-    repeated = (bool(before) and longest_shared_run(text, before) >= min(REPEAT_RUN_LIMIT, max(3, len(words(note))))
-                or (stutters(text) and not stutters(note)))
+    again = bool(before) and longest_shared_run(text, before) >= min(REPEAT_RUN_LIMIT, max(3, len(words(note))))
+    repeated = again or (stutters(text) and not stutters(note))
     return Assessment(text, note, origin, judge(note, text), grammar.unattached(text), pasted, repeated, voice)
 
 

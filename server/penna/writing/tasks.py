@@ -24,10 +24,10 @@ from typing import Any, Literal, Protocol
 from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import sentences, words
+from penna.writing.backend import CancelToken, GenerationStats, ModelError
 from penna.writing.bridge import Bridge, bridge_for
 from penna.writing.cleanup import clean_paragraph, clean_sentence
 from penna.writing.drafting import Assessment, as_sentence, assess, best, voice_score
-from penna.writing.model import CancelToken, GenerationStats, ModelError
 from penna.writing.plain import edit_sentence
 
 TaskKind = Literal["expand", "rephrase", "continue"]
