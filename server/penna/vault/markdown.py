@@ -9,7 +9,6 @@ inline Obsidian syntax ([[links]], #tags, ![[embeds]]) is not CommonMark, so it 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -111,112 +110,89 @@ def _normalise_line(line: str) -> str:
 
 
 def _scan_blocks(lines: list[str], offset: int) -> tuple[list[Block], list[Heading]]:
-    scanner = _BlockScanner(lines, offset)
-    scanner.run()
-    return scanner.blocks, scanner.headings
+    blocks: list[Block] = []
+    headings: list[Heading] = []
+    path: list[tuple[int, str]] = []
+    i, n = 0, len(lines)
 
-
-class _BlockScanner:
-    """One pass over a note's body lines: each block rule reads its block from line `i` and
-    returns the line after it."""
-
-    def __init__(self, lines: list[str], offset: int) -> None:
-        self.lines, self.offset, self.n = lines, offset, len(lines)
-        self.blocks: list[Block] = []
-        self.headings: list[Heading] = []
-        self.path: list[tuple[int, str]] = []  # (level, text) of the headings above the line
-        self.rules: list[tuple[Callable[[str], object], Callable[[int], int]]] = [
-            (FENCE.match, self.fence), (ATX_HEADING.match, self.atx_heading), (QUOTE.match, self.quote),
-            (LIST_ITEM.match, lambda i: _scan_list(self.lines, i, self.add)), (TABLE_ROW.match, self.table),
-            (HTML_START.match, self.html),
-        ]
-
-    def run(self) -> None:
-        i = 0
-        while i < self.n:
-            line = self.lines[i]
-            if _renders_as_nothing(line):
-                i += 1
-                continue
-            rule = next((scan for matches, scan in self.rules if matches(line)), self.paragraph)
-            i = rule(i)
-
-    def add(self, kind: BlockKind, start: int, end: int, **extra: Any) -> None:
-        raw = "\n".join(self.lines[start:end])
-        self.blocks.append(
-            Block(kind, start + self.offset, end + self.offset, raw, tuple(t for _, t in self.path), **extra)
+    def add(kind: BlockKind, start: int, end: int, **extra: Any) -> None:
+        raw = "\n".join(lines[start:end])
+        blocks.append(
+            Block(kind, start + offset, end + offset, raw, tuple(t for _, t in path), **extra)
         )
 
-    def heading(self, level: int, text: str, line: int) -> None:
-        while self.path and self.path[-1][0] >= level:
-            self.path.pop()
+    def heading(level: int, text: str, line: int) -> None:
+        while path and path[-1][0] >= level:
+            path.pop()
         clean = plain_text(text)
-        self.path.append((level, clean))
-        self.headings.append(Heading(level, clean, line + self.offset))
+        path.append((level, clean))
+        headings.append(Heading(level, clean, line + offset))
 
-    def run_of(self, i: int, matches: Callable[[str], object]) -> int:
-        """The line after the run of lines from `i + 1` on that `matches` accepts."""
+    while i < n:
+        line = lines[i]
+        if not line.strip() or THEMATIC_BREAK.match(line):
+            i += 1
+            continue
+        if REFERENCE_DEFINITION.match(line) and not line.lstrip().startswith("[^"):
+            i += 1  # `[ref]: url` renders as nothing: not prose for retrieval or style (a footnote is)
+            continue
+        fence = FENCE.match(line)
+        if fence:
+            marker = fence.group(1)
+            j = i + 1
+            while j < n and not re.match(rf"^ {{0,3}}{marker[0]}{{{len(marker)},}}\s*$", lines[j]):
+                j += 1
+            add("code", i, min(j + 1, n))  # an unclosed fence runs to the end, as in CommonMark
+            i = j + 1
+            continue
+        atx = ATX_HEADING.match(line)
+        if atx:
+            heading(len(atx.group(1)), atx.group(2) or "", i)
+            i += 1
+            continue
+        if QUOTE.match(line):
+            j = i + 1
+            while j < n and QUOTE.match(lines[j]):
+                j += 1
+            callout = CALLOUT.match(line.lstrip())
+            add("callout" if callout else "quote", i, j, callout=callout.group(1).lower() if callout else None)
+            i = j
+            continue
+        if LIST_ITEM.match(line):
+            i = _scan_list(lines, i, add)
+            continue
+        if TABLE_ROW.match(line):
+            j = i + 1
+            while j < n and TABLE_ROW.match(lines[j]):
+                j += 1
+            add("table", i, j)
+            i = j
+            continue
+        if HTML_START.match(line):
+            j = i + 1
+            while j < n and lines[j].strip():
+                j += 1
+            add("html", i, j)
+            i = j
+            continue
+        # A paragraph runs until a blank line or the start of another block.
         j = i + 1
-        while j < self.n and matches(self.lines[j]):
+        while j < n and lines[j].strip():
+            if SETEXT_UNDERLINE.match(lines[j]):
+                break
+            if FENCE.match(lines[j]) or ATX_HEADING.match(lines[j]) or QUOTE.match(lines[j]):
+                break
+            if LIST_ITEM.match(lines[j]) and not lines[j].startswith((" ", "\t")):
+                break
             j += 1
-        return j
-
-    def fence(self, i: int) -> int:
-        fence = FENCE.match(self.lines[i])
-        assert fence is not None  # the rule matched
-        marker = fence.group(1)
-        closing = re.compile(rf"^ {{0,3}}{marker[0]}{{{len(marker)},}}\s*$")
-        j = self.run_of(i, lambda line: not closing.match(line))
-        self.add("code", i, min(j + 1, self.n))  # an unclosed fence runs to the end, as in CommonMark
-        return j + 1
-
-    def atx_heading(self, i: int) -> int:
-        atx = ATX_HEADING.match(self.lines[i])
-        assert atx is not None  # the rule matched
-        self.heading(len(atx.group(1)), atx.group(2) or "", i)
-        return i + 1
-
-    def quote(self, i: int) -> int:
-        j = self.run_of(i, QUOTE.match)
-        callout = CALLOUT.match(self.lines[i].lstrip())
-        self.add("callout" if callout else "quote", i, j, callout=callout.group(1).lower() if callout else None)
-        return j
-
-    def table(self, i: int) -> int:
-        j = self.run_of(i, TABLE_ROW.match)
-        self.add("table", i, j)
-        return j
-
-    def html(self, i: int) -> int:
-        j = self.run_of(i, str.strip)
-        self.add("html", i, j)
-        return j
-
-    def paragraph(self, i: int) -> int:
-        """A paragraph runs until a blank line or the start of another block; a setext
-        underline makes it a heading."""
-        j = self.run_of(i, lambda line: bool(line.strip()) and not _interrupts_paragraph(line))
-        lines = self.lines
-        if j < self.n and SETEXT_UNDERLINE.match(lines[j]) and lines[j].strip():
+        if j < n and SETEXT_UNDERLINE.match(lines[j]) and lines[j].strip():
             level = 1 if lines[j].strip().startswith("=") else 2
-            self.heading(level, " ".join(lines[i:j]).strip(), i)
-            return j + 1
-        self.add("paragraph", i, j)
-        return j
-
-
-def _renders_as_nothing(line: str) -> bool:
-    """A blank line, a thematic break, or a `[ref]: url` definition (not prose for retrieval or
-    style; a footnote is)."""
-    if not line.strip() or THEMATIC_BREAK.match(line):
-        return True
-    return bool(REFERENCE_DEFINITION.match(line)) and not line.lstrip().startswith("[^")
-
-
-def _interrupts_paragraph(line: str) -> bool:
-    if SETEXT_UNDERLINE.match(line) or FENCE.match(line) or ATX_HEADING.match(line) or QUOTE.match(line):
-        return True
-    return bool(LIST_ITEM.match(line)) and not line.startswith((" ", "\t"))
+            heading(level, " ".join(lines[i:j]).strip(), i)
+            i = j + 1
+            continue
+        add("paragraph", i, j)
+        i = j
+    return blocks, headings
 
 
 def _scan_list(lines: list[str], i: int, add: Any) -> int:
@@ -270,11 +246,6 @@ def parse_link(inner: str, embed: bool, line: int) -> Link | None:
     return Link(target, heading, block, alias.strip() or None, embed, line)
 
 
-def _links_in(texts: list[str], line: int) -> list[Link]:
-    found = (parse_link(m.group(2), bool(m.group(1)), line) for text in texts for m in WIKILINK.finditer(text))
-    return [link for link in found if link]
-
-
 def parse_note(text: str) -> ParsedNote:
     """Parse one note's text. Never raises on content; problems become `warnings`."""
     warnings: list[str] = []
@@ -285,13 +256,22 @@ def parse_note(text: str) -> ParsedNote:
     body = blank_comments("\n".join(lines[front.body_start_line:]))
     body_lines = [_normalise_line(line) for line in body.split("\n")]
     blocks, headings = _scan_blocks(body_lines, front.body_start_line)
-    links = _links_in(string_values(front.data), -1)  # links in the header have no line
+
+    links: list[Link] = []
+    for value in string_values(front.data):
+        for match in WIKILINK.finditer(value):
+            link = parse_link(match.group(2), bool(match.group(1)), -1)
+            if link:
+                links.append(link)
     tags: list[str] = []
     for block in blocks:
         if block.kind == "code":
             continue
         for number, line in enumerate(block.raw.split("\n"), start=block.start):
-            links += _links_in([line], number)
+            for match in WIKILINK.finditer(line):
+                link = parse_link(match.group(2), bool(match.group(1)), number)
+                if link:
+                    links.append(link)
         if block.kind != "html":
             tags.extend(tags_in(block.raw))
     for raw_tag in string_values(front.data.get("tags") or front.data.get("tag")):
