@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_READING_FOLDERS = ("Clippings", "Readwise", "References", "Sources")

@@ -71,7 +71,8 @@ def lsp_log(tmp_path: Path) -> str:
 
 def run_lua(script: str, args: list[str], tmp_path: Path, timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(nvim()), "--headless", "-u", "NONE", "-l", str(SCRIPTS / script), *args],
-                          capture_output=True, text=True, timeout=timeout, env=isolated_env(tmp_path), cwd=tmp_path)
+                          capture_output=True, text=True, timeout=timeout, env=isolated_env(tmp_path), cwd=tmp_path,
+                          check=False)
 
 
 def parse_result(proc: subprocess.CompletedProcess[str], tmp_path: Path) -> dict:
@@ -165,7 +166,7 @@ def test_writer_in_neovim(tmp_path: Path) -> None:
     env = isolated_env(tmp_path) | {"PENNA_TEST_ARGS": json.dumps(env_args),
                                     "PENNA_TEST_PROGRESS": str(tmp_path / "progress.log")}
     proc = subprocess.run([str(nvim()), "--headless", "-u", "NONE", "-c", f"luafile {SCRIPTS / 'writer.lua'}"],
-                          capture_output=True, text=True, timeout=2300, env=env, cwd=tmp_path)
+                          capture_output=True, text=True, timeout=2300, env=env, cwd=tmp_path, check=False)
     result = parse_result(proc, tmp_path)
     steps = result["steps"]
     report = (f"\nfailures: {result['failures']}\nsteps: {json.dumps(steps, indent=1)[:6000]}"

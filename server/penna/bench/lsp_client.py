@@ -89,7 +89,8 @@ class LspClient:
     @classmethod
     async def start(cls, *, env: dict[str, str] | None = None, stderr_path: Path | None = None,
                     command: Sequence[str] = SERVER_COMMAND) -> LspClient:
-        stderr = open(stderr_path, "wb") if stderr_path else None  # noqa: SIM115 - closed in close()
+        # Opened once before the server starts, not on a request's path; closed in close().
+        stderr = open(stderr_path, "wb") if stderr_path else None  # noqa: SIM115, ASYNC230
         process = await asyncio.create_subprocess_exec(
             *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=stderr if stderr else asyncio.subprocess.DEVNULL, env={**os.environ, **(env or {})},
@@ -199,13 +200,13 @@ class LspClient:
                 raise TimeoutError("no matching notification from the server")
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     # --- session -----------------------------------------------------------------------------
     async def initialize(self, root: Path, settings: dict[str, Any]) -> dict[str, Any]:
         self.settings = settings
-        uri = root.resolve().as_uri()
+        uri = (await asyncio.to_thread(root.resolve)).as_uri()
         result: dict[str, Any] = await self.call("initialize", {
             "processId": os.getpid(), "rootUri": uri, "clientInfo": {"name": "penna-bench"},
             "workspaceFolders": [{"uri": uri, "name": root.name}],
@@ -239,7 +240,7 @@ class LspClient:
                 await self.request("shutdown", None, timeout=timeout)
                 self.notify("exit", None)
                 await asyncio.wait_for(self.process.wait(), timeout)
-        except (TimeoutError, asyncio.TimeoutError, ServerGone, ConnectionError):
+        except (TimeoutError, ServerGone, ConnectionError):
             pass
         finally:
             if self.process.returncode is None:

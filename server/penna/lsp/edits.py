@@ -92,7 +92,7 @@ def find_target(text: str, action: Action, start: int, end: int) -> tuple[Span, 
         selected = text[start:end]
         if not selected.strip():
             return None
-        bullets = any(_is_list_line(l) for l in selected.splitlines())
+        bullets = any(_is_list_line(line) for line in selected.splitlines())
         if action == "expand" and not bullets:
             return None
         if action in ("rephrase", "continue") and bullets:

@@ -62,8 +62,8 @@ def is_excluded(rel_path: str, exclude: Sequence[str]) -> bool:
     name = parts[-1]
     if any(fnmatch.fnmatch(name, pattern) for pattern in TEMP_PATTERNS):
         return True
-    for pattern in exclude:
-        pattern = pattern.strip("/")
+    for raw_pattern in exclude:
+        pattern = raw_pattern.strip("/")
         if fnmatch.fnmatch(rel_path, pattern) or fnmatch.fnmatch(rel_path, pattern + "/*"):
             return True
         if any(fnmatch.fnmatch("/".join(parts[:k]), pattern) for k in range(1, len(parts))):
@@ -201,5 +201,6 @@ def read_note(path: Path) -> NoteText:
     truncated = len(data) > MAX_NOTE_BYTES
     note = decode_note(data[:MAX_NOTE_BYTES])
     if truncated:
-        return NoteText(note.text, note.warnings + (f"note larger than {MAX_NOTE_BYTES // 2**20} MB: only the start is read",))
+        capped = f"note larger than {MAX_NOTE_BYTES // 2**20} MB: only the start is read"
+        return NoteText(note.text, (*note.warnings, capped))
     return note

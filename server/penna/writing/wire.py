@@ -144,7 +144,8 @@ class Wire:
                                                context=ssl.create_default_context())
         return http.client.HTTPConnection(self.address.host, self.address.port, timeout=timeout)
 
-    def open(self, method: str, path: str, body: Any, watch: CancelWatch) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    def open(self, method: str, path: str, body: Any,
+             watch: CancelWatch) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         """Send a request on a fresh connection and return its 2xx response, retrying what a
         restarting or loading server causes. The watcher may shut the socket down at any time."""
         payload = json.dumps(body).encode("utf-8")
@@ -161,8 +162,8 @@ class Wire:
                 conn.request(method, self.address.prefix + path, body=payload,
                              headers={"Content-Type": "application/json", "Accept": "text/event-stream", **self._auth})
                 response = conn.getresponse()
-            except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError,
-                    socket.timeout) as error:
+            except (TimeoutError, ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected,
+                    BrokenPipeError) as error:
                 connected = conn.sock is not None  # a read timeout is not retried: the server is working
                 conn.close()
                 if watch.fired:
