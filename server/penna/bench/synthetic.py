@@ -365,20 +365,22 @@ class _Generator:
         blocks = [f"## {p.headings[0]}", "\n".join(log), *p.embeds, f"## {p.headings[1]}", "\n".join(tasks)]
         return "\n\n".join(b for b in blocks if b) + "\n"
 
+    def clipping_fields(self, p: _Plan, r: float) -> list[str]:
+        """A web clipper's header: where it came from, who wrote it, when."""
+        out = [f"title: {_yaml_str(p.title)}"] if r < 0.5 else []
+        slug = "-".join(p.title.lower().split())
+        key = "source" if self.r.random() < 0.5 else "url"
+        out.append(f"{key}: {_yaml_str(self.pick(SITES) + '/' + slug)}")
+        author = self.pick(AUTHORS)
+        out.append(f'author:\n  - "[[{author}]]"' if r < 0.5 else f"author: {_yaml_str(author)}")
+        out.append(f"published: {_date(EPOCH - int(self.r.random() * 15 * 365) * DAY)}")
+        return out
+
     def frontmatter(self, p: _Plan) -> str:
         r = self.r.random()
         if (p.kind in ("stub", "daily") and r < 0.5) or (p.kind in ("note", "project") and r < 0.12):
             return ""
-        out = ["---"]
-        if p.kind == "clipping":
-            if r < 0.5:
-                out.append(f"title: {_yaml_str(p.title)}")
-            slug = "-".join(p.title.lower().split())
-            key = "source" if self.r.random() < 0.5 else "url"
-            out.append(f"{key}: {_yaml_str(self.pick(SITES) + '/' + slug)}")
-            author = self.pick(AUTHORS)
-            out.append(f'author:\n  - "[[{author}]]"' if r < 0.5 else f"author: {_yaml_str(author)}")
-            out.append(f"published: {_date(EPOCH - int(self.r.random() * 15 * 365) * DAY)}")
+        out = ["---", *self.clipping_fields(p, r)] if p.kind == "clipping" else ["---"]
         out.append(f"created: {p.created}")
         if p.tags:
             if self.r.random() < 0.5:

@@ -109,7 +109,8 @@ def _normalise_line(line: str) -> str:
     return line
 
 
-def _scan_blocks(lines: list[str], offset: int) -> tuple[list[Block], list[Heading]]:
+# One pass, one branch per block kind: split into methods it parsed 9-13% slower, and every note is parsed.
+def _scan_blocks(lines: list[str], offset: int) -> tuple[list[Block], list[Heading]]:  # noqa: C901
     blocks: list[Block] = []
     headings: list[Heading] = []
     path: list[tuple[int, str]] = []
@@ -246,7 +247,7 @@ def parse_link(inner: str, embed: bool, line: int) -> Link | None:
     return Link(target, heading, block, alias.strip() or None, embed, line)
 
 
-def parse_note(text: str) -> ParsedNote:
+def parse_note(text: str) -> ParsedNote:  # noqa: C901 - the hot path, as _scan_blocks
     """Parse one note's text. Never raises on content; problems become `warnings`."""
     warnings: list[str] = []
     front = split_frontmatter(text)
