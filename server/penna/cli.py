@@ -12,12 +12,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from penna import __version__
 from penna.config import Settings, settings_from_dict
 from penna.context.assemble import ContextTooSmall
 from penna.knowledge.index import IndexUnavailable
 from penna.writing.backend import ModelError
+
+if TYPE_CHECKING:  # the engine loads only for the commands that use it
+    from penna.engine import Engine
+    from penna.knowledge.indexer import Progress
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -29,7 +34,8 @@ class CliError(Exception):
 
 def _settings(args: argparse.Namespace) -> Settings:
     raw = {}
-    for key, attr in (("model", "model"), ("remoteUrl", "remote_url"), ("modelFolders", "model_folders"), ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
+    for key, attr in (("model", "model"), ("remoteUrl", "remote_url"), ("modelFolders", "model_folders"),
+                      ("nCtx", "n_ctx"), ("threads", "threads"), ("temperature", "temperature"),
                       ("maxTokens", "max_tokens"), ("seed", "seed"), ("authorName", "author"),
                       ("readingFolders", "reading_folders")):
         value = getattr(args, attr, None)
@@ -41,7 +47,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _engine(args: argparse.Namespace, *, sync: bool = True):  # type: ignore[no-untyped-def]
+def _engine(args: argparse.Namespace, *, sync: bool = True) -> Engine:
     from penna.engine import Engine
 
     vault = Path(args.vault or os.environ.get("PENNA_VAULT") or ".")
@@ -54,7 +60,7 @@ def _engine(args: argparse.Namespace, *, sync: bool = True):  # type: ignore[no-
     return engine
 
 
-def _progress_bar(label: str):  # type: ignore[no-untyped-def]
+def _progress_bar(label: str) -> Progress:
     def show(done: int, total: int, _path: str) -> None:
         width = 30
         filled = int(width * done / total) if total else width
@@ -67,8 +73,9 @@ def _progress_bar(label: str):  # type: ignore[no-untyped-def]
 
 
 def _read_input(args: argparse.Namespace) -> str:
-    if getattr(args, "text", None):
-        return args.text
+    given: str | None = getattr(args, "text", None)
+    if given:
+        return given
     if sys.stdin is None or sys.stdin.isatty():
         raise CliError("give the bullets on standard input (penna expand --vault V < bullets.md) or with --text")
     text = sys.stdin.read()
@@ -77,7 +84,7 @@ def _read_input(args: argparse.Namespace) -> str:
     return text
 
 
-def _note(engine, args: argparse.Namespace) -> str | None:  # type: ignore[no-untyped-def]
+def _note(engine: Engine, args: argparse.Namespace) -> str | None:
     if not args.note:
         return None
     rel = engine.rel_path(args.note)
@@ -104,7 +111,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def watch_forever(engine) -> int:  # type: ignore[no-untyped-def]
+def watch_forever(engine: Engine) -> int:
     """`penna index --watch`: sync, then keep the index following the vault, one line per
     batch, until Ctrl-C or until the vault folder disappears (exit status 1)."""
     from penna.knowledge.watcher import BatchReport
@@ -245,15 +252,17 @@ def cmd_model(args: argparse.Namespace) -> int:
 
         remote = RemoteModel.connect(remote_url, n_ctx=settings.n_ctx, model=model_ref)
         print(f"model: {remote.name} on the model server {remote.address.url}{origin}")
-        print(f"tokens: counted with {remote.tokenizer + ' /tokenize' if remote.tokenizer else 'tiktoken (approximate)'}; "
-              f"n_ctx {remote.n_ctx}")
+        counter = remote.tokenizer + " /tokenize" if remote.tokenizer else "tiktoken (approximate)"
+        print(f"tokens: counted with {counter}; n_ctx {remote.n_ctx}")
         return 0
     choice = resolve_model(model_ref, folders=settings.model_folders)
     started = time.perf_counter()
     model = LlamaModel.load(choice.path, n_ctx=settings.n_ctx, threads=settings.threads)
-    print(f"model: {model.name} ({model.architecture}, {'chat template' if model.is_chat else 'base model, no chat template'})")
+    template = "chat template" if model.is_chat else "base model, no chat template"
+    print(f"model: {model.name} ({model.architecture}, {template})")
     print(f"source: {choice.source} ({choice.reference}{origin})")
-    print(f"file: {choice.path} ({choice.path.stat().st_size / 2**20:.0f} MB), loaded in {time.perf_counter() - started:.2f}s")
+    print(f"file: {choice.path} ({choice.path.stat().st_size / 2**20:.0f} MB), "
+          f"loaded in {time.perf_counter() - started:.2f}s")
     print(f"settings: n_ctx {settings.n_ctx}, threads {settings.threads}")
     return 0
 
@@ -313,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int)
         p.add_argument("--author", help="the author's name")
         p.add_argument("--reading-folder", dest="reading_folders", action="append", metavar="FOLDER",
-                       help="a folder of notes you read or collected, not wrote (repeatable; replaces the default list)")
+                       help="a folder of notes you read or collected, not wrote "
+                            "(repeatable; replaces the default list)")
 
     p = sub.add_parser("index", help="build or refresh the vault's index")
     vault_args(p)
@@ -370,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generate", type=int, metavar="N", help="only write a synthetic vault of N notes (into --out)")
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic vaults")
     p.add_argument("--out", type=Path, help="output folder (default: ./penna-bench-TIME)")
-    p.add_argument("--work", type=Path, help="keeps synthetic vaults and indexes between runs (default: in the temp dir)")
+    p.add_argument("--work", type=Path,
+                   help="keeps synthetic vaults and indexes between runs (default: in the temp dir)")
     p.add_argument("--data", type=Path, help="the real data (default: ../shared/data beside the checkout)")
     p.add_argument("--busy", action="store_true",
                    help="a busy laptop: a CPU hog holds one core for the whole run (references under the same load)")
