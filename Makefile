@@ -49,7 +49,7 @@ lint: $(VENV)/.installed
 test: install
 	$(BIN)/python -m pytest -W error::pytest_lsp.LspSpecificationWarning
 
-# The quick loop while editing (about a minute): no model, no server processes, no npm.
+# The quick loop while editing: no model, no server processes, no npm, nothing marked slow.
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "not model and not e2e and not slow and not shared_data"
 
