@@ -34,7 +34,8 @@ def fields(typed: Any) -> set[str]:
 def test_every_penna_command_has_one_typed_definition_and_is_documented() -> None:
     server = create_server()
     registered = {name for name in server.protocol.fm.commands if name.startswith("penna.")}
-    assert registered <= set(protocol.ARGUMENTS), f"not defined in lsp/protocol.py: {registered - set(protocol.ARGUMENTS)}"
+    missing = registered - set(protocol.ARGUMENTS)
+    assert not missing, f"not defined in lsp/protocol.py: {missing}"
     documented = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
     assert [name for name in registered if f"`{name}`" not in documented] == []
     assert f"`{protocol.RESULT_NOTIFICATION}`" in documented
@@ -102,9 +103,8 @@ def test_every_setting_the_extension_offers_has_the_servers_type_and_range() -> 
         check = FIELDS[key][1]
         if spec.get("default") is not None and not _accepts(check, spec["default"]):
             problems.append(f"{key}: the client's default {spec['default']!r} is refused by the server")
-        for value in spec.get("enum") or []:
-            if not _accepts(check, value):
-                problems.append(f"{key}: the client offers {value!r}, the server refuses it")
+        problems.extend(f"{key}: the client offers {value!r}, the server refuses it"
+                        for value in spec.get("enum") or [] if not _accepts(check, value))
         kinds = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
         if "integer" in kinds or "number" in kinds:
             low, high = spec.get("minimum"), spec.get("maximum")

@@ -17,12 +17,22 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable, Coroutine
 from typing import Any, BinaryIO
 
 from pygls.io_ import StdoutWriter
 
-from penna.lsp.features import (actions, commands, completion, diagnostics, documents, hover, model_status,
-                                rewrites, settings)
+from penna.lsp.features import (
+    actions,
+    commands,
+    completion,
+    diagnostics,
+    documents,
+    hover,
+    model_status,
+    rewrites,
+    settings,
+)
 from penna.lsp.framing import FrameReader, Rejected
 from penna.lsp.server import PennaServer
 from penna.lsp.stdio import protocol_stdout
@@ -59,27 +69,31 @@ def serve_stdio(server: PennaServer, stdin: BinaryIO, stdout: BinaryIO) -> int:
             return
         try:
             protocol.handle_message(protocol.structure_message(item))
-        except Exception:  # noqa: BLE001 - one bad message never stops the server
+        except Exception:  # one bad message never stops the server
             log.exception("unable to handle a message")
 
-    def read() -> None:
-        reader = FrameReader(stdin)
-        try:
-            while not finished.done():
-                item = reader.read()
-                if item is None:
-                    break
-                # One message at a time: the reader never runs ahead of the server.
-                asyncio.run_coroutine_threadsafe(dispatch(item), loop).result()
-        except Exception:  # noqa: BLE001 - e.g. stdin closed under the reader
-            log.exception("reading from the client failed")
-        finally:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(finish, 0)
-
-    threading.Thread(target=read, name="penna-stdin", daemon=True).start()
+    threading.Thread(target=_read_stdin, args=(stdin, loop, finished, dispatch, finish), name="penna-stdin",
+                     daemon=True).start()
     server.event_loop = loop
     return loop.run_until_complete(finished)
+
+
+def _read_stdin(stdin: BinaryIO, loop: asyncio.AbstractEventLoop, finished: asyncio.Future[int],
+                dispatch: Callable[[dict[str, Any] | Rejected], Coroutine[Any, Any, None]],
+                finish: Callable[[int], None]) -> None:
+    """The reader thread: one message at a time, so it never runs ahead of the server."""
+    reader = FrameReader(stdin)
+    try:
+        while not finished.done():
+            item = reader.read()
+            if item is None:
+                break
+            asyncio.run_coroutine_threadsafe(dispatch(item), loop).result()
+    except Exception:
+        log.exception("reading from the client failed")  # e.g. stdin closed under the reader
+    finally:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(finish, 0)
 
 
 def run(tcp_port: int | None = None) -> None:

@@ -60,8 +60,13 @@ def check_shape(data: Any) -> Rejected | None:
         if "result" in data or "error" in data:
             return Rejected(answer_to, INVALID_REQUEST, "a request has no 'result' or 'error'")
         return None
+    return _check_response(data)
+
+
+def _check_response(data: dict[str, Any]) -> Rejected | None:
     if "id" not in data:
-        return Rejected(None, INVALID_REQUEST, "a message needs a 'method' (request, notification) or an 'id' (response)")
+        return Rejected(None, INVALID_REQUEST,
+                        "a message needs a 'method' (request, notification) or an 'id' (response)")
     if ("result" in data) == ("error" in data):
         return Rejected(None, INVALID_REQUEST, "a response has exactly one of 'result' and 'error'")
     error = data.get("error")
@@ -114,53 +119,60 @@ class FrameReader:
                 return True
             tail = window[-15:]  # a header split across two reads is still found
 
+    def _header(self) -> tuple[int | None, str | None, bool]:
+        """(Content-Length, what broke the framing, end of stream) for the next message's headers."""
+        length: int | None = None
+        while True:
+            line = self._line()
+            if not line:
+                return None, None, True
+            if line in (b"\r\n", b"\n"):
+                if length is not None:
+                    return length, None, False
+                continue  # stray blank lines between messages
+            if (match := CONTENT_LENGTH.match(line)) is not None:
+                length = int(match.group(1))
+            elif not HEADER.match(line):
+                glued = line.find(b"Content-Length:")
+                if glued > 0:  # the end of a body that was longer than its Content-Length said
+                    self._pending = line[glued:]
+                    self.on_problem("penna: a message body was longer than its Content-Length; "
+                                    "resuming at the next Content-Length header")
+                    length = None
+                    continue
+                return None, f"a malformed header line ({line[:60]!r})", False
+
     def read(self) -> dict[str, Any] | Rejected | None:
         while True:
-            length: int | None = None
-            lost: str | None = None
-            while True:
-                line = self._line()
-                if not line:
-                    return None
-                if line in (b"\r\n", b"\n"):
-                    if length is not None:
-                        break
-                    continue  # stray blank lines between messages
-                if (match := CONTENT_LENGTH.match(line)) is not None:
-                    length = int(match.group(1))
-                elif not HEADER.match(line):
-                    glued = line.find(b"Content-Length:")
-                    if glued > 0:  # the end of a body that was longer than its Content-Length said
-                        self._pending = line[glued:]
-                        lost = "a message body was longer than its Content-Length"
-                        self.on_problem(f"penna: {lost}; resuming at the next Content-Length header")
-                        length = None
-                        continue
-                    lost = f"a malformed header line ({line[:60]!r})"
-                    break
-            if lost is not None and length is None:
-                if not self._resync(lost):
+            length, lost, ended = self._header()
+            if ended:
+                return None
+            if length is None:
+                if not self._resync(lost or "a message without a Content-Length"):
                     return None
                 continue
-            assert length is not None
             if length > self.max_bytes:
                 self.on_problem(f"penna: a message of {length:,} bytes exceeds the limit of "
                                 f"{self.max_bytes // 2**20} MB; it is skipped")
                 if not self._skip(length):
                     return None
+                limit = self.max_bytes // 2**20
                 return Rejected(None, INVALID_REQUEST,
-                                f"message too large for penna ({length / 2**20:.0f} MB; limit {self.max_bytes // 2**20} MB)")
-            body = self._read_exactly(length)
-            if body is None:
-                return None
-            try:
-                data = json.loads(body)
-            except (ValueError, RecursionError) as error:
-                self.on_problem(f"penna: a message body is not JSON ({str(error)[:80]}); answered with a parse error")
-                return Rejected(None, PARSE_ERROR, "parse error: the message body is not valid JSON "
-                                                   "(check that Content-Length counts UTF-8 bytes)")
-            problem = check_shape(data)
-            return problem if problem is not None else data
+                                f"message too large for penna ({length / 2**20:.0f} MB; limit {limit} MB)")
+            return self._message(length)
+
+    def _message(self, length: int) -> dict[str, Any] | Rejected | None:
+        body = self._read_exactly(length)
+        if body is None:
+            return None
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as error:
+            self.on_problem(f"penna: a message body is not JSON ({str(error)[:80]}); answered with a parse error")
+            return Rejected(None, PARSE_ERROR, "parse error: the message body is not valid JSON "
+                                               "(check that Content-Length counts UTF-8 bytes)")
+        problem = check_shape(data)
+        return problem if problem is not None else data
 
     def _read_exactly(self, length: int) -> bytes | None:
         parts: list[bytes] = []

@@ -250,7 +250,8 @@ class PennaServer(LanguageServer):
             if not self._told_no_vault:
                 self._told_no_vault = True
                 self.show(f"penna: no workspace folder, and no vault marker ({', '.join(VAULT_MARKERS)}) above "
-                          f"{path.name}. Open your notes folder as the workspace to use penna.", types.MessageType.Warning)
+                          f"{path.name}. Open your notes folder as the workspace to use penna.",
+                          types.MessageType.Warning)
             return
         if system_folder(found) is None:
             self.adopted_vault = found

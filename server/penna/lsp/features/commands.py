@@ -12,8 +12,16 @@ from penna.context.viewer import context_markdown
 from penna.knowledge.collected import cached_suggestions
 from penna.knowledge.rewrites import forget_rewrites
 from penna.lsp.edits import find_target, offset_of
-from penna.lsp.protocol import (CollectedFolder, ContextResult, ForgetResult, ModelStatus, NoteArguments,
-                                StatusResult, VaultStatus, note_arguments)
+from penna.lsp.protocol import (
+    CollectedFolder,
+    ContextResult,
+    ForgetResult,
+    ModelStatus,
+    NoteArguments,
+    StatusResult,
+    VaultStatus,
+    note_arguments,
+)
 from penna.lsp.server import PennaServer
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+
 from lsprotocol import types
 
 from penna.engine import Engine
@@ -33,7 +34,7 @@ def setup(server: PennaServer) -> None:
         def write() -> None:
             try:
                 engine.index.record_attention(rel, "read" if kind == "open" and engine.note_origin(rel) == "read" else kind)
-            except Exception:  # noqa: BLE001 - attention is a hint; losing one event is harmless
+            except Exception:  # attention is a hint; losing one event is harmless
                 pass
 
         attention_writer.submit(write)
