@@ -91,7 +91,7 @@ local function step(name, fn)
   sleep(100)
 end
 
-local GENERATION_MS = 300000
+local GENERATION_MS = 600000 -- a loaded 2-core machine took over 5 min for one generation
 
 local function main()
   vim.opt.rtp:prepend(args.plugin)
