@@ -39,3 +39,10 @@ def test_the_demonstration_uses_sentences_the_prefix_did_not_show() -> None:
 def test_reference_links_read_as_their_text() -> None:
     rendered = render_exemplar("The [draft for C99][draft] is free. I use it [daily][].")
     assert "[" not in rendered and "Text: The draft for C99 is free." in rendered
+
+
+def test_the_document_header_names_the_author_only_when_known() -> None:
+    from penna.context.render import document_header
+
+    assert document_header("Maren Holt") == "# The notebook of Maren Holt\n\n"
+    assert document_header("the author") == "# My notebook\n\n"  # no name known: no "notebook of the author"

@@ -88,8 +88,11 @@ def render_section(section: str, rendered_items: list[str]) -> str:
     return f"## {heading}\n" + joiner.join(rendered_items) + "\n\n"
 
 
+UNKNOWN_AUTHOR = "the author"  # what participatory.author_name says when no name is known
+
+
 def document_header(author: str) -> str:
-    return f"# The notebook of {author}\n\n"
+    return "# My notebook\n\n" if author == UNKNOWN_AUTHOR else f"# The notebook of {author}\n\n"
 
 
 def demo_pairs(exemplars: list[str], count: int = 3) -> str:
