@@ -413,7 +413,7 @@ def test_closing_a_document_while_it_is_expanded_never_edits_the_file(server: Ra
     server.call("initialize", {"processId": None, "rootUri": vault.as_uri(),
                                "capabilities": {"window": {"workDoneProgress": True}},
                                "workspaceFolders": [{"uri": vault.as_uri(), "name": "vault"}],
-                               "initializationOptions": {"hover": "cached", "maxTokens": 64, "nCtx": 1024,
+                               "initializationOptions": {"hover": "cached", "maxTokens": 16, "nCtx": 1024,
                                                          "seed": 7}})
     server.notify("initialized", {})
     uri = note.as_uri()
