@@ -34,7 +34,7 @@ from penna.lsp.features import (
     settings,
 )
 from penna.lsp.framing import FrameReader, Rejected
-from penna.lsp.server import PennaServer
+from penna.lsp.server import PennaProtocol, PennaServer
 from penna.lsp.stdio import protocol_stdout
 
 log = logging.getLogger("penna.lsp")
@@ -54,6 +54,8 @@ def serve_stdio(server: PennaServer, stdin: BinaryIO, stdout: BinaryIO) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     protocol = server.protocol
+    if not isinstance(protocol, PennaProtocol):  # PennaServer always builds one; this tells the type checker
+        raise TypeError(f"penna needs its own protocol class, not {type(protocol).__name__}")
     protocol.set_writer(StdoutWriter(stdout))
     finished: asyncio.Future[int] = loop.create_future()
 

@@ -47,7 +47,7 @@ class PennaProtocol(LanguageServerProtocol):
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
         if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(params, types.ExecuteCommandParams):
             try:  # every penna command's argument is checked here, once, against lsp/protocol.py
-                check_arguments(params.command, params.arguments or ())
+                check_arguments(params.command, list(params.arguments or ()))
             except ArgumentError as error:
                 self._send_response(msg_id, error=types.ResponseError(
                     code=JsonRpcInvalidParams.CODE, message=f"invalid arguments: {error}"))

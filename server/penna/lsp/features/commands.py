@@ -23,6 +23,7 @@ from penna.lsp.protocol import (
     note_arguments,
 )
 from penna.lsp.server import PennaServer
+from penna.writing.tasks import TaskKind
 
 
 def context_for(ls: PennaServer, arg: NoteArguments) -> str:
@@ -38,7 +39,7 @@ def context_for(ls: PennaServer, arg: NoteArguments) -> str:
         target = (find_target(text, "expand", start, end) or find_target(text, "rephrase", start, end))
         if target:
             selection = target[0].text(text) or text[max(0, start - 400):start]
-    kind = "expand" if selection.lstrip().startswith(("-", "*", "+")) else "rephrase"
+    kind: TaskKind = "expand" if selection.lstrip().startswith(("-", "*", "+")) else "rephrase"
     try:
         context = engine.context(rel, kind, selection or engine.current_note(rel).title)
     except ContextTooSmall as error:
@@ -59,7 +60,9 @@ def status_of(ls: PennaServer) -> StatusResult:
         state = engine.model_state
     model = ModelStatus(state=state.state if state else "not loaded", setting=ls.settings.model)
     if state and state.choice:
-        model.update(name=state.choice.path.name, path=str(state.choice.path), source=state.choice.source)
+        model["name"] = state.choice.path.name
+        model["path"] = str(state.choice.path)
+        model["source"] = state.choice.source
     if state and state.error:
         model["error"] = state.error
     # The start-up thread indexes, then builds the style profile; `penna bench` waits for it.
