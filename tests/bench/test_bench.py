@@ -17,7 +17,8 @@ import pytest
 from penna.bench.figures import Figure, p95, percentile, table
 
 FIGURE_KEYS = {"index_vok_cold", "index_vok_reopen", "index_synthetic_cold", "context_p95", "update", "throughput",
-               "ttft_second", "ttft_warm", "requests_p95", "requests_vok", "cancel", "rss", "rss_model"}
+               "ttft_second", "ttft_warm", "expand_vs_plain", "requests_p95", "requests_vok", "cancel", "rss",
+               "rss_model"}
 
 
 def test_percentiles_interpolate_like_numpy() -> None:

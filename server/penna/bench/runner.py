@@ -22,12 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from penna.bench.figures import Figure, finite, p50, p95, table
-from penna.bench.workloads import SHARED_DATA, Vault, count_notes, drafts, find_spots, real_vaults, synthetic
+from penna.bench.workloads import (
+    SHARED_DATA,
+    Draft,
+    Vault,
+    bullet_text,
+    count_notes,
+    drafts,
+    find_spots,
+    real_vaults,
+    synthetic,
+)
 from penna.writing.model import PREFILL_SLICE
 
-ORDER = ("throughput", "ttft_second", "ttft_warm", "cancel", "requests_p95", "requests_vok", "requests_during",
-         "context", "index_vok_cold", "index_vok_reopen", "index_synthetic", "index_", "update", "rss",
-         "scale_index", "scale_requests")
+ORDER = ("throughput", "ttft_second", "ttft_warm", "expand_vs_plain", "cancel", "requests_p95", "requests_vok",
+         "requests_during", "context", "index_vok_cold", "index_vok_reopen", "index_synthetic", "index_", "update",
+         "rss", "scale_index", "scale_requests")
 SERVER_SETTINGS = {"hover": "cached", "seed": 7, "maxTokens": 120}  # hover: the instant part only
 
 
@@ -270,6 +280,22 @@ class Bench:
                         p50(warm), "p50", warm, reference="without warm-up (cold)", reference_value=p50(cold),
                         workload=vault.name, note=f"the warm-up itself took p50 {p50(results.warm_seconds):.1f} s; "
                                                   f"model load {results.load_seconds:.2f} s"))
+
+        self.expand_figure(engine, found[0])
+
+    def expand_figure(self, engine: Any, draft: Draft) -> None:
+        """A whole 4-bullet expand, sentences checked and chosen, against plain generation."""
+        from penna.bench.expand_bench import measure_expand
+
+        self.log("expand end to end against plain generation of as many tokens")
+        bullets = bullet_text((draft.bullets * 4)[:4])
+        found = measure_expand(engine, draft.rel_path, bullets, repeats=max(1, min(3, self.plan.repeats)))
+        self.extra["expand"] = found.to_json()
+        self.add(Figure("expand_vs_plain", "4-bullet expand end to end", "s", "ratio_max", 2.0,
+                        "≤ 2× plain generation", p50(found.expand_seconds), "p50", found.expand_seconds,
+                        reference="plain greedy generation, same tokens and prompt",
+                        reference_value=p50(found.plain_seconds), reference_samples=found.plain_seconds,
+                        workload=f"{found.sentences} bullets, {p50([float(t) for t in found.tokens]):.0f} tokens"))
 
     # --- server ------------------------------------------------------------------------------
     def server_figures(self, vaults: list[Vault], knowledge: Vault | None, missing: str) -> None:
