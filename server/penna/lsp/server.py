@@ -44,6 +44,10 @@ class PennaProtocol(LanguageServerProtocol):
     never registered for `$/cancelRequest`, so commands could not be cancelled. penna's async
     commands are dispatched here as ordinary request handlers instead, which pygls cancels."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending_writes: set[asyncio.Future[Any]] = set()
+
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
         if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(params, types.ExecuteCommandParams):
             try:  # every penna command's argument is checked here, once, against lsp/protocol.py
@@ -89,32 +93,45 @@ class PennaProtocol(LanguageServerProtocol):
             return
         method, msg_id = getattr(message, "method", None), getattr(message, "id", None)
         if method == types.EXIT:
-            # The specification: exit code 0 after shutdown, 1 without it.
-            code = 0 if self._shutdown else 1
-            if code:
-                log.warning("exit without shutdown: exiting with code 1")
-            if self.exit_handler is not None:
-                self.exit_handler(code)
+            if self._exit():
                 return
-        elif method:
-            if self._shutdown and msg_id is not None:
-                self._send_response(msg_id, error=types.ResponseError(
-                    code=JsonRpcInvalidRequest.CODE, message="penna is shutting down: no requests after shutdown"))
-                return
-            if not self._penna_initialized and method != types.INITIALIZE:
-                if msg_id is not None:
-                    self._send_response(msg_id, error=types.ResponseError(
-                        code=JsonRpcServerNotInitialized.CODE, message="penna is not initialized: send initialize first"))
-                return  # notifications before initialize are dropped, as the specification says
-            if method == types.INITIALIZE:
-                if self._penna_initialized:  # it would replace the workspace (another folder, another vault)
-                    if msg_id is not None:
-                        self._send_response(msg_id, error=types.ResponseError(
-                            code=JsonRpcInvalidRequest.CODE,
-                            message="penna is already initialized: a second initialize is refused"))
-                    return
-                self._penna_initialized = True
+        elif method and not self._admit(method, msg_id):
+            return
         super().handle_message(message)
+
+    def _exit(self) -> bool:
+        """Exit through the stdio loop's handler; False when there is none (pygls exits)."""
+        # The specification: exit code 0 after shutdown, 1 without it.
+        code = 0 if self._shutdown else 1
+        if code:
+            log.warning("exit without shutdown: exiting with code 1")
+        if self.exit_handler is None:
+            return False
+        self.exit_handler(code)
+        return True
+
+    def _admit(self, method: str, msg_id: Any) -> bool:
+        """Whether a message may reach its handler; a refused request is answered with an error.
+        Admitting the first initialize marks the server initialized."""
+        if self._shutdown and msg_id is not None:
+            self._send_error(msg_id, JsonRpcInvalidRequest.CODE, "penna is shutting down: no requests after shutdown")
+            return False
+        if not self._penna_initialized and method != types.INITIALIZE:
+            if msg_id is not None:
+                self._send_error(msg_id, JsonRpcServerNotInitialized.CODE,
+                                 "penna is not initialized: send initialize first")
+            return False  # notifications before initialize are dropped, as the specification says
+        if method == types.INITIALIZE:
+            if self._penna_initialized:  # it would replace the workspace (another folder, another vault)
+                if msg_id is not None:
+                    self._send_error(msg_id, JsonRpcInvalidRequest.CODE,
+                                     "penna is already initialized: a second initialize is refused")
+                return False
+            self._penna_initialized = True
+        return True
+
+    def _send_error(self, msg_id: Any, code: int, message: str) -> None:
+        self._send_response(msg_id, error=types.ResponseError(code=code, message=message))
 
     _client_gone = False
 
@@ -139,7 +156,10 @@ class PennaProtocol(LanguageServerProtocol):
             log.warning("the client went away; penna stops sending and exits when its input ends")
             return
         if inspect.isawaitable(written):
-            asyncio.ensure_future(written)
+            # The event loop holds tasks weakly: the pending write is kept here until it is done.
+            pending = asyncio.ensure_future(written)
+            self._pending_writes.add(pending)
+            pending.add_done_callback(self._pending_writes.discard)
 
 
 VAULT_MARKERS = (".obsidian", ".git")
@@ -325,7 +345,8 @@ class PennaServer(LanguageServer):
     def _vault_missing(self, engine: Engine) -> None:
         self.show_from_thread(
             f"penna: the vault folder {engine.vault} is gone (deleted, renamed or unmounted). penna stopped "
-            "watching it and keeps what it had indexed; it catches up when the folder is back.", types.MessageType.Warning)
+            "watching it and keeps what it had indexed; it catches up when the folder is back.",
+            types.MessageType.Warning)
 
     def stop_watchers(self) -> None:
         """On shutdown: each stop is bounded (about a second), and start-up syncs are not waited for."""
