@@ -55,7 +55,8 @@ NEVER_ADDED = KEEP_WORDS | {"two", "first", "one"} | {
 # after: "watch the dough not the clock" must not become "… when it is not in the clock".
 NEGATION_WORDS = frozenset({"not", "no", "never"})
 AFTER_NEGATION = frozenset("a an the this that these those my your its our their to only even yet".split())
-AUXILIARIES = frozenset("is are was were be am do does did have has had can could will would should may might must".split())
+AUXILIARIES = frozenset("is are was were be am do does did have has had "
+                        "can could will would should may might must".split())
 # Small words a sentence may end on ("… to it.", "… them too."); never "a", "the", "to", "is".
 ENDINGS = frozenset("it them this that these those too again instead though well enough already yet here there "
                     "now then all both either anyway much more most before after once else".split())
@@ -153,9 +154,9 @@ def fits(before: str, word: str) -> bool:
     if before in DETERMINERS and word in DETERMINERS:
         return False
     if before == "a":
-        return not word[:1] in "aeiou" or word.startswith(("uni", "use", "one", "eu"))
+        return word[:1] not in "aeiou" or word.startswith(("uni", "use", "one", "eu"))
     if before == "an":
-        return word[:1] in "aeiou" and not word.startswith(("uni", "use", "one", "eu")) or word.startswith("hour")
+        return (word[:1] in "aeiou" and not word.startswith(("uni", "use", "one", "eu"))) or word.startswith("hour")
     return True
 
 
@@ -210,7 +211,8 @@ class Bridge:
         small_words = function_word_set() | EXTRA_STOPWORDS
         counts = dict(self.ledger.counts)
         end = note.rstrip()[-1] if note.rstrip().endswith(END_MARKS) else "."
-        with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, logits):
+        with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, prompt_logits):
+            logits = prompt_logits  # after the prompt, then after each gap and note word written
             for gap in range(len(required) + 1):
                 at_start = not parts
                 last = gap == len(required)
@@ -265,11 +267,11 @@ class Bridge:
                 words_in = hypothesis.words
                 capital = at_start and not words_in
                 after = (words_in[-1] if words_in else previous).strip().lower()
-                if not (last and (capital or after == COMMA or words_in and after not in ENDINGS)) \
+                if not (last and (capital or after == COMMA or (words_in and after not in ENDINGS))) \
                         and fits(after, target):
                     finish = self._target(target, capital)
                     total = hypothesis.score + float(logp[self.tokens(finish)[0]]) + bonus * hypothesis.small_words
-                    finished.append(Hypothesis(words_in + (finish,), hypothesis.tokens + self.tokens(finish), total))
+                    finished.append(Hypothesis((*words_in, finish), hypothesis.tokens + self.tokens(finish), total))
                 if depth == depth_limit:
                     continue
                 options = {" " + surface(w, capital): value for w, value in steer.items()
@@ -277,10 +279,12 @@ class Bridge:
                            and (not negated or w in AFTER_NEGATION)}
                 if not capital and after != COMMA and not last:
                     options[COMMA] = 0.0
-                ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o], reverse=True)[:EXPAND]
-                for option in ranked:
-                    expansions.append(Hypothesis(words_in + (option,), hypothesis.tokens + self.tokens(option),
-                                                 hypothesis.score + float(logp[self.tokens(option)[0]]) + options[option]))
+                ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o],
+                                reverse=True)[:EXPAND]
+                expansions.extend(
+                    Hypothesis((*words_in, option), hypothesis.tokens + self.tokens(option),
+                               hypothesis.score + float(logp[self.tokens(option)[0]]) + options[option])
+                    for option in ranked)
             expansions.sort(key=lambda h: h.score + bonus * h.small_words, reverse=True)
             beam = []
             for hypothesis in expansions[:BEAM]:
