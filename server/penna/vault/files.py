@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 SKIPPED_DIRS = frozenset({".obsidian", ".trash", ".git", ".stversions", "node_modules", ".penna"})
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -89,38 +90,67 @@ def scan_vault(root: Path, exclude: Sequence[str] = (),
     stack = [(root, "")]
     while stack:
         directory, rel_dir = stack.pop()
-        try:
-            real_dir = str(Path(directory).resolve())
-        except (OSError, RuntimeError):
-            continue
-        if real_dir in seen_dirs:
-            continue  # a symlink loop, or the same folder reached twice
-        seen_dirs.add(real_dir)
-        try:
-            entries = list(os.scandir(directory))
-        except OSError as error:  # permission denied, or removed while scanning
-            if errors is not None and not isinstance(error, FileNotFoundError):
-                errors.append((rel_dir.rstrip("/") or ".", error.strerror or str(error)))
-            continue
-        # NFC spellings first, so of two names differing only in normalisation the NFC one wins.
-        for entry in sorted(entries, key=lambda e: (normalise_rel(e.name), normalise_rel(e.name) != e.name)):
+        for entry in _nfc_first(_unseen_entries(directory, rel_dir, seen_dirs, errors)):
             rel = normalise_rel(f"{rel_dir}{entry.name}")
             try:
-                if entry.is_symlink() and not _inside(Path(entry.path), real_root):
-                    continue
-                if entry.is_dir():
-                    if entry.name not in SKIPPED_DIRS and not is_excluded(rel + "/x", exclude):
-                        stack.append((Path(entry.path), rel + "/"))
-                elif entry.is_file() and is_note_path(rel, exclude):
-                    if rel in seen_notes:
-                        if errors is not None:
-                            errors.append((rel, "another file has the same name in another Unicode normalisation"))
-                        continue
-                    seen_notes.add(rel)
-                    stat = entry.stat()
-                    yield NoteFile(rel, Path(entry.path), stat.st_mtime, stat.st_size)
+                kind = _entry_kind(entry, rel, real_root, exclude)
+                if kind == "folder":
+                    stack.append((Path(entry.path), rel + "/"))
+                elif kind == "note":
+                    note = _first_spelling(entry, rel, seen_notes, errors)
+                    if note is not None:
+                        yield note
             except OSError:
                 continue
+
+
+def _unseen_entries(directory: Path, rel_dir: str, seen_dirs: set[str],
+                    errors: list[tuple[str, str]] | None) -> list[os.DirEntry[str]]:
+    """A folder's entries, or none when it was listed already (a symlink loop, or the same
+    folder reached twice) or cannot be listed (recorded in `errors` unless it is gone)."""
+    try:
+        real_dir = str(Path(directory).resolve())
+    except (OSError, RuntimeError):
+        return []
+    if real_dir in seen_dirs:
+        return []
+    seen_dirs.add(real_dir)
+    try:
+        return list(os.scandir(directory))
+    except OSError as error:  # permission denied, or removed while scanning
+        if errors is not None and not isinstance(error, FileNotFoundError):
+            errors.append((rel_dir.rstrip("/") or ".", error.strerror or str(error)))
+        return []
+
+
+def _nfc_first(entries: list[os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    """NFC spellings first, so of two names differing only in normalisation the NFC one wins."""
+    return sorted(entries, key=lambda e: (normalise_rel(e.name), normalise_rel(e.name) != e.name))
+
+
+def _entry_kind(entry: os.DirEntry[str], rel: str, real_root: Path,
+                exclude: Sequence[str]) -> Literal["folder", "note"] | None:
+    """A folder to scan, a note, or neither (a link out of the vault, a skipped or excluded
+    folder, any other file). Raises OSError."""
+    if entry.is_symlink() and not _inside(Path(entry.path), real_root):
+        return None
+    if entry.is_dir():
+        return "folder" if entry.name not in SKIPPED_DIRS and not is_excluded(rel + "/x", exclude) else None
+    if entry.is_file() and is_note_path(rel, exclude):
+        return "note"
+    return None
+
+
+def _first_spelling(entry: os.DirEntry[str], rel: str, seen_notes: set[str],
+                    errors: list[tuple[str, str]] | None) -> NoteFile | None:
+    """The note, unless a file with the same normalised name was found first. Raises OSError."""
+    if rel in seen_notes:
+        if errors is not None:
+            errors.append((rel, "another file has the same name in another Unicode normalisation"))
+        return None
+    seen_notes.add(rel)
+    status = entry.stat()
+    return NoteFile(rel, Path(entry.path), status.st_mtime, status.st_size)
 
 
 def locate(root: Path, rel_path: str) -> Path:
