@@ -24,7 +24,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -232,19 +232,53 @@ class RemoteModel:
         """Yield text pieces from /v1/completions; raises Cancelled if `cancel` fires."""
         stats = stats if stats is not None else GenerationStats()
         started = time.perf_counter()
-        if cancel is not None and cancel.cancelled:
+        if _cancelled(cancel):
             raise Cancelled()
         if self.exact_count:
-            stats.prompt_tokens = self.count(prompt) + self._bos_tokens
-            if stats.prompt_tokens + max_tokens > self.n_ctx:
-                max_tokens = self.n_ctx - stats.prompt_tokens
-                if max_tokens < 8:
-                    raise ModelError(f"the prompt ({stats.prompt_tokens} tokens) does not fit the model server's "
-                                     f"context window ({self.n_ctx})")
-                # The engine leaves room for the answer (and says when it shortens it); this is the
-                # last guard, for a prompt that grew after that check.
-                log.warning("answer limited to %d tokens: the prompt takes %d of the server's %d-token window",
-                            max_tokens, stats.prompt_tokens, self.n_ctx)
+            max_tokens = self._fit_answer(prompt, max_tokens, stats)
+        body = self._completion_body(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop,
+                                     top_p=top_p, repeat_penalty=repeat_penalty)
+        watch = CancelWatch(cancel)
+        conn: http.client.HTTPConnection | None = None
+        finished = False
+        try:
+            conn, response = self.wire.open("POST", "/v1/completions", body, watch)
+            self.streams_open += 1
+            finished = yield from self._read_answer(response, cancel, stats, started)
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            if watch.fired or _cancelled(cancel):
+                raise Cancelled() from None
+            raise self.wire.failure(error, "while generating", self.read_timeout) from error
+        finally:
+            watch.stop()
+            if conn is not None:
+                conn.close()  # closing the stream is what stops the server generating
+                self.streams_open -= 1
+        if not finished and (watch.fired or _cancelled(cancel)):
+            raise Cancelled()  # the watcher shut the socket: the read ended without an error
+        if not finished:
+            raise RemoteError(f"the model server at {self.address.url} closed the connection mid-answer "
+                              "(did it crash or restart?)")
+        stats.seconds = time.perf_counter() - started
+
+    def _fit_answer(self, prompt: str, max_tokens: int, stats: GenerationStats) -> int:
+        """`max_tokens`, shortened so prompt and answer fit the server's window (the prompt's
+        exact count goes into `stats`). Raises ModelError when not even a short answer fits."""
+        stats.prompt_tokens = self.count(prompt) + self._bos_tokens
+        if stats.prompt_tokens + max_tokens <= self.n_ctx:
+            return max_tokens
+        max_tokens = self.n_ctx - stats.prompt_tokens
+        if max_tokens < 8:
+            raise ModelError(f"the prompt ({stats.prompt_tokens} tokens) does not fit the model server's "
+                             f"context window ({self.n_ctx})")
+        # The engine leaves room for the answer (and says when it shortens it); this is the
+        # last guard, for a prompt that grew after that check.
+        log.warning("answer limited to %d tokens: the prompt takes %d of the server's %d-token window",
+                    max_tokens, stats.prompt_tokens, self.n_ctx)
+        return max_tokens
+
+    def _completion_body(self, prompt: str, *, max_tokens: int, temperature: float, seed: int,
+                         stop: Sequence[str], top_p: float, repeat_penalty: float) -> dict[str, Any]:
         body: dict[str, Any] = {
             "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p,
             "repeat_penalty": repeat_penalty, "stop": list(stop), "stream": True, "cache_prompt": True,
@@ -253,46 +287,29 @@ class RemoteModel:
             body["seed"] = seed
         if self.model_id:
             body["model"] = self.model_id
-        watch = CancelWatch(cancel)
-        conn: http.client.HTTPConnection | None = None
+        return body
+
+    def _read_answer(self, response: http.client.HTTPResponse, cancel: CancelToken | None,
+                     stats: GenerationStats, started: float) -> Generator[str, None, bool]:
+        """Yield the answer's text pieces as the server streams them; return whether the server
+        said the answer is complete ([DONE] or a finish reason)."""
         finished = False
-        try:
-            conn, response = self.wire.open("POST", "/v1/completions", body, watch)
-            self.streams_open += 1
-            for event in events(response):
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled()
-                if event is None:  # [DONE]
-                    finished = True
-                    break
-                if "error" in event:
-                    raise RemoteError(f"the model server at {self.address.url} failed mid-answer: {message(event)}")
-                _read_timings(event, stats)
-                choice = (event.get("choices") or [{}])[0]
-                text = choice.get("text") or ""
-                if choice.get("finish_reason"):
-                    finished = True
-                if text:
-                    stats.generated_tokens += 1
-                    if stats.first_token_seconds is None:
-                        stats.first_token_seconds = stats.prefill_seconds = time.perf_counter() - started
-                    stats.seconds = time.perf_counter() - started
-                    yield text
-        except (OSError, http.client.HTTPException, ValueError) as error:
-            if watch.fired or (cancel is not None and cancel.cancelled):
-                raise Cancelled() from None
-            raise self.wire.failure(error, "while generating", self.read_timeout) from error
-        finally:
-            watch.stop()
-            if conn is not None:
-                conn.close()  # closing the stream is what stops the server generating
-                self.streams_open -= 1
-        if not finished and (watch.fired or (cancel is not None and cancel.cancelled)):
-            raise Cancelled()  # the watcher shut the socket: the read ended without an error
-        if not finished:
-            raise RemoteError(f"the model server at {self.address.url} closed the connection mid-answer "
-                              "(did it crash or restart?)")
-        stats.seconds = time.perf_counter() - started
+        for event in events(response):
+            if _cancelled(cancel):
+                raise Cancelled()
+            if event is None:  # [DONE]
+                return True
+            if "error" in event:
+                raise RemoteError(f"the model server at {self.address.url} failed mid-answer: {message(event)}")
+            _read_timings(event, stats)
+            choice = (event.get("choices") or [{}])[0]
+            text = choice.get("text") or ""
+            if choice.get("finish_reason"):
+                finished = True
+            if text:
+                _count_piece(stats, started)
+                yield text
+        return finished
 
     def warm(self, prompt: str, cancel: CancelToken | None = None) -> GenerationStats:
         """Have the server evaluate the stable prefix now (one token generated: `max_tokens: 0`
@@ -309,6 +326,18 @@ class RemoteModel:
 
     def close(self) -> None:
         self.wire.close()
+
+
+def _cancelled(cancel: CancelToken | None) -> bool:
+    return cancel is not None and cancel.cancelled
+
+
+def _count_piece(stats: GenerationStats, started: float) -> None:
+    """One more piece of the answer: its count and times."""
+    stats.generated_tokens += 1
+    if stats.first_token_seconds is None:
+        stats.first_token_seconds = stats.prefill_seconds = time.perf_counter() - started
+    stats.seconds = time.perf_counter() - started
 
 
 def _read_timings(event: dict[str, Any], stats: GenerationStats) -> None:
