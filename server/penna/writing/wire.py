@@ -153,45 +153,59 @@ class Wire:
         for attempt in range(1, ATTEMPTS + 1):
             if watch.fired:
                 raise Cancelled()
-            conn = self._connection(self.connect_timeout)
-            watch.attach(conn)
-            try:
-                conn.connect()
-                watch.attach(conn)  # now there is a socket to shut down
-                conn.sock.settimeout(self.read_timeout)
-                conn.request(method, self.address.prefix + path, body=payload,
-                             headers={"Content-Type": "application/json", "Accept": "text/event-stream", **self._auth})
-                response = conn.getresponse()
-            except (TimeoutError, ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected,
-                    BrokenPipeError) as error:
-                connected = conn.sock is not None  # a read timeout is not retried: the server is working
-                conn.close()
-                if watch.fired:
-                    raise Cancelled() from None
-                if isinstance(error, socket.timeout) and connected:
-                    raise self.failure(error, "before answering", self.read_timeout) from error
-                if attempt == ATTEMPTS:
-                    raise self.failure(error, f"after {ATTEMPTS} attempts", self.connect_timeout) from error
-            except OSError as error:
-                conn.close()
-                if watch.fired:
-                    raise Cancelled() from None
-                raise self.failure(error, "", self.connect_timeout) from error
-            else:
-                if 200 <= response.status < 300:
-                    return conn, response
-                answer = _json_or_text(read_capped(response))
-                conn.close()
-                if response.status == 503 and attempt < ATTEMPTS:  # llama-server: "Loading model"
-                    pass
-                else:
-                    raise http_error(self.address, method, path, response.status, answer)
-            if watch.cancel is not None and watch.cancel.event.wait(delay):
-                raise Cancelled()
-            if watch.cancel is None:
-                time.sleep(delay)
+            opened = self._try_open(method, path, payload, watch, attempt)
+            if opened is not None:
+                return opened
+            _wait_before_retry(watch, delay)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _try_open(self, method: str, path: str, payload: bytes, watch: CancelWatch,
+                  attempt: int) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse] | None:
+        """One attempt: its 2xx response, or None when another attempt is worth making.
+        Raises Cancelled, or RemoteError for what retrying would not fix."""
+        conn = self._connection(self.connect_timeout)
+        watch.attach(conn)
+        try:
+            response = self._send(conn, method, path, payload, watch)
+        except (TimeoutError, ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected,
+                BrokenPipeError) as error:
+            self._raise_unless_retryable(conn, error, watch, attempt)
+            return None
+        except OSError as error:
+            conn.close()
+            if watch.fired:
+                raise Cancelled() from None
+            raise self.failure(error, "", self.connect_timeout) from error
+        if 200 <= response.status < 300:
+            return conn, response
+        answer = _json_or_text(read_capped(response))
+        conn.close()
+        if response.status == 503 and attempt < ATTEMPTS:  # llama-server: "Loading model"
+            return None
+        raise http_error(self.address, method, path, response.status, answer)
+
+    def _send(self, conn: http.client.HTTPConnection, method: str, path: str, payload: bytes,
+              watch: CancelWatch) -> http.client.HTTPResponse:
+        conn.connect()
+        watch.attach(conn)  # now there is a socket to shut down
+        conn.sock.settimeout(self.read_timeout)
+        conn.request(method, self.address.prefix + path, body=payload,
+                     headers={"Content-Type": "application/json", "Accept": "text/event-stream", **self._auth})
+        return conn.getresponse()
+
+    def _raise_unless_retryable(self, conn: http.client.HTTPConnection, error: OSError, watch: CancelWatch,
+                                attempt: int) -> None:
+        """After a connection failure: Cancelled if the watcher caused it, RemoteError for a read
+        timeout or the last attempt; otherwise return, and the request is tried again."""
+        connected = conn.sock is not None  # a read timeout is not retried: the server is working
+        conn.close()
+        if watch.fired:
+            raise Cancelled() from None
+        if isinstance(error, socket.timeout) and connected:
+            raise self.failure(error, "before answering", self.read_timeout) from error
+        if attempt == ATTEMPTS:
+            raise self.failure(error, f"after {ATTEMPTS} attempts", self.connect_timeout) from error
 
     def call(self, method: str, path: str, body: Any, *, attempts: int = ATTEMPTS) -> tuple[int, Any]:
         """A small JSON request on the kept-alive connection, with bounded retries on connect
@@ -256,6 +270,14 @@ class Wire:
         if isinstance(error, ValueError):
             return RemoteError(f"{where} sent something that is not an OpenAI-compatible stream{when}: {error}")
         return RemoteError(f"{where} cannot be used{when}: {error}")
+
+
+def _wait_before_retry(watch: CancelWatch, delay: float) -> None:
+    """Sleep `delay` seconds, or raise Cancelled as soon as the request is cancelled."""
+    if watch.cancel is not None and watch.cancel.event.wait(delay):
+        raise Cancelled()
+    if watch.cancel is None:
+        time.sleep(delay)
 
 
 # --- wire format --------------------------------------------------------------------------------
