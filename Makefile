@@ -46,7 +46,8 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check server tests
 	$(BIN)/mypy
 
-test: install
+# The gate runs first: a lint or type error fails `make test` (and CI) before the suite starts.
+test: install lint
 	$(BIN)/python -m pytest -W error::pytest_lsp.LspSpecificationWarning
 
 # The quick loop while editing: no model, no server processes, no npm, nothing marked slow.
