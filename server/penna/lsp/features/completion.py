@@ -2,7 +2,7 @@
 and in prose one item that continues the text in the author's voice: only when invoked, after
 end-of-sentence punctuation, or after a list marker; never mid-word. Bounded and cancellable.
 
-Nothing here may change text unasked: a `#` that opens a line is a heading, never a tag; a link
+Nothing here may change text unasked: a bare `#` that opens a line may be a heading, so it gets no tag; a link
 item closes its link (`]]`) unless the link is already closed; tags come in the writer's order
 (how often and how lately they used them). A continuation still being written is kept for the
 next ask, and an explicit ask that gets nothing is told why.
@@ -23,7 +23,7 @@ from penna.writing.backend import Cancelled, CancelToken, ModelError
 
 WIKILINK_OPEN = re.compile(r"\[\[([^\[\]|#]*)$")
 WIKILINK_HEADING = re.compile(r"\[\[([^\[\]|#]+)#([^\[\]|]*)$")
-TAG_OPEN = re.compile(r"(?<=\s)#([\w/-]*)$")
+TAG_OPEN = re.compile(r"(?:(?<=\s)|^)#([\w/-]*)$")
 PROSE_TRIGGER = re.compile(r"(?:[.!?…][\"'”’)]*\s+|^\s*(?:[-*+]|\d+[.)])\s+)$")
 CONTINUE_TIMEOUT = 6.0
 SAY_EVERY = 3.0
@@ -100,8 +100,8 @@ def link_closed(after: str) -> bool:
 
 def index_completion(engine: Any, before: str, after: str, here: types.Position, half_life_days: float,
                      snippets: bool) -> types.CompletionList | None:
-    """Links, headings and tags, from the index; None when the cursor is in none of them. A `#`
-    opening the line starts a heading: an empty, complete list (nothing offered)."""
+    """Links, headings and tags, from the index; None when the cursor is in none of them. A bare
+    `#` opening the line may start a heading: nothing is offered until a letter follows it."""
     if match := WIKILINK_HEADING.search(before):
         where = _replace_range(here.line, here.character - len(match.group(2)), here.character)
         return types.CompletionList(is_incomplete=False, items=heading_items(
@@ -111,8 +111,10 @@ def index_completion(engine: Any, before: str, after: str, here: types.Position,
         return types.CompletionList(is_incomplete=True, items=link_items(engine, match.group(1), where,
                                                                          link_closed(after), snippets))
     if match := TAG_OPEN.search(before):
-        if not before[:match.start()].strip():
-            return types.CompletionList(is_incomplete=False, items=[])
+        if not before[:match.start()].strip() and not match.group(1):
+            # A bare `#` opening a line may start a heading: nothing yet. Incomplete, so that `#ca`
+            # (a tag at the line start, as Obsidian reads it) asks again and gets tags.
+            return types.CompletionList(is_incomplete=True, items=[])
         return types.CompletionList(is_incomplete=True, items=tag_items(engine, match.group(1), half_life_days))
     return None
 
