@@ -15,9 +15,12 @@ def test_tags_rank_by_use_and_recency_not_by_case_or_alphabet() -> None:
     assert ranked == ["weather", "walking", "apple", "Wanderlust"]  # two uses today outrank nine long ago
 
 
-def test_a_tag_opens_after_a_space_only() -> None:
+def test_a_tag_opens_after_a_space_or_at_the_start_of_a_line() -> None:
     assert TAG_OPEN.search("Filed under #wal")
-    assert TAG_OPEN.search("#") is None  # a heading starts here
+    found = TAG_OPEN.search("#cat")  # a tag opening a line, as Obsidian reads it
+    assert found is not None and found.group(1) == "cat"
+    assert TAG_OPEN.search("word#tag") is None  # inside a word: not a tag
+    assert TAG_OPEN.search("# Method") is None  # a heading: nothing to complete
 
 
 def test_a_link_is_closed_when_its_brackets_follow_before_another_opens() -> None:

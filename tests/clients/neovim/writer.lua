@@ -162,12 +162,19 @@ local function main()
     vim.lsp.buf.hover()
     assert(wait_until(function() return vim.b[buf].penna_hover_ready ~= nil end, GENERATION_MS),
       "no penna/hoverReady notification")
-    sleep(300)
+    local function float_text()
+      local shown = vim.b[buf].lsp_floating_preview
+      if not (shown and vim.api.nvim_win_is_valid(shown)) then
+        return ""
+      end
+      return table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(shown), 0, -1, false), "\n")
+    end
+    -- The plugin re-opens the hover on penna/hoverReady: wait for the re-opened float, not a fixed time.
+    wait_until(function() return float_text():find("In your voice", 1, true) ~= nil end, 30000)
     local again = client:request_sync("textDocument/hover", params, 5000, buf)
     result.steps.hover_ready = again.result.contents.value
+    result.steps.hover_float = float_text()
     local float = vim.b[buf].lsp_floating_preview
-    result.steps.hover_float = float and vim.api.nvim_win_is_valid(float)
-      and table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false), "\n") or ""
     if float and vim.api.nvim_win_is_valid(float) then
       vim.api.nvim_win_close(float, true)
     end
