@@ -83,9 +83,10 @@ local function check_profile_note(client, vault)
   if vim.uv.fs_stat(vim.fs.joinpath(vault, name)) then
     health.ok(("profile note: %s"):format(name))
   else
-    health.info(("no profile note (%s) in %s"):format(name, vault), {
-      ("Create `%s` in the vault: a few lines on who you are and what you write; penna tells the model"):format(name),
-    })
+    -- vim.health.info takes no advice list (only warn and error do), so the suggestion is its own line.
+    health.info(("no profile note (%s) in %s"):format(name, vault))
+    health.info(("Create `%s` in the vault: a few lines on who you are and what you write; penna tells the model")
+      :format(name))
   end
 end
 

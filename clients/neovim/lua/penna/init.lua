@@ -277,6 +277,8 @@ function M.on_hover_ready(_, params)
   local row = vim.api.nvim_win_get_cursor(0)[1] - 1
   local open = vim.b[buf].lsp_floating_preview
   if open and vim.api.nvim_win_is_valid(open) and row >= params.range.start.line and row <= params.range["end"].line then
+    -- hover() on an open hover float jumps into it instead of asking again: close it first.
+    vim.api.nvim_win_close(open, true)
     vim.lsp.buf.hover()
   end
   vim.b[buf].penna_hover_ready = params.range.start.line
