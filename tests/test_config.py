@@ -22,7 +22,6 @@ BAD_VALUES = {
     "exclude": ["*.md", {"a": 1}],
     "halfLifeDays": [0, -3, "14", float("nan")],
     "hover": ["sometimes", 1, True],
-    "hoverWaitMs": [-1, 10_001, 1.5],
     "diagnostics": ["yes", 1, 0],
     "learnFromRewrites": ["false", {"x": 1}],
 }
@@ -47,6 +46,12 @@ def test_bad_value_is_reported_and_the_default_kept(key: str, value: object) -> 
 def test_settings_that_are_not_an_object(raw: object) -> None:
     settings, problems = settings_from_dict(raw)
     assert settings == Settings() and len(problems) == 1 and "must be an object" in problems[0]
+
+
+def test_a_removed_setting_is_ignored_and_said_so() -> None:
+    settings, problems = settings_from_dict({"hoverWaitMs": 1500, "maxTokens": 64})
+    assert settings.max_tokens == 64 and not hasattr(settings, "hover_wait_ms")
+    assert len(problems) == 1 and "'hoverWaitMs' was removed" in problems[0], problems
 
 
 def test_unknown_keys_and_nulls() -> None:

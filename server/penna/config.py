@@ -33,7 +33,6 @@ class Settings:
     exclude: tuple[str, ...] = ()
     half_life_days: float = 14.0
     hover: str = "generate"
-    hover_wait_ms: int = 1500
     diagnostics: bool = True
     learn_from_rewrites: bool = True
 
@@ -114,9 +113,15 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "exclude": ("exclude", _string_list),
     "halfLifeDays": ("half_life_days", _number_range(0.0, None, open_low=True)),
     "hover": ("hover", _hover_mode),
-    "hoverWaitMs": ("hover_wait_ms", _int_range(0, 10000)),
     "diagnostics": ("diagnostics", _boolean),
     "learnFromRewrites": ("learn_from_rewrites", _boolean),
+}
+
+
+# Settings penna no longer has: an old editor configuration that still sends one is told why it
+# does nothing, instead of "unknown setting".
+RETIRED: dict[str, str] = {
+    "hoverWaitMs": "hover answers at once and never waits for the model",
 }
 
 
@@ -139,6 +144,9 @@ def settings_from_dict(raw: Any, base: Settings | None = None) -> tuple[Settings
             camel, (snake, check) = key, FIELDS[key]
         elif key in by_snake:
             snake, (camel, check) = key, by_snake[key]
+        elif key in RETIRED:
+            problems.append(f"penna: setting '{key}' was removed and is ignored ({RETIRED[key]})")
+            continue
         else:
             problems.append(f"penna: unknown setting '{key}' ignored")
             continue

@@ -99,7 +99,7 @@ def config(env: dict[str, str] | None = None) -> ClientServerConfig:
 
 
 def settings(**overrides: Any) -> dict[str, Any]:
-    base = {"seed": 7, "maxTokens": 120, "hoverWaitMs": 1500}
+    base = {"seed": 7, "maxTokens": 120}
     base.update(overrides)
     return base
 

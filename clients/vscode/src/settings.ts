@@ -18,7 +18,6 @@ export const SETTING_KEYS = [
   "exclude",
   "halfLifeDays",
   "hover",
-  "hoverWaitMs",
   "diagnostics",
   "learnFromRewrites",
 ] as const;

@@ -27,7 +27,7 @@ test("with VS Code's defaults the server gets exactly the documented defaults", 
   assert.deepEqual(sent, {
     model: "default", remoteUrl: "", modelFolders: [], nCtx: 2048, threads: 4, temperature: 0.7, maxTokens: 256, seed: -1,
     authorName: "", profileNote: "About me.md", readingFolders: ["Clippings", "Readwise", "References", "Sources"],
-    exclude: [], halfLifeDays: 14, hover: "generate", hoverWaitMs: 1500, diagnostics: true, learnFromRewrites: true,
+    exclude: [], halfLifeDays: 14, hover: "generate", diagnostics: true, learnFromRewrites: true,
   });
 });
 
