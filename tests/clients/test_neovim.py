@@ -96,6 +96,23 @@ def test_plugin_loads_and_checkhealth_runs_without_a_server(tmp_path: Path) -> N
 
 
 @pytest.mark.e2e
+def test_the_plugin_shows_the_status_the_server_pushes(tmp_path: Path) -> None:
+    """`penna/status` reaches the plugin: `User PennaStatus` fires and `statusline()` follows it
+    (indexing, then the missing model's error), with no `penna.status` request from the plugin."""
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    for rel, text in OTHER_NOTES.items():
+        write(vault, rel, text)
+    proc = run_lua("status.lua", [str(PLUGIN), str(vault), "About me.md", json.dumps(SERVER),
+                                  str(tmp_path / "missing.gguf")], tmp_path, timeout=300)
+    result = parse_result(proc, tmp_path)
+    assert result["ok"], result
+    assert result["pushes"] >= 2, result
+    assert result["vault"]["notes"] == len(OTHER_NOTES), result
+    assert result["final"] == "penna: model error", result
+
+
+@pytest.mark.e2e
 @pytest.mark.model
 def test_neovim_end_to_end(tmp_path: Path) -> None:
     vault = tmp_path / "vault"

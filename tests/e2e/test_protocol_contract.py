@@ -19,6 +19,7 @@ from raw_lsp import RawServer
 from penna.config import FIELDS
 from penna.lsp import protocol
 from penna.lsp.app import create_server
+from penna.lsp.features.settings import VAULT_KEYS
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +40,7 @@ def test_every_penna_command_has_one_typed_definition_and_is_documented() -> Non
     documented = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
     assert [name for name in registered if f"`{name}`" not in documented] == []
     assert f"`{protocol.RESULT_NOTIFICATION}`" in documented
+    assert f"`{protocol.STATUS_NOTIFICATION}`" in documented
     for name in fields(protocol.ResultNotification):
         assert f"`{name}`" in documented, f"penna/result field {name} is not documented"
 
@@ -83,6 +85,23 @@ def test_the_real_server_sends_every_status_field_it_defines(tmp_path: Path) -> 
     assert protocol.ModelStatus.__required_keys__ <= set(status["model"]) <= fields(protocol.ModelStatus)
 
 
+def extension_settings() -> dict[str, Any]:
+    """The server settings the VS Code extension contributes (its own penna.server.* and
+    penna.trace.* left out), by key without the `penna.` prefix."""
+    properties = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))["contributes"]["configuration"]
+    properties = properties["properties"] if isinstance(properties, dict) else {
+        k: v for block in properties for k, v in block["properties"].items()}
+    return {key.removeprefix("penna."): spec for key, spec in properties.items()
+            if not key.startswith(("penna.server.", "penna.trace."))}
+
+
+def test_the_settings_a_folder_may_set_are_the_ones_the_server_takes_per_vault() -> None:
+    per_folder = {key for key, spec in extension_settings().items() if spec.get("scope") == "resource"}
+    assert per_folder == set(VAULT_KEYS), per_folder ^ set(VAULT_KEYS)
+    documented = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    assert all(f"`{key}`" in documented for key in VAULT_KEYS)
+
+
 def _accepts(check: Any, value: Any) -> bool:
     try:
         check(value)
@@ -92,11 +111,7 @@ def _accepts(check: Any, value: Any) -> bool:
 
 
 def test_every_setting_the_extension_offers_has_the_servers_type_and_range() -> None:
-    properties = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))["contributes"]["configuration"]
-    properties = properties["properties"] if isinstance(properties, dict) else {
-        k: v for block in properties for k, v in block["properties"].items()}
-    client = {key.removeprefix("penna."): spec for key, spec in properties.items()
-              if not key.startswith(("penna.server.", "penna.trace."))}
+    client = extension_settings()
     assert set(client) == set(FIELDS), (set(client) ^ set(FIELDS))
     problems = []
     for key, spec in client.items():

@@ -43,6 +43,10 @@ return {
     ["penna/hoverReady"] = function(err, params)
       penna().on_hover_ready(err, params)
     end,
+    -- The server's status, pushed when it changes (indexing, the model loading or failing).
+    ["penna/status"] = function(_, params, ctx)
+      penna().on_status(params, ctx)
+    end,
     -- A result the server could not apply (the note changed or closed while it wrote).
     ["penna/result"] = function(_, params)
       penna().on_result_kept(params)

@@ -32,6 +32,7 @@ from penna.lsp.features import (
     model_status,
     rewrites,
     settings,
+    status,
 )
 from penna.lsp.framing import FrameReader, Rejected
 from penna.lsp.server import PennaProtocol, PennaServer
@@ -39,7 +40,7 @@ from penna.lsp.stdio import protocol_stdout
 
 log = logging.getLogger("penna.lsp")
 
-FEATURES = (settings, documents, actions, commands, hover, completion, diagnostics, rewrites, model_status)
+FEATURES = (settings, documents, actions, commands, status, hover, completion, diagnostics, rewrites, model_status)
 
 
 def create_server() -> PennaServer:

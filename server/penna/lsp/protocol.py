@@ -1,5 +1,6 @@
 """penna's own protocol: the arguments and results of every `penna.*` command, and the
-`penna/result` notification, in one typed definition (documented in docs/protocol.md).
+`penna/status` and `penna/result` notifications, in one typed definition (documented in
+docs/protocol.md).
 
 Arguments are checked once, for every command, before its handler runs (`check_arguments`, called
 by the server's dispatch): a malformed argument is answered with InvalidParams and a message that
@@ -153,7 +154,7 @@ class VaultStatus(TypedDict):
 
 
 class StatusResult(TypedDict):
-    """penna.status."""
+    """penna.status, and the `penna/status` notification (pushed when it changes)."""
 
     model: ModelStatus
     vaults: list[VaultStatus]
@@ -165,6 +166,9 @@ class ForgetResult(TypedDict):
     """penna.forgetRewrites."""
 
     forgotten: int
+
+
+STATUS_NOTIFICATION = "penna/status"  # params: StatusResult
 
 
 RESULT_NOTIFICATION = "penna/result"

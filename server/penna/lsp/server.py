@@ -226,6 +226,11 @@ class PennaServer(LanguageServer):
         # pygls allows one handler per notification, and documents.py owns those.
         self.document_listeners: list[Callable[[str, str], None]] = []  # (uri, event)
         self.engine_hooks: list[Callable[[Engine], None]] = []  # features that follow each new engine
+        # Told, from any thread, when a vault's start-up indexing starts and when it has finished.
+        self.indexing_listeners: list[Callable[[Engine], None]] = []
+        # Per-vault settings (a workspace folder's own values of the keys that belong to a vault),
+        # applied over `settings` for that vault's engine; filled by the settings feature.
+        self.vault_overrides: dict[Path, dict[str, Any]] = {}
         self.event_loop: asyncio.AbstractEventLoop | None = None  # for messages sent from other threads
         self.adopted_vault: Path | None = None  # the vault named by the first opened note, without a workspace
         self.indexed_vaults: set[Path] = set()  # vaults whose start-up indexing has finished
@@ -237,16 +242,21 @@ class PennaServer(LanguageServer):
     def vault_roots(self) -> list[Path]:
         """The workspace folders (or the root path); without any, the vault adopted from the
         first opened note (see `adopt_vault_of`). System folders are never vaults."""
-        roots = []
+        return [root for root, _uri in self.vault_scopes()]
+
+    def vault_scopes(self) -> list[tuple[Path, str]]:
+        """Each vault root with the URI the client knows it by (a workspace folder's own URI, the
+        scope of its settings), in `vault_roots` order."""
+        scopes: list[tuple[Path, str]] = []
         for folder in self.workspace.folders.values():
             path = uri_to_path(folder.uri)
             if path:
-                roots.append(path)
-        if not roots and self.workspace.root_path:
-            roots.append(Path(self.workspace.root_path))
-        if not roots and self.adopted_vault is not None:
-            roots.append(self.adopted_vault)
-        return [root for root in roots if not self._refused(root)]
+                scopes.append((path, folder.uri))
+        if not scopes and self.workspace.root_path:
+            scopes.append((Path(self.workspace.root_path), Path(self.workspace.root_path).as_uri()))
+        if not scopes and self.adopted_vault is not None:
+            scopes.append((self.adopted_vault, self.adopted_vault.as_uri()))
+        return [(root, uri) for root, uri in scopes if not self._refused(root)]
 
     def _refused(self, root: Path) -> bool:
         why = system_folder(root)
@@ -319,7 +329,7 @@ class PennaServer(LanguageServer):
             key = root.resolve()
             if key not in self.engines:
                 try:
-                    engine = Engine(key, self.settings)
+                    engine = Engine(key, self.settings_for(key))
                 except (VaultError, IndexUnavailable) as error:
                     self.show(f"penna: {error}", types.MessageType.Error)
                     return None
@@ -337,10 +347,16 @@ class PennaServer(LanguageServer):
             on_missing=partial(self._vault_missing, engine),
             on_error=lambda message: self.show_from_thread(f"penna: {message}", types.MessageType.Error),
             on_synced=partial(self._synced, engine))
+        self._indexing_changed(engine)
 
     def _synced(self, engine: Engine, report: Any) -> None:
         self.indexed_vaults.add(engine.vault)
         log.info("indexed %s: %s", engine.vault, report.summary())
+        self._indexing_changed(engine)
+
+    def _indexing_changed(self, engine: Engine) -> None:
+        for listener in list(self.indexing_listeners):
+            listener(engine)
 
     def _vault_missing(self, engine: Engine) -> None:
         self.show_from_thread(
@@ -353,11 +369,20 @@ class PennaServer(LanguageServer):
         for engine in list(self.engines.values()):
             engine.stop_watching(timeout=0.0)
 
-    def apply_settings(self, settings: Settings) -> None:
+    def settings_for(self, vault: Path) -> Settings:
+        """The settings of one vault: the client's settings with that vault's own values."""
+        overrides = self.vault_overrides.get(vault.resolve())
+        return self.settings.replace(**overrides) if overrides else self.settings
+
+    def apply_settings(self, settings: Settings, overrides: dict[Path, dict[str, Any]] | None = None) -> None:
+        """New settings (and, when given, each vault's own values, keyed by resolved root) for
+        every engine; an engine is re-configured once, with its vault's settings."""
         self.settings = settings
+        if overrides is not None:
+            self.vault_overrides = {root.resolve(): values for root, values in overrides.items()}
         self.hover_cache.clear()
         for engine in list(self.engines.values()):
-            engine.apply_settings(settings)
+            engine.apply_settings(self.settings_for(engine.vault))
 
     # --- helpers for features ----------------------------------------------------------------
     def document(self, uri: str) -> TextDocument:

@@ -332,6 +332,56 @@ function M.busy()
   return next(inflight) ~= nil or next(progress_tokens) ~= nil
 end
 
+local statuses = {} ---@type table<integer, table> client id -> the last pushed status
+
+--- `penna/status`: the server's state changed. Kept for `status()`/`statusline()`, then the
+--- `User PennaStatus` autocommand fires (data: `{client_id, status}`) so statuslines redraw.
+function M.on_status(params, ctx)
+  if type(params) ~= "table" or not ctx or not ctx.client_id then
+    return
+  end
+  statuses[ctx.client_id] = params
+  vim.api.nvim_exec_autocmds("User", {
+    pattern = "PennaStatus",
+    modeline = false,
+    data = { client_id = ctx.client_id, status = params },
+  })
+end
+
+--- The last status the server of `bufnr` (default: the current buffer) pushed, or nil.
+function M.status(bufnr)
+  local client = M.client(bufnr or vim.api.nvim_get_current_buf())
+  return client and statuses[client.id] or nil
+end
+
+--- A short text for a statusline: "penna: writing", "penna: indexing", "penna: loading",
+--- "penna: model error", "penna", or "" when penna does not serve the buffer.
+function M.statusline(bufnr)
+  local client = M.client(bufnr or vim.api.nvim_get_current_buf())
+  if not client then
+    return ""
+  end
+  if M.busy() then
+    return "penna: writing"
+  end
+  local status = statuses[client.id]
+  if not status then
+    return "penna"
+  end
+  for _, vault in ipairs(status.vaults or {}) do
+    if vault.indexed == false then
+      return "penna: indexing"
+    end
+  end
+  local state = type(status.model) == "table" and status.model.state or nil
+  if state == "loading" then
+    return "penna: loading"
+  elseif state == "error" then
+    return "penna: model error"
+  end
+  return "penna"
+end
+
 -- Stop generations: drafts, our own requests, and any cancellable progress.
 function M.cancel()
   local count = require("penna.preview").cancel_all()

@@ -242,7 +242,7 @@ def _finish(ls: Any, target: Target, texts: list[str], preview: bool) -> Outcome
         return _preview(target, texts, current, anchored)
     if anchored is None:  # kept for the writer: penna/result, and the text in the response
         return Outcome(False, new_text, None, ls.offer_result(target.uri, action, new_text, "changed"))
-    if action != "variants" and ls.settings.learn_from_rewrites:
+    if action != "variants" and target.engine.settings.learn_from_rewrites:
         ls.rewrites.expect(target.uri, target.rel, target.engine, new_text.strip())
     edit = types.TextDocumentEdit(
         text_document=types.OptionalVersionedTextDocumentIdentifier(uri=target.uri, version=current.version),
@@ -367,7 +367,7 @@ def setup(server: Any) -> None:
         arg = args[0] if args and isinstance(args[0], dict) else {}
         uri, text = arg.get("uri"), arg.get("text")
         found = ls.engine_for(uri) if isinstance(uri, str) else None
-        if found is None or not isinstance(text, str) or not ls.settings.learn_from_rewrites:
+        if found is None or not isinstance(text, str) or not found[0].settings.learn_from_rewrites:
             return {"learning": False}
         engine, rel = found
         generated = arg.get("generated")

@@ -136,7 +136,8 @@ def setup(server: Any) -> None:
         column = doc.position_codec.position_from_client_units(doc.lines, params.position).character
         before, after = line[:column], line[column:]
         here = params.position
-        index_items = index_completion(engine, before, after, here, ls.settings.half_life_days, supports_snippets(ls))
+        half_life = engine.settings.half_life_days  # the vault's own setting
+        index_items = index_completion(engine, before, after, here, half_life, supports_snippets(ls))
         if index_items is not None:
             return index_items if index_items.items or index_items.is_incomplete else None
         invoked = params.context is None or params.context.trigger_kind == types.CompletionTriggerKind.Invoked

@@ -42,7 +42,7 @@ def setup(server: Any) -> None:
             doc = server.document(uri)
         except Exception:  # noqa: BLE001 - closed meanwhile
             return
-        diagnostics = compute(engine, doc.source) if server.settings.diagnostics else []
+        diagnostics = compute(engine, doc.source) if engine.settings.diagnostics else []
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version))
 

@@ -23,12 +23,12 @@ HOVER_READY = "penna/hoverReady"
 def setup(server: Any) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: Any, params: types.HoverParams) -> types.Hover | None:
-        if ls.settings.hover == "off":
-            return None
         found = ls.engine_for(params.text_document.uri)
         if not found:
             return None
         engine, rel = found
+        if engine.settings.hover == "off":  # the vault's own setting
+            return None
         doc = ls.document(params.text_document.uri)
         text = doc.source
         block = block_at(text, params.position.line, ("paragraph",))
@@ -49,7 +49,7 @@ def setup(server: Any) -> None:
         rephrased = ls.hover_cache.get(paragraph_key(rel, paragraph))
         if rephrased:
             lines += ["", "**In your voice:**", "", rephrased]
-        elif ls.settings.hover == "generate" and engine.model_state.state != "error":
+        elif engine.settings.hover == "generate" and engine.model_state.state != "error":
             prepare_rephrasing(ls, engine, params.text_document.uri, rel, paragraph, rng)
             lines += ["", "*A rephrasing in your voice is being written; it appears here when ready.*"]
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)),
