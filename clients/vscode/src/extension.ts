@@ -11,8 +11,10 @@ import {
   ResponseError,
   ServerOptions,
   State,
+  StaticFeature,
   TransportKind,
 } from "vscode-languageclient/node";
+import { commandArgument, draftCodeActions } from "./actions";
 import { nodeHost, resolveServer, ServerSettings } from "./server";
 import { needsRestart, pennaSettings } from "./settings";
 import { DraftNotification, PreviewResult } from "./drafts";
@@ -30,6 +32,15 @@ const RESULT_NOTIFICATION = "penna/result";
 const HOVER_READY_NOTIFICATION = "penna/hoverReady";
 /** Until the server pushes its status, it is asked again this often while it is still settling. */
 const STATUS_SETTLING_MS = 2_000;
+
+/** Lightbulb actions as drafts (see actions.ts): the client does not offer to resolve their
+ * edits, so the server gives each its `penna.<action>` command, run as a preview below. */
+const DRAFT_CODE_ACTIONS: StaticFeature = {
+  fillClientCapabilities: (capabilities) => void draftCodeActions(capabilities),
+  initialize: () => undefined,
+  getState: () => ({ kind: "static" }),
+  clear: () => undefined,
+};
 
 let extension: PennaExtension | undefined;
 
@@ -113,6 +124,7 @@ class PennaExtension {
       transport: TransportKind.stdio,
     };
     const client = new LanguageClient("penna", "penna", serverOptions, this.clientOptions());
+    client.registerFeature(DRAFT_CODE_ACTIONS); // after the built-in features, so its capabilities win
     client.onDidChangeState((event) => {
       if (event.newState === State.Stopped && this.client === client) {
         this.statusBar.fail("The penna server stopped.");
@@ -174,7 +186,8 @@ class PennaExtension {
           // Push nothing but a "changed" signal: the server then pulls through `configuration` above.
           didChangeConfiguration: (_sections, next) => next(undefined),
         },
-        // The server's action commands (palette, or a code action carrying one) run as previews.
+        // The server's action commands (palette, or a code action or quick fix carrying one) run
+        // as previews: drafts the writer accepts or cancels.
         executeCommand: (command, args: unknown[], next): Promise<unknown> => {
           const action = command.replace(/^penna\./, "");
           if (ACTIONS.includes(action)) {
@@ -185,7 +198,8 @@ class PennaExtension {
           }
           return Promise.resolve(next(command, args) as unknown);
         },
-        // Generation happens in codeAction/resolve: show it in the status bar and let a click cancel it.
+        // Code actions carry commands (DRAFT_CODE_ACTIONS), so none waits here for a generation; a
+        // server that resolves one all the same shows it in the status bar, and a click cancels it.
         resolveCodeAction: (item, token, next) =>
           this.generations.run((mine) => Promise.resolve(next(item, mine)), token).finally(() => void this.refreshStatus()),
       },
@@ -285,8 +299,7 @@ class PennaExtension {
       return;
     }
     const { client, editor } = target;
-    const argument: Record<string, unknown> = given ? { ...given } : this.argument(client, editor);
-    delete argument.action;
+    const argument: Record<string, unknown> = given ? commandArgument(given) : this.argument(client, editor);
     await this.previews.run(editor.document.uri, action, argument, (arg, token) =>
       this.execute<PreviewResult>(client, `penna.${action}`, arg, true, token));
   }

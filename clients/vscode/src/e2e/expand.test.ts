@@ -1,5 +1,6 @@
 // End to end over the real protocol, without VS Code: launch the server the way the extension
-// resolves it, then do what VS Code does for a code action: list, then resolve the edit.
+// resolves it, then do what the extension does for a code action: list, then run the command it
+// carries as a preview (drafts stream, nothing is applied until the writer accepts).
 // Needs the real server and model. The command comes from PENNA_SERVER_COMMAND (a JSON array,
 // standing in for the penna.server.command setting) and PENNA_PYTHON (penna.server.pythonPath).
 //   npm run compile && npm run test:e2e
@@ -15,7 +16,6 @@ import {
   ApplyWorkspaceEditRequest,
   CodeAction,
   CodeActionRequest,
-  CodeActionResolveRequest,
   ConfigurationRequest,
   createProtocolConnection,
   DidOpenTextDocumentNotification,
@@ -28,9 +28,9 @@ import {
   ShutdownRequest,
   StreamMessageReader,
   StreamMessageWriter,
-  TextDocumentEdit,
   WorkDoneProgressCreateRequest,
 } from "vscode-languageserver-protocol/node";
+import { commandArgument, draftCodeActions } from "../actions";
 import { acceptPlan, DraftNotification, Drafts, PreviewResult } from "../drafts";
 import { nodeHost, resolveServer } from "../server";
 
@@ -90,7 +90,8 @@ before(async () => {
     rootUri: folder,
     workspaceFolders: [{ uri: folder, name: "vault" }],
     initializationOptions: SETTINGS,
-    capabilities: {
+    // VS Code's own code action capabilities, as the extension changes them.
+    capabilities: draftCodeActions({
       window: { workDoneProgress: true },
       workspace: { applyEdit: true, configuration: true, workspaceFolders: true, workspaceEdit: { documentChanges: true } },
       textDocument: {
@@ -100,7 +101,7 @@ before(async () => {
           codeActionLiteralSupport: { codeActionKind: { valueSet: ["refactor", "refactor.rewrite", "quickfix"] } },
         },
       },
-    },
+    }),
   });
   await connection.sendNotification(InitializedNotification.type, {});
 });
@@ -115,7 +116,7 @@ after(async () => {
   fs.rmSync(vault, { recursive: true, force: true });
 });
 
-test("Expand bullets into prose resolves to a version-bound TextDocumentEdit replacing the bullets", { timeout: GENERATION_MS + 60_000 }, async () => {
+test("The lightbulb's Expand bullets into prose carries penna.expand, which runs as a preview of the bullets' prose", { timeout: GENERATION_MS + 60_000 }, async () => {
   const uri = pathToFileURL(path.join(vault, "Winter bread.md")).toString();
   await connection.sendNotification(DidOpenTextDocumentNotification.type, {
     textDocument: { uri, languageId: "markdown", version: 7, text: NOTE },
@@ -131,25 +132,28 @@ test("Expand bullets into prose resolves to a version-bound TextDocumentEdit rep
   const expand = actions.find((a) => a.title === "Expand bullets into prose");
   assert.ok(expand, `no expand action among ${JSON.stringify(titles)}; server said ${JSON.stringify(messages)}; stderr: ${stderr}`);
   assert.equal(expand.kind, "refactor.rewrite");
-  assert.equal(expand.edit, undefined, "the edit must wait for resolve (generation is slow)");
-  assert.equal(expand.command, undefined, "with resolve support no command fallback is needed");
+  assert.equal(expand.edit, undefined, "a prose action never carries a ready edit");
+  assert.equal(expand.command?.command, "penna.expand", `no command: ${JSON.stringify(expand)}`);
+  const given = expand.command?.arguments?.[0] as Record<string, unknown>;
 
+  // What the extension's command middleware sends: the action's argument, as a preview.
+  const store = new Drafts();
+  const draft = store.start(uri, "expand", BULLETS);
   const started = Date.now();
-  const resolved = await connection.sendRequest(CodeActionResolveRequest.type, expand);
+  const result = (await connection.sendRequest(ExecuteCommandRequest.type, {
+    command: expand.command?.command,
+    arguments: [{ ...commandArgument(given), preview: true, draftId: draft.id }],
+  })) as PreviewResult;
   const seconds = (Date.now() - started) / 1000;
-  const changes = resolved.edit?.documentChanges;
-  assert.ok(changes && changes.length === 1, `no edit: ${JSON.stringify(resolved)}; messages ${JSON.stringify(messages)}`);
-  const change = changes[0];
-  assert.ok(TextDocumentEdit.is(change), `not a TextDocumentEdit: ${JSON.stringify(change)}`);
-  assert.equal(change.textDocument.uri, uri);
-  assert.equal(change.textDocument.version, 7, "the edit must be bound to the version the server saw");
-  assert.equal(change.edits.length, 1);
-  const [edit] = change.edits;
-  assert.deepEqual(edit.range, BULLETS, "the edit must replace exactly the bullet block");
-  const prose = edit.newText;
+  assert.equal(applyEdits, 0, "a code action run as a preview must not apply an edit");
+  assert.equal(result.applied, false);
+  assert.deepEqual(result.range, BULLETS, `the draft replaces exactly the bullet block: ${JSON.stringify(result)}`);
+  assert.equal(result.version, 7, "the draft is placed in the version the server saw");
+  assert.ok(drafts.some((d) => d.draftId === draft.id), "no penna/draft notification arrived");
+  const prose = result.text;
   assert.ok(!/^\s*[-*+] /m.test(prose), `still bullets: ${prose}`);
   assert.ok(prose.trim().split(/\s+/).length >= 5, `not prose: ${JSON.stringify(prose)}`);
-  console.log(`# resolved in ${seconds.toFixed(1)} s: ${JSON.stringify(prose)}`);
+  console.log(`# previewed in ${seconds.toFixed(1)} s: ${JSON.stringify(prose)}`);
 });
 
 test("A preview streams the growing draft, applies nothing, and answers where the text goes", { timeout: GENERATION_MS + 60_000 }, async () => {
