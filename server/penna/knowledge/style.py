@@ -67,6 +67,43 @@ def find_generic_phrases(text: str) -> list[re.Match[str]]:
     return list(generic_phrase_pattern().finditer(text))
 
 
+# (first word, " hedge "): a hedge can be found in a sentence only if its first word is a word of it.
+_HEDGES_SPACED = tuple((h.split()[0], f" {h} ") for h in HEDGES)
+_HEDGE_FIRST_WORDS = frozenset(first for first, _ in _HEDGES_SPACED)
+
+
+def punctuation_counts(sentence: str) -> list[tuple[str, int]]:
+    """len(pattern.findall(sentence)) for each of PUNCTUATION's patterns, in its order, counted
+    with str.count where a pattern is a plain character (the index counts every sentence)."""
+    count = sentence.count
+    dashes = len(PUNCTUATION["em_dash"].findall(sentence)) if ("—" in sentence or "--" in sentence) else 0
+    return [("em_dash", dashes), ("semicolon", count(";")), ("colon", count(":") - count("://")),
+            ("parenthesis", count("(")), ("exclamation", count("!")), ("question", count("?")),
+            ("ellipsis", count("…") + count("...")), ("quote", count('"') + count("“") + count("”"))]
+
+
+@functools.cache
+def _generic_literals() -> re.Pattern[str] | None:
+    """The generic phrases as one pattern of lower-case ASCII literals, for a quick test; None
+    when a phrase holds sentence punctuation before its end or is not lower-case ASCII (the
+    quick test would not be exact)."""
+    phrases = generic_phrases()
+    if any(not p.isascii() or p != p.lower() or re.search(r"[.!?…]", p[:-1]) for p in phrases):
+        return None
+    return re.compile("|".join(re.escape(p) for p in phrases))
+
+
+def _may_hold_generic(text: str) -> bool:
+    """False only when generic_phrase_pattern finds nothing in `text` or in any of its sentences.
+    For ASCII text a case-insensitive match is a lower-case substring, and every sentence's text
+    (whitespace collapsed) appears in the paragraph's, whitespace collapsed the same way, except
+    across a join after an abbreviation's full stop, which no phrase holds."""
+    literals = _generic_literals()
+    if literals is None or not text.isascii():
+        return True
+    return literals.search(" ".join(text.lower().split())) is not None
+
+
 @dataclass
 class StyleCounts:
     words: int = 0
@@ -90,13 +127,17 @@ class StyleCounts:
             return
         self.paragraphs += 1
         self.paragraph_sentences[min(len(found), 20)] += 1
+        # Whole-paragraph checks first: a sentence can hold a generic phrase or a spelling stem
+        # only if its paragraph does (see _may_hold_generic), so most sentences skip both scans.
+        generic = _may_hold_generic(text)
+        spelling = SPELLING_STEMS.search(text.lower()) is not None
         for sentence in found:
-            self._add_sentence(sentence)
+            self._add_sentence(sentence, generic, spelling)
 
     def add_list_item(self) -> None:
         self.list_items += 1
 
-    def _add_sentence(self, sentence: str) -> None:
+    def _add_sentence(self, sentence: str, generic: bool = True, spelling: bool = True) -> None:
         tokens = words(sentence)
         if not tokens:
             return
@@ -104,19 +145,37 @@ class StyleCounts:
         self.words += len(tokens)
         self.sentence_lengths[min(len(tokens), MAX_SENTENCE_BUCKET)] += 1
         vocabulary = function_word_set()
-        self.function_words.update(t for t in tokens if t in vocabulary)
-        for name, pattern in PUNCTUATION.items():
-            self.punctuation[name] += len(pattern.findall(sentence))
-        self.contractions += sum(1 for t in tokens if "'" in t)
-        self.first_person += sum(1 for t in tokens if t in FIRST_PERSON)
-        lowered = " " + " ".join(tokens) + " "
-        self.hedges += sum(lowered.count(f" {h} ") for h in HEDGES)
+        self.function_words.update([t for t in tokens if t in vocabulary])
+        punctuation = self.punctuation
+        for name, count in punctuation_counts(sentence):
+            punctuation[name] += count
+        self._add_word_habits(tokens)
+        if spelling:
+            self._add_spelling(sentence)
+        if generic and _may_hold_generic(sentence):
+            self.generic.update(m.group(0).lower() for m in find_generic_phrases(sentence))
+
+    def _add_word_habits(self, tokens: list[str]) -> None:
+        """Contractions, first-person words and hedges among one sentence's words."""
+        contractions = first_person = 0
+        for t in tokens:
+            if "'" in t:
+                contractions += 1
+            if t in FIRST_PERSON:
+                first_person += 1
+        self.contractions += contractions
+        self.first_person += first_person
+        present = _HEDGE_FIRST_WORDS.intersection(tokens)
+        if present:
+            lowered = " " + " ".join(tokens) + " "
+            self.hedges += sum(lowered.count(h) for first, h in _HEDGES_SPACED if first in present)
+
+    def _add_spelling(self, sentence: str) -> None:
         for stem in SPELLING_STEMS.findall(sentence.lower()):
             if re.search(r"our|is|re$", stem):
                 self.british += 1
             else:
                 self.american += 1
-        self.generic.update(m.group(0).lower() for m in find_generic_phrases(sentence))
 
     def merge(self, other: StyleCounts) -> None:
         for name in ("words", "sentences", "paragraphs", "list_items", "contractions",

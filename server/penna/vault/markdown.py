@@ -268,7 +268,8 @@ def parse_note(text: str) -> ParsedNote:  # noqa: C901 - the hot path, as _scan_
     for block in blocks:
         if block.kind == "code":
             continue
-        for number, line in enumerate(block.raw.split("\n"), start=block.start):
+        lines_with_links = enumerate(block.raw.split("\n"), start=block.start) if "[[" in block.raw else ()
+        for number, line in lines_with_links:
             for match in WIKILINK.finditer(line):
                 link = parse_link(match.group(2), bool(match.group(1)), number)
                 if link:

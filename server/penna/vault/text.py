@@ -7,6 +7,7 @@ voice evaluation comparable with each other.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
@@ -16,6 +17,7 @@ REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$")
 INLINE_CODE = re.compile(r"`+[^`\n]*`+")
 EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|==)(?=\S)(.+?)(?<=\S)\1")
+EMPHASIS_MARKERS = ("*", "_", "~~", "==")
 HTML_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
 FOOTNOTE_REF = re.compile(r"\[\^[^\]\n]+\]")
 BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$", re.MULTILINE)
@@ -38,25 +40,43 @@ def wikilink_display(inner: str) -> str:
     return target or inner.lstrip("#^").strip()
 
 
+# Inline syntax, step by step: each pattern needs its literal characters to match, so a step
+# whose characters are absent is skipped (most prose has no inline syntax at all, and every
+# passage of every note passes through here).
+_INLINE_STEPS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("`", lambda text: INLINE_CODE.sub(lambda m: m.group(0).strip("`"), text)),
+    ("[[", lambda text: WIKILINK.sub(lambda m: "" if m.group(1) else wikilink_display(m.group(2)), text)),
+    ("](", lambda text: MD_LINK.sub(lambda m: m.group(1), text)),
+    ("][", lambda text: REFERENCE_LINK.sub(lambda m: m.group(1), text)),
+    # a footnote's text is prose
+    ("[^", lambda text: FOOTNOTE_REF.sub("", re.sub(r"^\[\^[^\]\n]+\]:\s*", "", text))),
+    ("<", lambda text: HTML_TAG.sub("", text)),
+    ("^", lambda text: BLOCK_ID.sub("", text)),
+)
+
+
 def plain_text(markdown_inline: str) -> str:
     """Markdown inline syntax removed, as a reader would see the words."""
-    text = INLINE_CODE.sub(lambda m: m.group(0).strip("`"), markdown_inline)
-    text = WIKILINK.sub(lambda m: "" if m.group(1) else wikilink_display(m.group(2)), text)
-    text = MD_LINK.sub(lambda m: m.group(1), text)
-    text = REFERENCE_LINK.sub(lambda m: m.group(1), text)
-    text = FOOTNOTE_REF.sub("", re.sub(r"^\[\^[^\]\n]+\]:\s*", "", text))  # a footnote's text is prose
-    text = HTML_TAG.sub("", text)
-    text = BLOCK_ID.sub("", text)
+    text = markdown_inline
+    for needle, step in _INLINE_STEPS:
+        if needle in text:
+            text = step(text)
     for _ in range(3):  # nested emphasis, bounded
+        if not any(marker in text for marker in EMPHASIS_MARKERS):
+            break
         new = EMPHASIS.sub(lambda m: m.group(2), text)
         if new == text:
             break
         text = new
-    return re.sub(r"[ \t]+", " ", text).strip()
+    if "  " in text or "\t" in text:
+        text = re.sub(r"[ \t]+", " ", text)
+    return text.strip()
 
 
 def words(text: str) -> list[str]:
     """Lower-cased words, apostrophes kept inside words (don't, it's)."""
+    if text.isascii():  # lower() maps letters to letters one for one in ASCII: the same words
+        return WORD.findall(text.lower())
     return [w.lower().replace("’", "'") for w in WORD.findall(text)]
 
 
@@ -78,4 +98,8 @@ def sentences(text: str) -> list[str]:
 
 def tags_in(text: str) -> list[str]:
     """Inline #tags (nested ones like #a/b kept whole), outside inline code."""
+    if "#" not in text:
+        return []
+    if "`" not in text:
+        return [t.rstrip("/") for t in TAG.findall(text)]
     return [t.rstrip("/") for t in TAG.findall(INLINE_CODE.sub(" ", text))]
