@@ -4,7 +4,8 @@ docs/protocol.md).
 
 Arguments are checked once, for every command, before its handler runs (`check_arguments`, called
 by the server's dispatch): a malformed argument is answered with InvalidParams and a message that
-says what was expected, never a TypeError or KeyError from deep inside a handler. Results are
+says what was expected, never a TypeError or KeyError from deep inside a handler. The handler
+then receives the typed argument the check built (NoteArguments, ActionArguments, …), not the JSON. Results are
 TypedDicts, so the fields the clients read are named here, and tests compare them with the
 clients (tests/e2e/test_protocol_contract.py).
 """
@@ -61,10 +62,25 @@ class NoteArguments:
         return types.Range(self.position, self.position) if self.position is not None else None
 
 
-def note_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> NoteArguments:
+@dataclass(frozen=True)
+class ActionArguments(NoteArguments):
+    """penna.expand, .rephrase, .continue, .variants: `{uri, range?, position?, version?,
+    preview?, draftId?}`, and which action. With `preview` nothing is applied and the text so far
+    is sent as `penna/draft` notifications carrying `draftId`."""
+
+    action: ActionName = "expand"
+    preview: bool = False
+    draft_id: str | int | None = None
+
+
+def _one_object(command: str, args: list[Any] | tuple[Any, ...]) -> dict[str, Any]:
     if not args or not isinstance(args[0], dict):
         raise ArgumentError(f"{command} takes one argument object, e.g. {{\"uri\": …, \"range\": …}}")
-    raw = args[0]
+    return args[0]
+
+
+def note_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> NoteArguments:
+    raw = _one_object(command, args)
     uri = raw.get("uri")
     if not isinstance(uri, str) or not uri:
         raise ArgumentError(f"{command}: uri must be a document URI string, got {uri!r}"[:200])
@@ -73,17 +89,42 @@ def note_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> NoteArgum
     version = raw.get("version")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise ArgumentError(f"{command}: version must be an integer or null, got {version!r}"[:200])
-    for flag in ("preview",):
-        if flag in raw and not isinstance(raw[flag], bool):
-            raise ArgumentError(f"{command}: {flag} must be true or false, got {raw[flag]!r}"[:200])
     return NoteArguments(uri, rng, position, version)
+
+
+def action_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> ActionArguments:
+    """The argument of `penna.<action>` (the action is the command's name), or of a code action's
+    `data` (`{"action": …, …}`, checked with `command` = "codeAction/resolve")."""
+    raw = _one_object(command, args)
+    name = command.removeprefix("penna.") if command.startswith("penna.") else raw.get("action")
+    action = next((a for a in ACTIONS if a == name), None)
+    if action is None:
+        raise ArgumentError(f"{command}: action must be one of {', '.join(ACTIONS)}, got {name!r}"[:200])
+    note = note_arguments(command, args)
+    preview = raw.get("preview", False)
+    if not isinstance(preview, bool):
+        raise ArgumentError(f"{command}: preview must be true or false, got {preview!r}"[:200])
+    draft_id = raw.get("draftId")
+    if draft_id is not None and (isinstance(draft_id, bool) or not isinstance(draft_id, (str, int))):
+        raise ArgumentError(f"{command}: draftId must be a string or an integer, got {draft_id!r}"[:200])
+    return ActionArguments(note.uri, note.range, note.position, note.version, action=action, preview=preview,
+                           draft_id=draft_id)
 
 
 def no_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> None:
     """Commands without arguments ignore any they are given (clients send `{}` or nothing)."""
 
 
-def accepted_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> None:
+@dataclass(frozen=True)
+class AcceptedArguments:
+    """penna.accepted: `{uri, text, generated?}`."""
+
+    uri: str
+    text: str
+    generated: str | None = None
+
+
+def accepted_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> AcceptedArguments:
     if not args or not isinstance(args[0], dict):
         raise ArgumentError(f"{command} takes one argument object {{uri, text, generated?}}")
     raw = args[0]
@@ -91,12 +132,13 @@ def accepted_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> None:
         raise ArgumentError(f"{command}: uri and text must be strings")
     if raw.get("generated") is not None and not isinstance(raw["generated"], str):
         raise ArgumentError(f"{command}: generated must be a string")
+    return AcceptedArguments(raw["uri"], raw["text"], raw.get("generated"))
 
 
 # Every penna command and how its argument is checked. A command missing here is a test failure
 # (tests/e2e/test_protocol_contract.py), so a new command cannot skip validation.
 ARGUMENTS: dict[str, Callable[[str, list[Any] | tuple[Any, ...]], object]] = {
-    **{f"penna.{action}": note_arguments for action in ACTIONS},
+    **{f"penna.{action}": action_arguments for action in ACTIONS},
     "penna.showContext": note_arguments,
     "penna.status": no_arguments,
     "penna.forgetRewrites": no_arguments,
@@ -104,20 +146,34 @@ ARGUMENTS: dict[str, Callable[[str, list[Any] | tuple[Any, ...]], object]] = {
 }
 
 
-def check_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> None:
-    """Raise ArgumentError when `args` do not fit `command` (unknown commands are left to pygls)."""
+def check_arguments(command: str, args: list[Any] | tuple[Any, ...]) -> object:
+    """The typed argument of `command` (None for a command without one, or one penna does not
+    define); raises ArgumentError when `args` do not fit `command`."""
     checker = ARGUMENTS.get(command)
-    if checker is not None:
-        checker(command, args)
+    return checker(command, args) if checker is not None else None
 
 
 # --- results ---------------------------------------------------------------------------------
 class ActionResult(TypedDict):
-    """penna.expand, .rephrase, .continue, .variants."""
+    """penna.expand, .rephrase, .continue, .variants. A preview's answer adds where the text goes
+    (`range` in the document at `version`, replacing `original`) and, for variants, each variant
+    and the sentences a writer stitches from."""
 
     applied: bool
     text: str
     message: NotRequired[str]
+    range: NotRequired[dict[str, Any]]
+    version: NotRequired[int | None]
+    original: NotRequired[str | None]
+    variants: NotRequired[list[str]]
+    sentences: NotRequired[dict[str, Any]]
+
+
+class AcceptedResult(TypedDict):
+    """penna.accepted."""
+
+    learning: bool
+    stored: NotRequired[bool]
 
 
 class ContextResult(TypedDict):

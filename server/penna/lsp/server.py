@@ -41,29 +41,31 @@ log = logging.getLogger("penna.lsp")
 
 class PennaProtocol(LanguageServerProtocol):
     """pygls 2.1 runs `workspace/executeCommand` through a builtin generator whose request is
-    never registered for `$/cancelRequest`, so commands could not be cancelled. penna's async
-    commands are dispatched here as ordinary request handlers instead, which pygls cancels."""
+    never registered for `$/cancelRequest`, so commands could not be cancelled. penna's commands
+    are dispatched here as ordinary request handlers instead, which pygls cancels, and each gets
+    the typed argument its check built (lsp/protocol.py) instead of the JSON."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending_writes: set[asyncio.Future[Any]] = set()
 
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
-        if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(params, types.ExecuteCommandParams):
-            try:  # every penna command's argument is checked here, once, against lsp/protocol.py
-                check_arguments(params.command, list(params.arguments or ()))
-            except ArgumentError as error:
-                self._send_response(msg_id, error=types.ResponseError(
-                    code=JsonRpcInvalidParams.CODE, message=f"invalid arguments: {error}"))
-                return
-        handler = (self.fm.commands.get(params.command)
-                   if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(params, types.ExecuteCommandParams)
-                   else None)
-        if handler is None or not asyncio.iscoroutinefunction(handler) or not params.command.startswith("penna."):
+        command = params if method_name == types.WORKSPACE_EXECUTE_COMMAND and isinstance(
+            params, types.ExecuteCommandParams) else None
+        if command is None or not command.command.startswith("penna."):
             super()._handle_request(msg_id, method_name, params)
             return
+        try:  # every penna command's argument is checked here, once, against lsp/protocol.py
+            typed = check_arguments(command.command, list(command.arguments or ()))
+        except ArgumentError as error:
+            self._send_error(msg_id, JsonRpcInvalidParams.CODE, f"invalid arguments: {error}")
+            return
+        handler = self.fm.commands.get(command.command)
+        if handler is None:
+            super()._handle_request(msg_id, method_name, params)  # pygls answers an unknown command
+            return
         self._ctx_msg_id.set(msg_id)
-        self._execute_handler(msg_id, handler, args=tuple(params.arguments or ()),
+        self._execute_handler(msg_id, handler, args=(typed,) if typed is not None else (),
                               callback=partial(self._send_handler_result, msg_id=msg_id))
 
     # pygls leaves some requests unanswered or answers them with a traceback; a client would

@@ -16,18 +16,32 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
+from pygls.workspace import TextDocument
 
+from penna.engine import Engine, Generation
 from penna.knowledge.rewrites import store_rewrite
 from penna.knowledge.style import sentence_bounds
 from penna.lsp.edits import Action, Span, find_target, offset_of, paragraph_before, paragraph_key, range_of, reanchor
+from penna.lsp.protocol import (
+    ACTIONS,
+    AcceptedArguments,
+    AcceptedResult,
+    ActionArguments,
+    ActionName,
+    ActionResult,
+    action_arguments,
+)
+from penna.lsp.server import PennaServer
 from penna.vault.text import sentences
 from penna.writing.backend import ANSWER_LIMITED, Cancelled, CancelToken, ModelError
+from penna.writing.tasks import TaskKind
 
-TITLES: dict[str, str] = {
+TITLES: dict[ActionName, str] = {
     "expand": "Expand bullets into prose",
     "rephrase": "Rephrase in my voice",
     "continue": "Continue this paragraph",
@@ -36,6 +50,9 @@ TITLES: dict[str, str] = {
 VARIANTS = 3
 PROGRESS_INTERVAL = 0.15
 DRAFT = "penna/draft"
+RESOLVE = "codeAction/resolve"  # how a code action's `data` is named in argument errors
+
+OnText = Callable[[int, str], None]
 
 
 @dataclass
@@ -51,12 +68,14 @@ class Outcome:
     original: str | None = None
     texts: list[str] | None = None
 
-    def as_result(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"applied": self.applied, "text": self.text}
+    def as_result(self) -> ActionResult:
+        result = ActionResult(applied=self.applied, text=self.text)
         if self.message:
             result["message"] = self.message
         if self.range is not None:
-            result.update(range=_range_json(self.range), version=self.version, original=self.original)
+            result["range"] = _range_json(self.range)
+            result["version"] = self.version
+            result["original"] = self.original
         if self.texts is not None:
             result["variants"] = self.texts
             result["sentences"] = {"note": sentences(self.original or ""),
@@ -65,50 +84,51 @@ class Outcome:
 
 
 # --- the action list -------------------------------------------------------------------------
-def supports_resolve(ls: Any) -> bool:
+def supports_resolve(ls: PennaServer) -> bool:
     caps = ls.client_capabilities.text_document
     code_action = caps.code_action if caps else None
     support = code_action.resolve_support if code_action else None
     return bool(support and "edit" in (support.properties or []))
 
 
-def list_actions(ls: Any, params: types.CodeActionParams) -> list[types.CodeAction]:
+def list_actions(ls: PennaServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
     if not uri.endswith((".md", ".markdown")) or ls.engine_for(uri) is None:
         return []
     doc = ls.document(uri)
-    text = doc.source
     start, end = offset_of(doc, params.range.start), offset_of(doc, params.range.end)
     resolve = supports_resolve(ls)
     actions = []
     for action, title in TITLES.items():
-        target = find_target(text, action, start, end)  # type: ignore[arg-type]
-        if target is None:
-            continue
-        span, _ = target
-        data = {"action": action, "uri": uri, "range": _range_json(range_of(doc, text, span)), "version": doc.version}
-        if resolve:
-            actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.RefactorRewrite, data=data))
-        else:
-            actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.RefactorRewrite,
-                                            command=types.Command(title=title, command=f"penna.{action}",
-                                                                  arguments=[data])))
+        target = find_target(doc.source, action, start, end)
+        if target is not None:
+            where = range_of(doc, doc.source, target[0])
+            actions.append(_offered(title, types.CodeActionKind.RefactorRewrite, action, uri, where, doc.version,
+                                    resolve))
     ready = _ready_rephrasing(ls, uri, doc, start)
     if ready is not None:
         actions.insert(0, ready)
     for diagnostic in params.context.diagnostics or []:
         if diagnostic.source == "penna":
             title, sentence = quick_fix_target(doc, diagnostic)
-            data = {"action": "rephrase", "uri": uri, "range": _range_json(sentence), "version": doc.version}
-            fix = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix,
-                                   diagnostics=[diagnostic], data=data if resolve else None,
-                                   command=None if resolve else types.Command(title=title, command="penna.rephrase",
-                                                                             arguments=[data]))
+            fix = _offered(title, types.CodeActionKind.QuickFix, "rephrase", uri, sentence, doc.version, resolve)
+            fix.diagnostics = [diagnostic]
             actions.append(fix)
     return actions
 
 
-def quick_fix_target(doc: Any, diagnostic: types.Diagnostic) -> tuple[str, types.Range]:
+def _offered(title: str, kind: types.CodeActionKind, action: ActionName, uri: str, where: types.Range,
+             version: int | None, resolve: bool) -> types.CodeAction:
+    """An action as the client can take it: with `data`, its edit written in codeAction/resolve;
+    otherwise with the `penna.<action>` command carrying the same argument."""
+    data = {"action": action, "uri": uri, "range": _range_json(where), "version": version}
+    if resolve:
+        return types.CodeAction(title=title, kind=kind, data=data)
+    return types.CodeAction(title=title, kind=kind,
+                            command=types.Command(title=title, command=f"penna.{action}", arguments=[data]))
+
+
+def quick_fix_target(doc: TextDocument, diagnostic: types.Diagnostic) -> tuple[str, types.Range]:
     """The quick fix's label and the sentence it rewrites: from the diagnostic's own data when
     the client sent it back, else found around the flagged text in the current line."""
     data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
@@ -122,7 +142,7 @@ def quick_fix_target(doc: Any, diagnostic: types.Diagnostic) -> tuple[str, types
     return label, types.Range(types.Position(line_number, begin), types.Position(line_number, finish))
 
 
-def _ready_rephrasing(ls: Any, uri: str, doc: Any, offset: int) -> types.CodeAction | None:
+def _ready_rephrasing(ls: PennaServer, uri: str, doc: TextDocument, offset: int) -> types.CodeAction | None:
     """The hover's rephrasing of the paragraph under the cursor, as an instant edit, once written."""
     found = ls.engine_for(uri)
     target = find_target(doc.source, "rephrase", offset, offset)
@@ -144,69 +164,66 @@ def _range_json(rng: types.Range) -> dict[str, Any]:
             "end": {"line": rng.end.line, "character": rng.end.character}}
 
 
-def _range_from(raw: Any) -> types.Range:
-    return types.Range(types.Position(**raw["start"]), types.Position(**raw["end"]))
-
-
 # --- running an action -----------------------------------------------------------------------
 @dataclass
 class Target:
     action: Action
     uri: str
-    engine: Any
+    engine: Engine
     rel: str
-    doc: Any
+    doc: TextDocument
     original: str  # the document's text when the action started
     span: Span
     shape: str  # "bullets" or "prose"
 
+    @property
+    def task(self) -> tuple[TaskKind, str]:
+        """What the model is asked to do, and on which text."""
+        if self.action == "continue":
+            return "continue", paragraph_before(self.original, self.span.start).strip()
+        return ("expand" if self.shape == "bullets" else "rephrase"), self.span.text(self.original)
 
-def resolve_target(ls: Any, data: dict[str, Any]) -> Target:
+
+def resolve_target(ls: PennaServer, arg: ActionArguments) -> Target:
     """Where an action's arguments point, or a ValueError saying what is wrong with them."""
-    action: Action = data.get("action")  # type: ignore[assignment]
-    uri = data.get("uri")
-    if action not in TITLES or not isinstance(uri, str):
-        raise ValueError(f"invalid penna action arguments: {data!r}")
-    found = ls.engine_for(uri)
+    found = ls.engine_for(arg.uri)
     if found is None:
-        raise ValueError(f"{uri} is not a note inside an open vault")
-    doc = ls.document(uri)
-    try:
-        original = doc.source
-    except OSError as error:
-        raise ValueError(f"{uri} is not open in the editor and cannot be read: {error.strerror}") from None
-    try:
-        if "range" in data:
-            rng = _range_from(data["range"])
-        else:
-            position = types.Position(**data["position"]) if "position" in data else types.Position(0, 0)
-            rng = types.Range(position, position)
-    except (TypeError, KeyError, ValueError):
-        raise ValueError("invalid range or position: expected {\"start\": {\"line\": L, \"character\": C}, "
-                         "\"end\": {…}} with whole numbers ≥ 0") from None
-    target = find_target(original, action, offset_of(doc, rng.start), offset_of(doc, rng.end))
+        raise ValueError(f"{arg.uri} is not a note inside an open vault")
+    doc = ls.document(arg.uri)  # a DocumentUnavailable (ValueError) says why it cannot be read
+    original = doc.source
+    start = types.Position(0, 0)
+    rng = arg.selection or types.Range(start, start)
+    target = find_target(original, arg.action, offset_of(doc, rng.start), offset_of(doc, rng.end))
     if target is None:
-        raise ValueError(f"nothing to {action} here: put the cursor on a bullet list or a paragraph")
-    return Target(action, uri, found[0], found[1], doc, original, target[0], target[1])
+        raise ValueError(f"nothing to {arg.action} here: put the cursor on a bullet list or a paragraph")
+    return Target(arg.action, arg.uri, found[0], found[1], doc, original, target[0], target[1])
 
 
-async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = None) -> Outcome:
+async def perform(ls: PennaServer, arg: ActionArguments, progress_token: types.ProgressToken | None = None) -> Outcome:
     """Generate for an action and build its version-bound edit (or, with `preview`, the text and
     where it would go, streaming drafts meanwhile). Cancellation propagates."""
-    target = resolve_target(ls, data)
-    action, span, original = target.action, target.span, target.original
-    kind = "expand" if target.shape == "bullets" else ("continue" if action == "continue" else "rephrase")
-    source_text = span.text(original) if action != "continue" else paragraph_before(original, span.start).strip()
-    token = CancelToken()
-    progress = await _begin_progress(ls, progress_token, TITLES[action], token)
-    on_text = _streamer(ls, target, progress, data if data.get("preview") else None)
+    target = resolve_target(ls, arg)
+    cancel = CancelToken()
+    progress = await _begin_progress(ls, progress_token, TITLES[arg.action], cancel)
+    on_text = _streamer(ls, target, progress, arg)
+    result = await _generate(ls, target, cancel, progress, on_text)
+    _warn_if_shortened(ls, result)
+    if not any(t.strip() for t in result.texts):
+        return Outcome(False, "", None, "the model produced no text this time; try again")
+    return _finish(ls, target, result.texts, arg.preview)
 
-    def job(cancel: CancelToken) -> Any:
-        return target.engine.generate(kind, target.rel, source_text, variants=VARIANTS if action == "variants" else 1,
-                                      cancel=cancel, on_text=on_text)
+
+async def _generate(ls: PennaServer, target: Target, cancel: CancelToken, progress: types.ProgressToken | None,
+                    on_text: OnText) -> Generation:
+    """The model's answer for `target` on the generation worker; the progress ends either way."""
+    kind, source = target.task
+    variants = VARIANTS if target.action == "variants" else 1
+
+    def job(token: CancelToken) -> Generation:
+        return target.engine.generate(kind, target.rel, source, variants=variants, cancel=token, on_text=on_text)
 
     try:
-        result = await ls.runner.run(job, cancel=token)
+        result = await ls.runner.run(job, cancel=cancel)
     except (Cancelled, asyncio.CancelledError):
         _end_progress(ls, progress, "cancelled")
         raise asyncio.CancelledError() from None
@@ -218,15 +235,17 @@ async def perform(ls: Any, data: dict[str, Any], progress_token: Any | None = No
         _end_progress(ls, progress, "failed")
         raise
     _end_progress(ls, progress, "done")
+    return result
+
+
+def _warn_if_shortened(ls: PennaServer, result: Generation) -> None:
+    """An answer cut by the token limit is never shortened silently (the window notes are in the viewer)."""
     for note in result.context.notes:
-        if note.startswith(ANSWER_LIMITED):  # never shortened silently (the window notes are in the viewer)
+        if note.startswith(ANSWER_LIMITED):
             ls.show(f"penna: {note}; raise nCtx or select less for a longer answer", types.MessageType.Warning)
-    if not any(t.strip() for t in result.texts):
-        return Outcome(False, "", None, "the model produced no text this time; try again")
-    return _finish(ls, target, result.texts, bool(data.get("preview")))
 
 
-def _finish(ls: Any, target: Target, texts: list[str], preview: bool) -> Outcome:
+def _finish(ls: PennaServer, target: Target, texts: list[str], preview: bool) -> Outcome:
     """The written text against the document as it is now: an edit, a preview, or kept for the writer."""
     action, span, original = target.action, target.span, target.original
     new_text = _replacement(action, texts, original, span)
@@ -250,7 +269,7 @@ def _finish(ls: Any, target: Target, texts: list[str], preview: bool) -> Outcome
     return Outcome(True, new_text, types.WorkspaceEdit(document_changes=[edit]))
 
 
-def _streamer(ls: Any, target: Target, progress: Any, preview: dict[str, Any] | None) -> Any:
+def _streamer(ls: PennaServer, target: Target, progress: types.ProgressToken | None, arg: ActionArguments) -> OnText:
     """The model's `on_text`: partial text to the work-done progress (its tail) and, for a
     preview, whole to `penna/draft`, at most every PROGRESS_INTERVAL seconds."""
     loop = asyncio.get_running_loop()
@@ -260,22 +279,22 @@ def _streamer(ls: Any, target: Target, progress: Any, preview: dict[str, Any] | 
 
     def on_text(variant: int, partial: str) -> None:
         now = time.monotonic()
-        if not (progress or preview) or now - last[0] < PROGRESS_INTERVAL:
+        if not (progress is not None or arg.preview) or now - last[0] < PROGRESS_INTERVAL:
             return
         last[0] = now
-        if progress:
+        if progress is not None:
             message = (f"{variant + 1}/{VARIANTS}: " if count > 1 else "") + partial[-200:]
             loop.call_soon_threadsafe(ls.work_done_progress.report, progress,
                                       types.WorkDoneProgressReport(message=message))
-        if preview is not None:
-            draft = {"draftId": preview.get("draftId"), "uri": target.uri, "action": target.action,
+        if arg.preview:
+            draft = {"draftId": arg.draft_id, "uri": target.uri, "action": target.action,
                      "variant": variant, "variants": count, "range": where, "text": partial}
             loop.call_soon_threadsafe(ls.protocol.notify, DRAFT, draft)
 
     return on_text
 
 
-def _preview(target: Target, texts: list[str], current: Any, anchored: Span | None) -> Outcome:
+def _preview(target: Target, texts: list[str], current: TextDocument, anchored: Span | None) -> Outcome:
     """A preview's answer: the text, and where it goes now (or why it cannot go anywhere)."""
     variants = [t.strip() for t in texts] if target.action == "variants" else None
     text = texts[0] if target.action == "continue" else texts[0].strip()
@@ -287,19 +306,19 @@ def _preview(target: Target, texts: list[str], current: Any, anchored: Span | No
 
 
 def _replacement(action: str, texts: list[str], original: str, span: Span) -> str:
-    if action == "variants":
-        lines = ["> [!penna]- Variants: stitch the best parts, then delete this block"]
-        for number, variant in enumerate(texts, start=1):
-            lines.append(">")
-            lines.extend(f"> **{number}.** {para}" if i == 0 else f"> {para}"
-                         for i, para in enumerate(variant.split("\n\n")))
-        return original[span.start:span.end] + "\n\n" + "\n".join(lines)
-    if action == "continue":
+    """What replaces the span: the text, or for variants the notes followed by a block to stitch from."""
+    if action != "variants":
         return texts[0]
-    return texts[0]
+    lines = ["> [!penna]- Variants: stitch the best parts, then delete this block"]
+    for number, variant in enumerate(texts, start=1):
+        lines.append(">")
+        lines.extend(f"> **{number}.** {para}" if i == 0 else f"> {para}"
+                     for i, para in enumerate(variant.split("\n\n")))
+    return original[span.start:span.end] + "\n\n" + "\n".join(lines)
 
 
-async def _begin_progress(ls: Any, client_token: Any, title: str, cancel: CancelToken) -> Any:
+async def _begin_progress(ls: PennaServer, client_token: types.ProgressToken | None, title: str,
+                          cancel: CancelToken) -> types.ProgressToken | None:
     token = client_token
     if token is None:
         window = ls.client_capabilities.window
@@ -318,60 +337,62 @@ async def _begin_progress(ls: Any, client_token: Any, title: str, cancel: Cancel
     return token
 
 
-def _end_progress(ls: Any, token: Any, message: str) -> None:
+def _end_progress(ls: PennaServer, token: types.ProgressToken | None, message: str) -> None:
     if token is not None:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
 
-def action_command(action_name: str) -> Any:
-    """The `penna.<action>` command: generate, then apply the edit through workspace/applyEdit
-    (or, with `preview`, answer the text and where it goes)."""
-    async def command(ls: Any, *args: Any) -> dict[str, Any]:
-        data = dict(args[0]) if args and isinstance(args[0], dict) else None
-        if data is None:
-            raise ValueError(f"penna.{action_name} takes one argument: {{uri, range, version}}")
-        data["action"] = action_name
-        outcome = await perform(ls, data)
-        if outcome.edit is not None:
-            response = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
-                edit=outcome.edit, label=f"penna: {TITLES[action_name]}"))
-            outcome.applied = bool(response and response.applied)
-            if not outcome.applied:
-                outcome.message = (response.failure_reason if response else None) or "the editor refused the edit"
-        return outcome.as_result()
+# --- handlers ----------------------------------------------------------------------------------
+async def run_command(ls: PennaServer, arg: ActionArguments) -> ActionResult:
+    """`penna.<action>` (its argument checked and typed by the dispatch): generate, then apply the
+    edit through workspace/applyEdit (or, with `preview`, answer the text and where it goes)."""
+    outcome = await perform(ls, arg)
+    if outcome.edit is not None:
+        response = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+            edit=outcome.edit, label=f"penna: {TITLES[arg.action]}"))
+        outcome.applied = bool(response and response.applied)
+        if not outcome.applied:
+            outcome.message = (response.failure_reason if response else None) or "the editor refused the edit"
+    return outcome.as_result()
+
+
+def _command() -> Callable[[PennaServer, ActionArguments], Awaitable[ActionResult]]:
+    async def command(ls: PennaServer, arg: ActionArguments) -> ActionResult:
+        return await run_command(ls, arg)
     return command
 
 
-def setup(server: Any) -> None:
+async def resolve_action(ls: PennaServer, action: types.CodeAction) -> types.CodeAction:
+    """codeAction/resolve: the edit of an action offered with `data` (checked as a command's argument)."""
+    if not isinstance(action.data, dict):
+        return action
+    outcome = await perform(ls, action_arguments(RESOLVE, [action.data]))
+    action.edit = outcome.edit
+    return action
+
+
+def accepted(ls: PennaServer, arg: AcceptedArguments) -> AcceptedResult:
+    """The writer accepted a preview (`{uri, text, generated?}`): follow their later edits of
+    `text`, and when they stitched or changed it, `generated → text` is a rewrite to learn."""
+    found = ls.engine_for(arg.uri)
+    if found is None or not found[0].settings.learn_from_rewrites:
+        return AcceptedResult(learning=False)
+    engine, rel = found
+    generated, text = arg.generated, arg.text
+    stored = (generated is not None and generated.strip() != text.strip()
+              and store_rewrite(engine.index, rel, generated.strip(), text.strip()))
+    ls.rewrites.expect(arg.uri, rel, engine, text.strip())
+    return AcceptedResult(learning=True, stored=bool(stored))
+
+
+def setup(server: PennaServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.RefactorRewrite, types.CodeActionKind.QuickFix],
         resolve_provider=True))
-    def code_actions(ls: Any, params: types.CodeActionParams) -> list[types.CodeAction]:
+    def code_actions(ls: PennaServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return list_actions(ls, params)
 
-    @server.feature(types.CODE_ACTION_RESOLVE)
-    async def resolve(ls: Any, action: types.CodeAction) -> types.CodeAction:
-        if not isinstance(action.data, dict):
-            return action
-        outcome = await perform(ls, action.data)
-        action.edit = outcome.edit
-        return action
-
-    for name in TITLES:
-        server.command(f"penna.{name}")(action_command(name))
-
-    @server.command("penna.accepted")
-    def accepted(ls: Any, *args: Any) -> dict[str, Any]:
-        """The writer accepted a preview (`{uri, text, generated?}`): follow their later edits of
-        `text`, and when they stitched or changed it, `generated → text` is a rewrite to learn."""
-        arg = args[0] if args and isinstance(args[0], dict) else {}
-        uri, text = arg.get("uri"), arg.get("text")
-        found = ls.engine_for(uri) if isinstance(uri, str) else None
-        if found is None or not isinstance(text, str) or not found[0].settings.learn_from_rewrites:
-            return {"learning": False}
-        engine, rel = found
-        generated = arg.get("generated")
-        stored = (isinstance(generated, str) and generated.strip() != text.strip()
-                  and store_rewrite(engine.index, rel, generated.strip(), text.strip()))
-        ls.rewrites.expect(uri, rel, engine, text.strip())
-        return {"learning": True, "stored": bool(stored)}
+    server.feature(types.CODE_ACTION_RESOLVE)(resolve_action)
+    for name in ACTIONS:  # one handler each (pygls marks a handler with its command's name)
+        server.command(f"penna.{name}")(_command())
+    server.command("penna.accepted")(accepted)

@@ -10,7 +10,7 @@ from penna.context.assemble import ContextTooSmall
 from penna.context.viewer import context_markdown
 from penna.knowledge.rewrites import forget_rewrites
 from penna.lsp.edits import find_target, offset_of
-from penna.lsp.protocol import ContextResult, ForgetResult, NoteArguments, note_arguments
+from penna.lsp.protocol import ContextResult, ForgetResult, NoteArguments
 from penna.lsp.server import PennaServer
 from penna.writing.tasks import TaskKind
 
@@ -38,8 +38,7 @@ def context_for(ls: PennaServer, arg: NoteArguments) -> str:
 
 def setup(server: PennaServer) -> None:
     @server.command("penna.showContext")
-    async def show_context(ls: PennaServer, *args: Any) -> ContextResult:
-        arg = note_arguments("penna.showContext", args)
+    async def show_context(ls: PennaServer, arg: NoteArguments) -> ContextResult:
         # Assembly may load the tokenizer (~0.5 s) the first time: keep it off the event loop.
         markdown = await asyncio.get_running_loop().run_in_executor(None, context_for, ls, arg)
         return ContextResult(markdown=markdown)

@@ -11,6 +11,7 @@ next ask, and an explicit ask that gets nothing is told why.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import math
 import re
 import time
@@ -18,7 +19,9 @@ from typing import Any
 
 from lsprotocol import types
 
+from penna.engine import Engine
 from penna.lsp.edits import paragraph_before, paragraph_key
+from penna.lsp.server import PennaServer
 from penna.writing.backend import Cancelled, CancelToken, ModelError
 
 WIKILINK_OPEN = re.compile(r"\[\[([^\[\]|#]*)$")
@@ -48,7 +51,7 @@ def link_item(label: str, insert: str, where: types.Range, closed: bool, snippet
                                 insert_text_format=types.InsertTextFormat.Snippet if snippets else None, **fields)
 
 
-def link_items(engine: Any, prefix: str, where: types.Range, closed: bool,
+def link_items(engine: Engine, prefix: str, where: types.Range, closed: bool,
                snippets: bool) -> list[types.CompletionItem]:
     """Titles and aliases."""
     return [link_item(alias or title, f"{title}|{alias}" if alias else title, where, closed, snippets,
@@ -56,7 +59,7 @@ def link_items(engine: Any, prefix: str, where: types.Range, closed: bool,
             for rank, (title, path, alias) in enumerate(engine.index.titles_like(prefix, limit=50))]
 
 
-def heading_items(engine: Any, note: str, prefix: str, where: types.Range, closed: bool,
+def heading_items(engine: Engine, note: str, prefix: str, where: types.Range, closed: bool,
                   snippets: bool) -> list[types.CompletionItem]:
     path = engine.index.resolve(note)
     row = engine.index.note(path) if path else None
@@ -67,7 +70,7 @@ def heading_items(engine: Any, note: str, prefix: str, where: types.Range, close
             for rank, h in enumerate(row.headings) if h["text"].lower().startswith(prefix.lower())]
 
 
-def supports_snippets(ls: Any) -> bool:
+def supports_snippets(ls: PennaServer) -> bool:
     caps = ls.client_capabilities.text_document
     item = caps.completion.completion_item if caps and caps.completion else None
     return bool(item and item.snippet_support)
@@ -85,7 +88,7 @@ def rank_tags(usage: list[tuple[str, int, float]], half_life_days: float, now: f
     return [(tag, uses) for tag, uses, _newest in ordered]
 
 
-def tag_items(engine: Any, prefix: str, half_life_days: float) -> list[types.CompletionItem]:
+def tag_items(engine: Engine, prefix: str, half_life_days: float) -> list[types.CompletionItem]:
     ranked = rank_tags(engine.index.tag_usage(prefix), half_life_days, time.time())
     return [types.CompletionItem(label=tag, kind=types.CompletionItemKind.Keyword, detail=f"{uses} notes",
                                  sort_text=f"{rank:04d}")
@@ -98,7 +101,7 @@ def link_closed(after: str) -> bool:
     return end >= 0 and (opening < 0 or end < opening)
 
 
-def index_completion(engine: Any, before: str, after: str, here: types.Position, half_life_days: float,
+def index_completion(engine: Engine, before: str, after: str, here: types.Position, half_life_days: float,
                      snippets: bool) -> types.CompletionList | None:
     """Links, headings and tags, from the index; None when the cursor is in none of them. A bare
     `#` opening the line may start a heading: nothing is offered until a letter follows it."""
@@ -119,12 +122,12 @@ def index_completion(engine: Any, before: str, after: str, here: types.Position,
     return None
 
 
-def setup(server: Any) -> None:
+def setup(server: PennaServer) -> None:
     continuations = Continuations()
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                     types.CompletionOptions(trigger_characters=["[", "#", " "], resolve_provider=False))
-    async def complete(ls: Any, params: types.CompletionParams) -> types.CompletionList | None:
+    async def complete(ls: PennaServer, params: types.CompletionParams) -> types.CompletionList | None:
         found = ls.engine_for(params.text_document.uri)
         if not found:
             return None
@@ -166,11 +169,11 @@ class Continuations:
 
     def __init__(self) -> None:
         self.ready: dict[str, str] = {}
-        self.pending: dict[str, Any] = {}  # key -> concurrent future
+        self.pending: dict[str, concurrent.futures.Future[str]] = {}
         self.tokens: dict[str, CancelToken] = {}
         self.said: dict[str, float] = {}  # why -> when it was last said
 
-    async def get(self, ls: Any, engine: Any, rel: str, paragraph: str) -> tuple[str, str]:
+    async def get(self, ls: PennaServer, engine: Engine, rel: str, paragraph: str) -> tuple[str, str]:
         """The continuation, or "" and why there is none (empty when there is nothing to say)."""
         key = paragraph_key(rel, paragraph)
         if key in self.ready:
@@ -192,7 +195,8 @@ class Continuations:
             return "", ""
         return (text or ""), ("" if text else "the model wrote nothing to continue with; try again")
 
-    def _start(self, ls: Any, engine: Any, rel: str, paragraph: str, key: str) -> Any:
+    def _start(self, ls: PennaServer, engine: Engine, rel: str, paragraph: str,
+               key: str) -> concurrent.futures.Future[str]:
         def job(token: CancelToken) -> str:
             self.tokens[key] = token
             try:
@@ -214,7 +218,7 @@ class Continuations:
         future.add_done_callback(lambda _f: self.pending.pop(key, None))
         return future
 
-    def say(self, ls: Any, why: str) -> None:
+    def say(self, ls: PennaServer, why: str) -> None:
         """Tell an explicit ask why nothing came, at most every SAY_EVERY seconds for one reason."""
         now = time.monotonic()
         if now - self.said.get(why, -SAY_EVERY) >= SAY_EVERY:

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from lsprotocol import types
 
+from penna.engine import Engine
 from penna.knowledge.style import note_hints
+from penna.lsp.server import PennaServer
 
 DEBOUNCE = 0.4
 
 
-def compute(engine: Any, text: str) -> list[types.Diagnostic]:
+def compute(engine: Engine, text: str) -> list[types.Diagnostic]:
     found: list[types.Diagnostic] = []
     ready = engine.profile_if_ready()
     for hint in note_hints(ready.style if ready else None, text):
@@ -29,7 +30,7 @@ def compute(engine: Any, text: str) -> list[types.Diagnostic]:
     return found
 
 
-def setup(server: Any) -> None:
+def setup(server: PennaServer) -> None:
     pending: dict[str, asyncio.TimerHandle] = {}
 
     def publish(uri: str) -> None:

@@ -9,20 +9,20 @@ action ("Use the rephrasing in my voice").
 
 from __future__ import annotations
 
-from typing import Any
-
 from lsprotocol import types
 
+from penna.engine import Engine
 from penna.knowledge.style import hint_summary, note_hints, style_notes
 from penna.lsp.edits import block_at, block_span, paragraph_key
-from penna.writing.backend import Cancelled, ModelError
+from penna.lsp.server import PennaServer
+from penna.writing.backend import Cancelled, CancelToken, ModelError
 
 HOVER_READY = "penna/hoverReady"
 
 
-def setup(server: Any) -> None:
+def setup(server: PennaServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: Any, params: types.HoverParams) -> types.Hover | None:
+    def hover(ls: PennaServer, params: types.HoverParams) -> types.Hover | None:
         found = ls.engine_for(params.text_document.uri)
         if not found:
             return None
@@ -56,7 +56,7 @@ def setup(server: Any) -> None:
                            range=rng)
 
 
-def prepare_rephrasing(ls: Any, engine: Any, uri: str, rel: str, paragraph: str, rng: types.Range) -> None:
+def prepare_rephrasing(ls: PennaServer, engine: Engine, uri: str, rel: str, paragraph: str, rng: types.Range) -> None:
     """Write the rephrasing on the model's worker (warm-up priority: a real request cancels it),
     then tell the client with `penna/hoverReady {uri, range}`."""
     key = paragraph_key(rel, paragraph)
@@ -64,7 +64,7 @@ def prepare_rephrasing(ls: Any, engine: Any, uri: str, rel: str, paragraph: str,
     if key in pending:
         return
 
-    def job(token: Any) -> str | None:
+    def job(token: CancelToken) -> str | None:
         try:
             result = engine.generate("rephrase", rel, paragraph, cancel=token)
         except (Cancelled, ValueError):
@@ -83,7 +83,7 @@ def prepare_rephrasing(ls: Any, engine: Any, uri: str, rel: str, paragraph: str,
     future.add_done_callback(lambda _f: pending.pop(key, None))
 
 
-def notify_ready(ls: Any, uri: str, rng: types.Range) -> None:
+def notify_ready(ls: PennaServer, uri: str, rng: types.Range) -> None:
     params = {"uri": uri, "range": {"start": {"line": rng.start.line, "character": rng.start.character},
                                     "end": {"line": rng.end.line, "character": rng.end.character}}}
     loop = ls.event_loop
