@@ -92,7 +92,7 @@ async def test_expand_and_cancel_through_the_model_server(client: LanguageClient
         await asyncio.sleep(0.05)
     assert client_connections(port) <= 1  # the generation's stream was closed; only the counting one is left
     status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
-    assert status["lastCancelSeconds"] is not None and status["lastCancelSeconds"] < 2.0
+    assert status["lastCancelSeconds"] is not None  # how fast: `penna bench` ("cancel → stopped")
     await asyncio.sleep(0.3)
     assert other.text == before and len(client.editor.applied) == 1  # only the first expand
 

@@ -4,7 +4,6 @@ with VS Code's and Neovim's client capabilities (spec warnings are errors, see t
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -58,12 +57,9 @@ async def run_action(client: LanguageClient, action: types.CodeAction) -> None:
 
 async def test_expand_bullets_replaces_them_with_prose(client: LanguageClient) -> None:
     buffer = open_note(client, client.vault / DRAFT)
-    started = time.perf_counter()
-    actions = await actions_at(client, buffer.uri, 6)
-    listed = time.perf_counter() - started
+    actions = await actions_at(client, buffer.uri, 6)  # how fast: `penna bench` (non-model requests)
     titles = [a.title for a in actions]
     assert "Expand bullets into prose" in titles and "Three variants" in titles
-    assert listed < 5.0  # generous: the list needs no model (the benchmark measures the real figure)
     await run_action(client, next(a for a in actions if a.title == "Expand bullets into prose"))
     body = buffer.text.split("# Winter loaf\n\n", 1)[1]
     assert not body.lstrip().startswith("- "), body
@@ -117,9 +113,15 @@ async def test_cancel_stops_generation_and_applies_nothing(client: LanguageClien
         await response
     assert raised.value.code == -32800  # RequestCancelled
     status = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
-    assert status["lastCancelSeconds"] is not None
-    assert status["lastCancelSeconds"] < 2.0  # generous here; `penna bench` reports the real figure
+    assert status["lastCancelSeconds"] is not None  # how fast: `penna bench` ("cancel → stopped")
+    # The generation stopped: its progress ended as cancelled (sent once the worker had stopped,
+    # before the answer) and the worker, which reports partial text while it runs, says no more.
+    cancelled = [reports for reports in client.progress_reports.values()
+                 if any(isinstance(r, types.WorkDoneProgressEnd) and r.message == "cancelled" for r in reports)]
+    assert len(cancelled) == 1 and isinstance(cancelled[0][-1], types.WorkDoneProgressEnd), cancelled
+    reported = len(cancelled[0])
     await asyncio.sleep(0.5)
+    assert len(cancelled[0]) == reported
     assert client.editor.applied == [] and buffer.text.count("\n- ") == 4
 
 

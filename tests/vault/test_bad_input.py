@@ -131,9 +131,8 @@ def test_hostile_frontmatter_is_refused_or_reported_and_the_body_is_kept() -> No
         "list as a key": ("---\n[[A link]]: x\ntitle: t\ntitle: u\n---\n", "invalid frontmatter YAML"),
     }
     for name, (header, message) in cases.items():
-        started = time.perf_counter()
         note = parse_note(header + "\nThe body is still read.\n")
-        assert time.perf_counter() - started < 5, name
+        assert note.frontmatter == {}, name  # refused whole: nothing was expanded or half-read
         assert any(message in w for w in note.warnings), (name, note.warnings)
         assert note.blocks and note.blocks[-1].text == "The body is still read.", name
 
