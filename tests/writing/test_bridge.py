@@ -237,3 +237,40 @@ def test_a_model_server_cannot_bridge() -> None:
         def stream(self) -> None: ...
 
     assert bridge_for(Streaming()) is None
+
+
+# --- restoring: no credit, no steering, the paragraph so far as the context --------------------
+PROSE = ("## Baking\n\nText: The oven was cold this morning, so the bread rose slowly. I started the levain the "
+         "night before.")
+JOTTED = ["tried it", "crumb was open and crust thin", "bulk ferment can take nine hours"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("note", JOTTED)
+def test_a_restored_note_gets_back_small_words_and_nothing_else(model: LlamaModel, note: str) -> None:
+    sentence = Bridge(model).sentence(PROSE, note, credit=0.0, steering=False)
+    assert sentence is not None and sentence.endswith(".") and sentence[0].isupper()
+    added = added_words(sentence, note)
+    glue = set(glue_words())
+    assert all(w in glue for w in added), f"{sentence!r} adds {[w for w in added if w not in glue]}"
+    assert not set(added) & NEVER_ADDED, sentence
+
+
+@pytest.mark.model
+def test_restoring_puts_back_what_a_note_leaves_out(model: LlamaModel) -> None:
+    bridge = Bridge(model)
+    assert bridge.sentence(PROSE, "tried it", credit=0.0, steering=False) == "I tried it."
+    sentence = bridge.sentence(PROSE, "crumb was open and crust thin", credit=0.0, steering=False)
+    assert sentence is not None and len(added_words(sentence, "crumb was open and crust thin")) >= 1, sentence
+
+
+@pytest.mark.model
+def test_the_restoring_search_stops_early_without_changing_its_answer(model: LlamaModel,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no credit and no steering every added word lowers the score, so a gap stops growing
+    once no longer filling can win: it gives the same sentence as the full search."""
+    pruned = [Bridge(model).sentence(PROSE, note, credit=0.0, steering=False) for note in JOTTED]
+    search = Bridge._gap
+    monkeypatch.setattr(Bridge, "_gap",
+                        lambda self, *args, **options: search(self, *args, **{**options, "prune": False}))
+    assert [Bridge(model).sentence(PROSE, note, credit=0.0, steering=False) for note in JOTTED] == pruned

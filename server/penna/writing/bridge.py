@@ -15,6 +15,13 @@ model finds " size" likely after " the". Nothing can be lost, nothing pasted, no
 note's own commas and dashes stay where it has them, and the small words are the ones the model,
 primed with the author's notes→text pairs, finds likely, at the author's own density
 (`glue_ratio`, counted over the whole sentence: a note already in prose gets few).
+
+Expanding uses it to *restore* a note (`credit=0`, `steering=False`): the prompt ends in the
+paragraph written so far, not in a notes line the model would copy bare, and the small words are
+the model's alone, so the articles, auxiliaries and subjects a writer leaves out come back
+("tried it" → "I tried it.") and little else is added. With no credit every added word lowers a
+hypothesis's score, so a gap stops growing as soon as the best finished filling beats every
+open one: the same answer as the full search, in about the time of writing freely.
 """
 
 from __future__ import annotations
@@ -185,7 +192,7 @@ class Bridge:
     def sentence(self, prompt: str, note: str, *, cancel: Any = None, stats: GenerationStats | None = None,
                  glue_ratio: float = 1.0, rates: dict[str, float] | None = None, temperature: float = 0.0,
                  seed: int = -1, on_words: Callable[[str], None] | None = None,
-                 credit: float = SMALL_WORD_BONUS) -> str | None:
+                 credit: float = SMALL_WORD_BONUS, steering: bool = True) -> str | None:
         """One sentence holding every word of `note` in order, or None if the note cannot be
         bridged (code, links, markup). At temperature 0 (the first answer) each gap takes the
         model's best filling, so the same prompt and note give the same sentence; above 0 (more
@@ -195,7 +202,10 @@ class Bridge:
         behind that density gets more credit per small word, one that is ahead less. `rates` are
         the author's rates of their frequent words: each small word is credited or charged by
         how far what penna has written lately (`ledger`) is from them. `credit` is the log-probability
-        credit per small word: 0 leaves the choice to the model alone, so few words are added."""
+        credit per small word: 0 leaves the choice to the model alone, so few words are added.
+        `steering` False with `credit` 0 is restoring: the model alone picks the small words (no
+        pull toward the author's rates), and a gap stops growing as soon as no longer filling
+        can beat the best one found, which makes it nearly as fast as writing freely."""
         found = note_parts(note)
         if found is None:
             return None
@@ -221,13 +231,15 @@ class Bridge:
                 ahead = 0.5 if not last and target.lower() not in small_words else 0.0
                 owed = glue_ratio * (content + ahead) - small
                 bonus = credit + (PACE * max(-1.0, min(1.0, owed)) if credit > 0 else 0.0)
-                steer = _steering(glue, rates or {}, counts, self.ledger.words + len(parts) + 1)
-                if at_start:  # "This is … This is … This is": the small model's favourite habit
+                steer = (_steering(glue, rates or {}, counts, self.ledger.words + len(parts) + 1) if steering
+                         else dict.fromkeys(glue, 0.0))
+                if at_start and steering:  # "This is … This is … This is": the small model's favourite habit
                     steer = {w: v - (REPEAT_OPENING if w in self.ledger.openings else 0.0) for w, v in steer.items()}
                 previous = parts[-1].strip().lower() if parts else ""
                 fill, logits = self._gap(decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
                                          previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
-                                         steer=steer, temperature=temperature, rng=rng)
+                                         steer=steer, temperature=temperature, rng=rng,
+                                         prune=not steering and bonus <= 0)
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
@@ -249,7 +261,7 @@ class Bridge:
 
     def _gap(self, decoder: Decoder, logits: Any, target: str, *, at_start: bool, last: bool, bonus: float,
              previous: str, steer: dict[str, float], temperature: float = 0.0,
-             rng: random.Random | None = None) -> tuple[list[str], Any]:
+             rng: random.Random | None = None, prune: bool = False) -> tuple[list[str], Any]:
         """The best way to fill one gap and then write `target` (a note word, or the end): a beam
         search over small words, each hypothesis scored with the model's log-probabilities plus
         `bonus` per small word, finished by the target's first token. Commits the winner and
@@ -286,6 +298,9 @@ class Bridge:
                                hypothesis.score + float(logp[self.tokens(option)[0]]) + options[option])
                     for option in ranked)
             expansions.sort(key=lambda h: h.score + bonus * h.small_words, reverse=True)
+            if prune and finished and temperature <= 0 and expansions and \
+                    expansions[0].score < max(h.score for h in finished):
+                break  # scores only fall as words are added: no longer filling can win now
             beam = []
             for hypothesis in expansions[:BEAM]:
                 decoder.rewind(start)

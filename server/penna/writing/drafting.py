@@ -26,13 +26,15 @@ from penna.writing.meaning import Verdict, judge
 
 REPEAT_RUN_LIMIT = 6  # words in a row shared with a sentence already written: a repetition
 UNKNOWN_GRAMMAR = 1  # unattached words assumed for a sentence the parser could not judge
+VOICE_STEP = 0.1  # voice scores closer than this are a tie: the earlier candidate, with fewer guesses, wins
+ECHO_GRAMMAR = 1  # unattached words charged to a note given back as it is (see grammar_rank)
 
 
 @dataclass
 class Assessment:
     text: str
     note: str
-    origin: str  # "model", "bridge", "note" or "edit": where the candidate came from
+    origin: str  # "restore", "model", "note" or "edit": where the candidate came from
     verdict: Verdict
     unattached: int | None
     pasted: bool
@@ -41,7 +43,10 @@ class Assessment:
 
     @property
     def grammar_rank(self) -> int:
-        return UNKNOWN_GRAMMAR if self.unattached is None else self.unattached
+        found = UNKNOWN_GRAMMAR if self.unattached is None else self.unattached
+        # Link Grammar reads a bare singular noun as a mass noun, so it does not see the articles
+        # and verbs a note leaves out: a note given back is charged for them.
+        return found + (ECHO_GRAMMAR if self.echo and self.origin in ("note", "model") else 0)
 
     @property
     def echo(self) -> bool:
@@ -57,7 +62,7 @@ class Assessment:
     def key(self) -> tuple[float, ...]:
         """Sort key: smaller is better."""
         return (float(self.pasted or self.repeated), float(self.verdict.faults), float(self.grammar_rank),
-                float(self.echo), -self.voice, float(self.origin == "note"))
+                float(self.echo), -round(self.voice / VOICE_STEP), float(self.origin == "note"))
 
 
 def as_sentence(note: str) -> str:

@@ -29,6 +29,11 @@ log = logging.getLogger("penna.grammar")
 
 SYSTEM_SITE = ("/usr/lib/python3/dist-packages",)
 MAX_NULLS = 8  # beyond this many unattached words a sentence is word salad; no need to count exactly
+# Linkages post-processed per null count before Link Grammar tries one more null. With 1, a single
+# randomly sampled linkage that fails post-processing made a grammatical sentence count as
+# several words unattached ("Some models are trained on larger contexts, and their effective
+# context length is much smaller." scored 5; with 100 it scores 0).
+LINKAGE_LIMIT = 100
 PARSE_SECONDS = 1  # per sentence; a long sentence that runs out of time is judged unknown
 LONG_SENTENCE_WORDS = 40  # longer sentences are split at their semicolons and dashes first
 MARKUP = re.compile(r"[`*_\[\]#<>|]")
@@ -63,7 +68,7 @@ class _Parser:
         # The library prints its notes on stdout, which is the CLI's output: send them to the log.
         binding.LG_Error.set_handler(lambda error, _data: log.debug("link-grammar: %s", error))
         self.dictionary = binding.Dictionary("en")
-        self.options = binding.ParseOptions(max_null_count=MAX_NULLS, linkage_limit=1,
+        self.options = binding.ParseOptions(max_null_count=MAX_NULLS, linkage_limit=LINKAGE_LIMIT,
                                             max_parse_time=PARSE_SECONDS, verbosity=0)
         self.lock = threading.Lock()  # one dictionary, parsed from one thread at a time
         atexit.register(self.close)  # the binding's finaliser fails if it runs during interpreter shutdown

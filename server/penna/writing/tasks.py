@@ -2,11 +2,15 @@
 
 Expanding is sequential: each bullet becomes one sentence, written after the prompt's pairs of
 the author's notes and the sentences they became, with the sentences already written in view,
-so length follows the bullets. Each sentence is chosen as a writer would choose it
-(`writing/drafting.py`): what the note says first, then grammar (judged by a parser, not by the
-model), then the author's voice. The model's first sentence is taken when it passes; otherwise a
-few more are tried (sampled, and with a local model one bridged from the note's own words) and
-the note itself, as a sentence, stays the fallback, so nothing is lost and nothing worse is given.
+so length follows the bullets. With a local model the first draft is the note *restored*: its
+words in order, with the articles, auxiliaries and subjects a writer leaves out of a note put
+back where the model, reading the paragraph so far as running prose, finds them likeliest
+(`writing/bridge.py` with no credit and no steering). Each draft is judged as a writer would
+judge it (`writing/drafting.py`): what the note says first, then grammar (judged by a parser,
+not by the model), then the author's voice. The first draft that passes is taken; otherwise a
+restoration steered toward the author's small-word rates and the model's own sentences are tried,
+and the note itself, as a sentence, stays the fallback, so nothing is lost and nothing worse is
+given.
 
 Rephrasing starts from the writer's own sentences and edits them: generic phrases become plain
 words (`writing/plain.py`), and the model's version replaces a sentence only if it keeps the
@@ -37,11 +41,9 @@ RETRY_HEAT = 0.25  # temperature added per sampled candidate: the small model re
 DEFAULT_CANDIDATES = 2  # extra candidates for a sentence whose first draft a writer would not keep
 VOICE_MARGIN = 0.05  # how much closer to the author a model rephrasing must be to replace the writer's
 AVOID_COST = 0.5  # voice charge per word the author keeps cutting (learned from rewrites)
-# Log-probability credit per small word when bridging: enough to write "the crumb is dense" for
-# "crumb dense", not so much that the model stuffs gaps ("I bake a hot") to collect it.
-BRIDGE_CREDIT = 1.5
-# Bridging searches every gap of the note: a long note costs seconds and rarely parses after it.
-BRIDGE_MAX_WORDS = 16
+# Restoring searches every gap of the note; a note longer than this is left to the model's own
+# sentences (it is rarely a note any more, and the search would cost seconds).
+RESTORE_MAX_WORDS = 40
 
 
 class Streamer(Protocol):
@@ -107,17 +109,28 @@ def notes_for(kind: TaskKind, text: str) -> list[str]:
     return []
 
 
+def _head(title: str, demo: str) -> str:
+    return (f"## Notes I turned into prose (more)\n{demo}\n\n" if demo else "") + f"## {title}\n\n"
+
+
 def task_tail(kind: TaskKind, title: str, notes: Sequence[str], written: Sequence[str] = (), draft: str = "",
               demo: str = "") -> str:
     """The end of the prompt: a few of the author's notes→text pairs (`demo`), the draft's
     heading, then the request's notes→text pairs up to the next one to write."""
-    head = (f"## Notes I turned into prose (more)\n{demo}\n\n" if demo else "") + f"## {title}\n\n"
+    head = _head(title, demo)
     if kind == "continue":
         return f"{head}Text: {draft.rstrip()}"
     lines = []
     for i, note in enumerate(notes[: len(written) + 1]):
         lines.append(f"Notes: {note}\nText:" + (f" {written[i]}" if i < len(written) else ""))
     return head + "\n".join(lines)
+
+
+def prose_tail(title: str, written: Sequence[str], demo: str = "") -> str:
+    """The end of the prompt for restoring a note: the heading and the paragraph as written so
+    far, with no notes line above it. Under a notes line the model's likeliest sentence is that
+    line copied bare; under running prose its likeliest small words are the ones prose has."""
+    return _head(title, demo) + "Text:" + "".join(f" {sentence}" for sentence in written)
 
 
 def budget_tail(kind: TaskKind, title: str, text: str, demo: str = "") -> str:
@@ -172,18 +185,22 @@ class _SentenceWriter:
         self.bridge = bridge_for(self.model)
 
     def expand(self, index: int, note: str, tail: str, written: Sequence[str]) -> str:
-        """The first draft that a writer could keep and that is prose rather than the note given
-        back: the model's own sentence first, then (with a local model) the note bridged into a
-        sentence; failing both, the best of a few more and the note itself."""
+        """The first draft that a writer could keep: with a local model the note restored into a
+        sentence (its words in order, the small words it left out put back), else the model's
+        own sentence; failing those, the best of a few more and the note itself."""
         seen: list[Assessment] = []
 
         def from_model(attempt: int) -> Callable[[], tuple[str | None, str]]:
             return lambda: (self._free(index, attempt, note, tail), "model")
 
-        drafts = [from_model(0)]
-        if self.bridge is not None and len(note.split()) <= BRIDGE_MAX_WORDS:
-            drafts.append(lambda: (self._bridged(index, note, tail, BRIDGE_CREDIT), "bridge"))
-        drafts.extend(from_model(attempt) for attempt in range(1, 1 + max(0, self.request.candidates)))
+        drafts: list[Callable[[], tuple[str | None, str]]] = []
+        if self.bridge is not None and len(note.split()) <= RESTORE_MAX_WORDS:
+            drafts.append(lambda: (self._restored(index, note, written, steering=False), "restore"))
+            # Steered toward the author's small-word rates: puts back more articles ("use a
+            # flexible array member") where the plain restoration left the note bare, and
+            # sometimes one too many ("the allocation"), so it comes second.
+            drafts.append(lambda: (self._restored(index, note, written, steering=True), "restore"))
+        drafts.extend(from_model(attempt) for attempt in range(1 + max(0, self.request.candidates)))
         for draft in drafts:
             text, origin = draft()
             if not text:
@@ -228,16 +245,20 @@ class _SentenceWriter:
         self.remaining = max(16, self.remaining - stats.generated_tokens)
         return clean_sentence("".join(pieces))
 
-    def _bridged(self, index: int, note: str, tail: str, credit: float) -> str | None:
+    def _restored(self, index: int, note: str, written: Sequence[str], *, steering: bool) -> str | None:
+        """The note's words in order, joined by the small words the model finds likeliest after
+        the paragraph so far (`prose_tail`): the articles, auxiliaries and subjects a writer
+        leaves out of a note come back, and nothing else is added."""
         assert self.bridge is not None
         stats = GenerationStats()
         request = self.request
+        prompt = self.prefix + prose_tail(request.title, written, demo=request.demo)
         try:
-            return self.bridge.sentence(self.prefix + tail, note, cancel=self.cancel, stats=stats,
-                                        glue_ratio=_glue_ratio(self.profile), rates=_small_word_rates(self.profile),
+            return self.bridge.sentence(prompt, note, cancel=self.cancel, stats=stats,
+                                        rates=_small_word_rates(self.profile) if steering else None,
                                         temperature=request.temperature if request.variant else 0.0,
                                         seed=request.seed + 7919 * index if request.seed >= 0 else -1,
-                                        credit=credit)
+                                        credit=0.0, steering=steering)
         except ModelError:  # the context window is full: the other candidates stand
             return None
         finally:
@@ -259,14 +280,6 @@ def _small_word_rates(profile: StyleProfile | None) -> dict[str, float]:
     if profile.mfw is not None:
         rates.update(zip(profile.mfw.vocabulary, profile.mfw.means, strict=False))
     return rates
-
-
-def _glue_ratio(profile: StyleProfile | None) -> float:
-    """The author's small words per other word, from their function-word rates (1.0 unknown)."""
-    if profile is None or not profile.counts.words:
-        return 1.0
-    share = min(0.8, sum(profile.function_word_rates().values()))
-    return share / (1.0 - share) if share > 0 else 1.0
 
 
 def join_sentences(pieces: Sequence[str], profile: StyleProfile | None) -> str:
