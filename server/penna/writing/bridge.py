@@ -61,7 +61,14 @@ NEVER_ADDED = KEEP_WORDS | {"two", "first", "one"} | {
 # Around a note's negation only an auxiliary before ("is not", "do not") and an article or "to"
 # after: "watch the dough not the clock" must not become "… when it is not in the clock".
 NEGATION_WORDS = frozenset({"not", "no", "never"})
-AFTER_NEGATION = frozenset("a an the this that these those my your its our their to only even yet".split())
+AFTER_NEGATION = frozenset("a an the this that these those my your its our their only even yet".split())
+# A writer's note keeps its prepositions; one added changes what it says ("start the levain [in]
+# the night before", "take [up to] nine hours"). Restoring puts back only what notes leave out,
+# with "of" ("lines [of] code") the exception.
+PREPOSITIONS = frozenset(
+    "about above across after against along among around as at before behind below beneath beside between beyond "
+    "by down during except for from in inside into like near off on onto out outside over past per since through "
+    "throughout till to toward towards under until up upon via with within without".split())
 AUXILIARIES = frozenset("is are was were be am do does did have has had "
                         "can could will would should may might must".split())
 # Small words a sentence may end on ("… to it.", "… them too."); never "a", "the", "to", "is".
@@ -192,7 +199,8 @@ class Bridge:
     def sentence(self, prompt: str, note: str, *, cancel: Any = None, stats: GenerationStats | None = None,
                  glue_ratio: float = 1.0, rates: dict[str, float] | None = None, temperature: float = 0.0,
                  seed: int = -1, on_words: Callable[[str], None] | None = None,
-                 credit: float = SMALL_WORD_BONUS, steering: bool = True) -> str | None:
+                 credit: float = SMALL_WORD_BONUS, steering: bool = True,
+                 prepositions: bool = True) -> str | None:
         """One sentence holding every word of `note` in order, or None if the note cannot be
         bridged (code, links, markup). At temperature 0 (the first answer) each gap takes the
         model's best filling, so the same prompt and note give the same sentence; above 0 (more
@@ -205,16 +213,15 @@ class Bridge:
         credit per small word: 0 leaves the choice to the model alone, so few words are added.
         `steering` False with `credit` 0 is restoring: the model alone picks the small words (no
         pull toward the author's rates), and a gap stops growing as soon as no longer filling
-        can beat the best one found, which makes it nearly as fast as writing freely."""
+        can beat the best one found, which makes it nearly as fast as writing freely.
+        `prepositions` False adds none (`PREPOSITIONS`): a note's own are where it wants them."""
         found = note_parts(note)
         if found is None:
             return None
         required = [word for word, _mark in found]
         stats = stats if stats is not None else GenerationStats()
         author_words = tuple(sorted(rates or {}))
-        glue = self._glue_for.get(author_words)
-        if glue is None:
-            glue = self._glue_for[author_words] = glue_words(author_words)
+        glue = self._glue(author_words, prepositions)
         rng = random.Random(seed if seed >= 0 else None)
         parts: list[str] = []
         small = content = 0  # the sentence's small words (the note's own too) and other words so far
@@ -255,6 +262,12 @@ class Bridge:
                 if on_words is not None and not last:
                     on_words("".join(parts).strip())  # the editor shows the sentence as it grows
         return contract("".join(parts).strip(), author_words)
+
+    def _glue(self, author_words: tuple[str, ...], prepositions: bool) -> list[str]:
+        glue = self._glue_for.get(author_words)
+        if glue is None:
+            glue = self._glue_for[author_words] = glue_words(author_words)
+        return glue if prepositions else [w for w in glue if w not in PREPOSITIONS]
 
     def _target(self, word: str, capital: bool) -> str:
         return word if word in END_MARKS else " " + surface(word, capital)

@@ -258,7 +258,7 @@ class _SentenceWriter:
                                         rates=_small_word_rates(self.profile) if steering else None,
                                         temperature=request.temperature if request.variant else 0.0,
                                         seed=request.seed + 7919 * index if request.seed >= 0 else -1,
-                                        credit=0.0, steering=steering)
+                                        credit=0.0, steering=steering, prepositions=False)
         except ModelError:  # the context window is full: the other candidates stand
             return None
         finally:
