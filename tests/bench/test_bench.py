@@ -17,8 +17,8 @@ import pytest
 from penna.bench.figures import Figure, p95, percentile, table
 
 FIGURE_KEYS = {"index_vok_cold", "index_vok_reopen", "index_synthetic_cold", "context_p95", "update", "throughput",
-               "ttft_second", "ttft_warm", "expand_vs_plain", "requests_p95", "requests_vok", "cancel", "rss",
-               "rss_model"}
+               "ttft_second", "ttft_warm", "expand_vs_plain", "requests_p95", "requests_vok", "hover_first", "cancel",
+               "rss", "rss_model"}
 
 
 def test_percentiles_interpolate_like_numpy() -> None:
@@ -77,6 +77,9 @@ def test_quick_bench_runs_and_writes_table_json_and_png(tmp_path: Path) -> None:
     # The figures that rest on repeated samples carry them, and the statistic matches them.
     requests = figures["requests_p95"]
     assert len(requests["samples"]) >= 20 and requests["value"] == pytest.approx(p95(requests["samples"]))
+    hover = figures["hover_first"]  # one fresh paragraph per note, each hovered once
+    assert len(hover["samples"]) >= 2 and hover["value"] == pytest.approx(p95(hover["samples"]))
+    assert hover["p50"] <= hover["value"] and hover["reference_samples"]
     assert figures["rss_model"]["value"] > figures["rss"]["value"]  # loading the model costs memory
     assert figures["ttft_second"]["reference_value"] > 0 and figures["cancel"]["samples"]
     assert all(v for v in data["distributions"].values()), "an empty latency distribution"

@@ -37,6 +37,8 @@ class ServerResults:
     cancel_server: list[float] = field(default_factory=list)  # the server's own figure
     cancel_errors: list[str] = field(default_factory=list)
     during_generation: list[float] = field(default_factory=list)  # non-model requests while generating
+    first_hover: list[float] = field(default_factory=list)  # the session's first hover on each paragraph
+    first_hover_answered: int = 0
     stderr: str = ""
 
     def all_latencies(self) -> list[float]:
@@ -73,10 +75,19 @@ async def wait_ready(client: LspClient, first: Spot, timeout: float = 600.0) -> 
     raise TimeoutError("the server did not finish indexing in time")
 
 
-async def time_requests(client: LspClient, spots: Spots, passes: int, results: ServerResults) -> None:
+async def time_requests(client: LspClient, spots: Spots, passes: int, results: ServerResults,
+                        asked: Spot | None = None) -> None:
+    """Each spot once (reading its note from disk once, as on open), then `passes` timed passes.
+    In the first pass a hover is the session's first on its paragraph (one per note, `asked` by
+    wait_ready left out): those are timed apart, as a writer meets hover on a fresh paragraph."""
     order = [s for row in zip_longest(*spots.by_kind().values()) for s in row if s is not None]  # kinds interleaved
-    for spot in order:  # an untimed pass: the server reads each note from disk once, as on open
-        await client.request(METHODS[spot.kind], _params(spot))
+    for spot in order:
+        response = await client.request(METHODS[spot.kind], _params(spot))
+        if spot.kind == "hover" and spot != asked:
+            if response.error:
+                raise RuntimeError(f"hover request failed: {response.error.get('message')}")
+            results.first_hover.append(response.seconds)
+            results.first_hover_answered += _answered("hover", response.result)
     for _ in range(passes):
         for spot in order:
             response = await client.request(METHODS[spot.kind], _params(spot))
@@ -159,7 +170,7 @@ async def run_session(vault: Path, cache_dir: Path, spots: Spots, *, settings: d
         await asyncio.sleep(0.3)
         results.rss_idle = rss_mb(client.pid)[0]
         results.ready_seconds = await wait_ready(client, first)
-        await time_requests(client, spots, passes, results)
+        await time_requests(client, spots, passes, results, asked=first)
         results.rss_indexed = rss_mb(client.pid)[0]
         if draft is not None:
             await model_phase(client, vault, draft, spots, cancel_repeats, results)
