@@ -4,6 +4,7 @@ The sentence tests run the real default model (a base model primed with notes→
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,7 @@ from penna.writing.bridge import (
     STEER,
     Bridge,
     Ledger,
+    _following,
     _steering,
     bridge_for,
     contract,
@@ -275,3 +277,35 @@ def test_the_restoring_search_stops_early_without_changing_its_answer(model: Lla
     monkeypatch.setattr(Bridge, "_gap",
                         lambda self, *args, **options: search(self, *args, **{**options, "prune": False}))
     assert [Bridge(model).sentence(PROSE, note, credit=0.0, steering=False) for note in JOTTED] == pruned
+
+
+def test_what_follows_a_note_word_is_its_own_mark_the_next_word_or_the_end() -> None:
+    parts = note_parts("cold kitchen, 17°C — everything slow")
+    assert parts is not None
+    assert [_following(parts, gap, ".") for gap in range(len(parts))] == [
+        " kitchen", ",", " —", " slow", "."]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("note", "verb"), [("in my real case, I not need anything this sophisticated", "need"),
+                                            ("feelings of deference not exist", "exist")])
+def test_the_auxiliary_put_before_a_notes_not_is_the_one_its_verb_takes(model: LlamaModel, note: str,
+                                                                          verb: str) -> None:
+    """Each filling is scored up to the note's next word, so the verb after "not" picks the
+    auxiliary: "I did not need", never "I was not need" or the bare "I not need"."""
+    sentence = Bridge(model).sentence(PROSE, note, credit=0.0, steering=False, prepositions=False)
+    assert sentence is not None
+    found = words_of(sentence)
+    before = found[found.index("not") - 1]
+    assert before in {"do", "does", "did"}, sentence
+    assert found[found.index("not") + 1] == verb, sentence
+
+
+@pytest.mark.model
+def test_a_restored_noun_gets_its_article_when_the_next_word_needs_it(model: LlamaModel) -> None:
+    """"in error" is likelier than "in an error" until "message" follows: scored with the next
+    word, the article comes back."""
+    sentence = Bridge(model).sentence(PROSE, "you've likely seen symbol in error message", credit=0.0,
+                                      steering=False, prepositions=False)
+    assert sentence is not None
+    assert re.search(r"\b(an|the|this|that|my) error message\b", sentence), sentence

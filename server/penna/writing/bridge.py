@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from penna.knowledge.items import EXTRA_STOPWORDS, KEEP_WORDS
 from penna.knowledge.style import function_word_set
 from penna.vault.text import words as split_words
+from penna.writing import meaning
 from penna.writing.backend import GenerationStats
 from penna.writing.model import Decoder
 
@@ -44,20 +45,19 @@ OPENING_WORDS = 2  # … and before the first note word ("In the", "It is")
 TAIL_WORDS = 2  # small words after the note's last word ("… to it.")
 BEAM = 3  # hypotheses kept per depth in a gap
 EXPAND = 4  # small words tried after each hypothesis (the model's likeliest)
+SAMPLED_LOOKAHEADS = 4  # fillings rescored with their lookahead when one is sampled (later variants)
 SMALL_WORD_BONUS = 3.5  # log-probability credit per small word: without it the model copies the note bare
 PACE = 2.0  # extra credit per small word the sentence owes against the author's density
 STEER = 1.5  # credit per use a small word is behind the author's rate (a charge per use ahead of it)
 REPEAT_OPENING = 2.0  # charge for opening with the word one of the last two sentences opened with
 LEDGER_WORDS = 800.0  # how long penna remembers the words it wrote, for steering
-# Words that would change what the note says if the model added them: negation, numbers, and
-# the light verbs and nouns that stand for a claim ("use", "make", "thing").
-NEVER_ADDED = KEEP_WORDS | {"two", "first", "one"} | {
-    "use", "used", "using", "make", "made", "get", "got", "thing", "things", "something", "anything",
-    "lot", "lots", "way", "ways", "said", "time", "well"} | {  # "well": "bake in a well"
-    # … and the words that change a claim's scope or force: "nine hours" must not become "nine or
-    # more hours", nor "bake in a pot" "bake in a can with a pot" or "you must bake".
-    "all", "any", "each", "every", "some", "more", "most", "much", "less", "least", "few", "many", "only",
-    "almost", "always", "often", "or", "nor", "other", "can", "could", "may", "might", "must", "should"}
+# Words that would change what the note says if the model added them: the claim words
+# `writing/meaning.py` counts (negations, numbers, quantifiers, modals: a sentence that added one
+# is refused), "or"/"other"/"first" ("nine hours" must not become "nine or more hours"), and the
+# light verbs and nouns that stand for a claim ("use", "make", "thing").
+NEVER_ADDED = KEEP_WORDS | meaning.NEGATIONS | meaning.QUANTIFIERS | meaning.MODALS | meaning.NUMBER_WORDS | {
+    "first", "or", "nor", "other", "use", "used", "using", "make", "made", "get", "got", "thing", "things",
+    "something", "anything", "lot", "lots", "way", "ways", "said", "time", "well"}  # "well": "bake in a well"
 # Around a note's negation only an auxiliary before ("is not", "do not") and an article or "to"
 # after: "watch the dough not the clock" must not become "… when it is not in the clock".
 NEGATION_WORDS = frozenset({"not", "no", "never"})
@@ -69,8 +69,10 @@ PREPOSITIONS = frozenset(
     "about above across after against along among around as at before behind below beneath beside between beyond "
     "by down during except for from in inside into like near off on onto out outside over past per since through "
     "throughout till to toward towards under until up upon via with within without".split())
-AUXILIARIES = frozenset("is are was were be am do does did have has had "
-                        "can could will would should may might must".split())
+# Not added right after a preposition: "seen the symbol, in [which the] error message" opens a
+# clause the note's words cannot finish (after a comma, "…toolchain, which is far less…" is fine).
+RELATIVES = frozenset({"which", "whom", "whose"})
+AUXILIARIES = frozenset("is are was were be am do does did have has had".split())
 # Small words a sentence may end on ("… to it.", "… them too."); never "a", "the", "to", "is".
 ENDINGS = frozenset("it them this that these those too again instead though well enough already yet here there "
                     "now then all both either anyway much more most before after once else".split())
@@ -246,7 +248,8 @@ class Bridge:
                 fill, logits = self._gap(decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
                                          previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
                                          steer=steer, temperature=temperature, rng=rng,
-                                         prune=not steering and bonus <= 0)
+                                         prune=not steering and bonus <= 0,
+                                         following=None if last else _following(found, gap, end))
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
@@ -274,12 +277,16 @@ class Bridge:
 
     def _gap(self, decoder: Decoder, logits: Any, target: str, *, at_start: bool, last: bool, bonus: float,
              previous: str, steer: dict[str, float], temperature: float = 0.0,
-             rng: random.Random | None = None, prune: bool = False) -> tuple[list[str], Any]:
+             rng: random.Random | None = None, prune: bool = False,
+             following: str | None = None) -> tuple[list[str], Any]:
         """The best way to fill one gap and then write `target` (a note word, or the end): a beam
         search over small words, each hypothesis scored with the model's log-probabilities plus
-        `bonus` per small word, finished by the target's first token. Commits the winner and
-        returns its words and the logits after it."""
+        `bonus` per small word, finished by the target's first token and then by the first token
+        of what follows it in the note (`following`: the next word, the note's mark, or the end),
+        so "in error" does not beat "in an error" before "message", nor "is not" "does not" before
+        "have". Commits the winner and returns its words and the logits after it."""
         start = decoder.position
+        ahead = _Lookahead(self, decoder, start, following)
         negation = target.lower() in NEGATION_WORDS
         negated = previous in NEGATION_WORDS
         depth_limit = (TAIL_WORDS if last else OPENING_WORDS if at_start else 1 if negation or negated
@@ -301,21 +308,24 @@ class Bridge:
                     continue
                 options = {" " + surface(w, capital): value for w, value in steer.items()
                            if w != after and fits(after, w) and (not negation or w in AUXILIARIES)
-                           and (not negated or w in AFTER_NEGATION)}
+                           and (not negated or w in AFTER_NEGATION)
+                           and not (w in RELATIVES and after in PREPOSITIONS)}
                 if not capital and after != COMMA and not last:
                     options[COMMA] = 0.0
+                # Before a note's "not" every auxiliary is tried: the lookahead to the verb after
+                # it decides between "is not", "does not" and "did not".
                 ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o],
-                                reverse=True)[:EXPAND]
+                                reverse=True)[:len(AUXILIARIES) if negation else EXPAND]
                 expansions.extend(
                     Hypothesis((*words_in, option), hypothesis.tokens + self.tokens(option),
                                hypothesis.score + float(logp[self.tokens(option)[0]]) + options[option])
                     for option in ranked)
             expansions.sort(key=lambda h: h.score + bonus * h.small_words, reverse=True)
             if prune and finished and temperature <= 0 and expansions and \
-                    expansions[0].score < max(h.score for h in finished):
+                    expansions[0].score < ahead.best(finished).score:
                 break  # scores only fall as words are added: no longer filling can win now
             beam = []
-            for hypothesis in expansions[:BEAM]:
+            for hypothesis in expansions[:len(AUXILIARIES) if negation else BEAM]:
                 decoder.rewind(start)
                 beam.append((hypothesis, log_softmax(decoder.feed(hypothesis.tokens))))
             if not beam:
@@ -323,11 +333,61 @@ class Bridge:
         if not finished:  # the note itself breaks a rule ("a apple"): its words win over grammar
             finish = self._target(target, at_start)
             finished.append(Hypothesis((finish,), self.tokens(finish), 0.0))
-        chosen = _choose(finished, temperature, rng)
+        chosen = ahead.choose(finished, temperature, rng)
         decoder.rewind(start)
         logits = decoder.feed(chosen.tokens)
         decoder.generated(len(chosen.tokens))
         return list(chosen.words), logits
+
+
+def _following(parts: Sequence[tuple[str, str]], gap: int, end: str) -> str:
+    """What the note puts right after its word number `gap`: its own mark, the next word, or the
+    sentence's end."""
+    mark = parts[gap][1].strip()
+    if mark:
+        return mark if mark in MARKS else " " + mark
+    return " " + surface(parts[gap + 1][0], False) if gap + 1 < len(parts) else end
+
+
+class _Lookahead:
+    """Scores finished fillings of one gap with the log-probability of what the note puts next,
+    lazily: a filling's model score only falls when the lookahead is added, so fillings are
+    rescored best first and the rest skipped once none can win."""
+
+    def __init__(self, bridge: Bridge, decoder: Decoder, start: int, following: str | None) -> None:
+        self.bridge = bridge
+        self.decoder = decoder
+        self.start = start
+        self.token = bridge.tokens(following)[0] if following else None
+        self.known: dict[tuple[int, ...], float] = {}
+
+    def total(self, hypothesis: Hypothesis) -> Hypothesis:
+        if self.token is None:
+            return hypothesis
+        found = self.known.get(hypothesis.tokens)
+        if found is None:
+            self.decoder.rewind(self.start)
+            found = self.known[hypothesis.tokens] = float(
+                log_softmax(self.decoder.feed(hypothesis.tokens))[self.token])
+        return Hypothesis(hypothesis.words, hypothesis.tokens, hypothesis.score + found)
+
+    def best(self, finished: Sequence[Hypothesis]) -> Hypothesis:
+        best: Hypothesis | None = None
+        for hypothesis in sorted(finished, key=lambda h: h.score, reverse=True):
+            if best is not None and hypothesis.score <= best.score:
+                break
+            scored = self.total(hypothesis)
+            if best is None or scored.score > best.score:
+                best = scored
+        assert best is not None
+        return best
+
+    def choose(self, finished: Sequence[Hypothesis], temperature: float, rng: random.Random | None) -> Hypothesis:
+        """The best filling; above temperature 0 one sampled among the few best by model score."""
+        if temperature <= 0 or rng is None:
+            return self.best(finished)
+        top = sorted(finished, key=lambda h: h.score, reverse=True)[:SAMPLED_LOOKAHEADS]
+        return _choose([self.total(h) for h in top], temperature, rng)
 
 
 def _choose(finished: Sequence[Hypothesis], temperature: float, rng: random.Random | None) -> Hypothesis:

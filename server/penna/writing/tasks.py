@@ -193,13 +193,19 @@ class _SentenceWriter:
         def from_model(attempt: int) -> Callable[[], tuple[str | None, str]]:
             return lambda: (self._free(index, attempt, note, tail), "model")
 
+        def steered() -> tuple[str | None, str]:
+            # Steered toward the author's small-word rates: puts back an article ("have a
+            # goldfish-sized memory") where the plain restoration gave the note back bare. Where
+            # the plain one added words and still did not parse, the steered one reads worse
+            # ("ensures that's enough", "installing a Visual Studio"), so it is not asked.
+            if not seen or not seen[-1].echo:
+                return None, "restore"
+            return self._restored(index, note, written, steering=True), "restore"
+
         drafts: list[Callable[[], tuple[str | None, str]]] = []
         if self.bridge is not None and len(note.split()) <= RESTORE_MAX_WORDS:
             drafts.append(lambda: (self._restored(index, note, written, steering=False), "restore"))
-            # Steered toward the author's small-word rates: puts back more articles ("use a
-            # flexible array member") where the plain restoration left the note bare, and
-            # sometimes one too many ("the allocation"), so it comes second.
-            drafts.append(lambda: (self._restored(index, note, written, steering=True), "restore"))
+            drafts.append(steered)
         drafts.extend(from_model(attempt) for attempt in range(1 + max(0, self.request.candidates)))
         for draft in drafts:
             text, origin = draft()
