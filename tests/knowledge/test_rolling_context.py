@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import write
+from helpers import settle, write
 
 from penna.bench.synthetic import generate_vault
 from penna.config import Settings
@@ -36,7 +36,7 @@ class Live:
         self.watcher = self.engine.start_watching(debounce=DEBOUNCE, background=False)
 
     def settle(self) -> None:
-        assert self.watcher.settle(SETTLE), "the watcher did not settle"
+        assert settle(self.watcher, SETTLE), "the watcher did not settle"
 
     def passages(self, note: str | None, request: str) -> list[tuple[str | None, str | None, str]]:
         kept = self.engine.context(note, "expand", request).section("propositional").kept

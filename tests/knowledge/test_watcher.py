@@ -1,7 +1,8 @@
 """Specification of the vault watcher: the index follows the vault as editors, sync clients and
 git change it, without ever blocking on a request and without a restart.
 
-Real watchdog (inotify), real files, real SQLite. Tests wait with `settle()`, never on the clock.
+Real watchdog (inotify), real files, real SQLite. Tests wait with `settle()` (helpers.settle: a fence
+event, then the watcher's own settle), never on the clock.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import write
+from helpers import settle, write
 
 from penna.config import Settings
 from penna.engine import Engine
@@ -42,7 +43,7 @@ class Watched:
         self.watcher.start()
 
     def settle(self) -> None:
-        assert self.watcher.settle(SETTLE), "the watcher did not settle"
+        assert settle(self.watcher, SETTLE), "the watcher did not settle"
 
     def paths(self) -> set[str]:
         return set(self.index.file_states())
@@ -341,7 +342,7 @@ def test_changes_made_while_the_start_up_sync_runs_are_applied_after_it(sample_v
             assert watcher.batches == 0
             engine.sync()
             (sample_vault / "Notes/During.md").unlink()  # after the sync read it
-        assert watcher.settle(SETTLE)
+        assert settle(watcher, SETTLE)
         assert "Notes/During.md" not in engine.index.file_states()
     finally:
         watcher.stop()

@@ -5,7 +5,7 @@ holds (with the still-open buffers' text over disk): notes, read/written labels,
 backlinks and tags. Once every buffer is closed, it equals a plain rescan.
 
 Real watchdog (inotify), real files, real SQLite. Each example builds its own vault, index and
-watcher; the example count is bounded so the test stays under a minute (1-2.5 s an example
+watcher; the example count is bounded so the test stays under a minute (about 1 s an example
 here; PENNA_PROPERTY_EXAMPLES=200 for a longer hunt).
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import settle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -160,7 +161,7 @@ def test_after_any_sequence_of_changes_the_index_equals_a_full_rescan(operations
             indexer.sync()
         for kind, a, b in operations:
             apply(vault, kind, a, b, buffers, watcher)
-        assert watcher.settle(60), "the watcher did not settle"
+        assert settle(watcher, 60), "the watcher did not settle"
         fresh = Index(work / "fresh.sqlite", vault)
         rescan = Indexer(fresh, Settings())
         rescan.sync()
@@ -173,7 +174,7 @@ def test_after_any_sequence_of_changes_the_index_equals_a_full_rescan(operations
         for rel in list(buffers):  # every editor closed: disk alone
             del buffers[rel]
             watcher.touch([rel])
-        assert watcher.settle(60), "the watcher did not settle"
+        assert settle(watcher, 60), "the watcher did not settle"
         fresh.close()
         fresh = Index(work / "fresh2.sqlite", vault)
         Indexer(fresh, Settings()).sync()
