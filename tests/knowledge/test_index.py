@@ -61,6 +61,22 @@ def test_links_backlinks_and_alias_resolution(sample_vault: Path) -> None:
     assert index.resolve("notes/scoring") == "Notes/Scoring.md"  # a path
 
 
+@pytest.mark.parametrize("order", [("Clippings", "Reference"), ("Reference", "Clippings")])
+def test_a_link_that_several_notes_match_resolves_the_same_whatever_the_indexing_order(
+        tmp_path: Path, order: tuple[str, str]) -> None:
+    """Two notes with one title and paths of one length: the first in path order wins, however the
+    index came to hold them (a live index adds a renamed folder's notes after older ones)."""
+    vault = tmp_path / "vault"
+    write(vault, "Linking.md", "# Linking\n\nSee [[Oven]], [[Loaf]] and [[Clippings/Oven]].\n")
+    index, indexer = open_index(vault)
+    indexer.sync()
+    for folder in order:
+        indexer.index_text(f"{folder}/Oven.md", "---\naliases: [Loaf]\n---\n# Oven\n\nHot.\n")
+    assert index.resolve("Oven") == "Clippings/Oven.md"  # title
+    assert index.resolve("Loaf") == "Clippings/Oven.md"  # alias
+    assert index.outgoing("Linking.md") == ["Clippings/Oven.md"]
+
+
 def test_bm25_search_labels_origin(sample_vault: Path) -> None:
     index, indexer = open_index(sample_vault)
     indexer.sync()

@@ -40,16 +40,20 @@ class Reads(Store):
                 "chunks": chunks, "links": links}
 
     def resolve(self, target: str) -> str | None:
-        """Obsidian's link resolution: exact path, then title, then alias, then path suffix."""
+        """Obsidian's link resolution: exact path, then title, then alias, then path suffix. Where
+        several notes match, the shortest path wins, then the first in path order, so the answer
+        never depends on the order the notes were indexed in."""
         key = norm(target)
-        for sql in ("SELECT path FROM notes WHERE path_norm=? LIMIT 1",
-                    "SELECT path FROM notes WHERE title_norm=? ORDER BY length(path) LIMIT 1",
-                    "SELECT n.path FROM aliases a JOIN notes n ON n.id=a.note_id WHERE a.alias_norm=? LIMIT 1"):
+        for sql in ("SELECT path FROM notes WHERE path_norm=? ORDER BY path LIMIT 1",
+                    "SELECT path FROM notes WHERE title_norm=? ORDER BY length(path), path LIMIT 1",
+                    ("SELECT n.path FROM aliases a JOIN notes n ON n.id=a.note_id WHERE a.alias_norm=?"
+                     " ORDER BY length(n.path), n.path LIMIT 1")):
             row = self.conn.execute(sql, (key,)).fetchone()
             if row:
                 return str(row[0])
         if "/" in key:
-            row = self.conn.execute("SELECT path FROM notes WHERE path_norm LIKE ? ESCAPE '\\' LIMIT 1",
+            row = self.conn.execute("SELECT path FROM notes WHERE path_norm LIKE ? ESCAPE '\\'"
+                                    " ORDER BY length(path), path LIMIT 1",
                                     ("%/" + key.replace("%", "\\%").replace("_", "\\_"),)).fetchone()
             return row[0] if row else None
         return None
