@@ -247,7 +247,9 @@ class Engine:
         texts: list[str] = []
         stats: list[GenerationStats] = []
         for number in range(max(1, variants)):
-            request = TaskRequest(kind, text, title, demo=context.demo,
+            # The demo pairs are in `context.document` already, before the request's passages
+            # (cached with the note's prefix), so the task's tail carries none.
+            request = TaskRequest(kind, text, title, demo="",
                                   max_tokens=context.budget.max_new_tokens,  # maxTokens, or less to fit (noted)
                                   temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
                                   seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates,
@@ -256,9 +258,9 @@ class Engine:
             if model.is_chat:
                 result: TaskResult = run_chat(model, context, request, cancel=cancel, on_text=progress)
             elif kind == "continue":
-                result = run_continue(model, context.body, request, cancel=cancel, on_text=progress)
+                result = run_continue(model, context.document, request, cancel=cancel, on_text=progress)
             else:
-                result = run_sentences(model, context.body, request, notes_for(kind, text), profile=style,
+                result = run_sentences(model, context.document, request, notes_for(kind, text), profile=style,
                                        exemplars=exemplars, cancel=cancel, on_text=progress, avoid=self._avoid())
             texts.append(result.text)
             stats.extend(result.stats)

@@ -44,6 +44,22 @@ def test_successive_requests_share_the_prefix_exactly(engine: Engine) -> None:
     assert first.prompt != second.prompt
 
 
+def test_only_the_requests_own_passages_and_the_task_differ_between_requests(engine: Engine) -> None:
+    """The demo pairs depend on the note only: they come right after its prefix, so the model keeps
+    them cached with it, and a second action evaluates its passages and its task alone."""
+    first = engine.context(NOTE, "expand", "- lactic and acetic acid, temperature")
+    second = engine.context(NOTE, "expand", "- steam\n- covered pot\n- starter")
+    assert first.demo and first.demo == second.demo and "Notes:" in first.demo
+    shared = first.prefix + "## Notes I turned into prose (more)\n" + first.demo + "\n\n"
+    for context in (first, second):
+        assert context.document == shared + context.late_text
+        assert context.prompt == context.document + context.task and context.task.startswith("## Winter loaf\n\n")
+        assert context.prompt.count(context.demo) == 1  # shown once, before the request's passages
+        assert context.late_text.startswith("## What I know about this (more)\nFrom my ")
+        assert context.late and context.late in context.section("propositional").text  # the viewer's section
+    assert first.late_text != second.late_text
+
+
 @pytest.mark.model
 def test_the_prompt_count_is_the_sections_sum_and_never_less_than_the_whole(engine: Engine) -> None:
     """The prompt is not tokenized again as a whole: its count is the sections' exact counts plus

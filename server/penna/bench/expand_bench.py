@@ -25,15 +25,16 @@ BULLETS = ("cold kitchen, 17°C, everything slow\n- start the levain the night b
 class ExpandResults:
     expand_seconds: list[float] = field(default_factory=list)
     plain_seconds: list[float] = field(default_factory=list)
-    tokens: list[int] = field(default_factory=list)
+    tokens: list[int] = field(default_factory=list)  # tokens of each expand's text
+    evaluated: list[int] = field(default_factory=list)  # tokens each expand generated, drafts it set aside included
     sentences: int = 0
 
     def to_json(self) -> dict[str, Any]:
         expand = statistics.median(self.expand_seconds) if self.expand_seconds else float("nan")
         plain = statistics.median(self.plain_seconds) if self.plain_seconds else float("nan")
         return {"expand_seconds": self.expand_seconds, "plain_seconds": self.plain_seconds, "tokens": self.tokens,
-                "sentences": self.sentences, "expand_median": expand, "plain_median": plain,
-                "ratio": expand / plain if plain else float("nan")}
+                "evaluated": self.evaluated, "sentences": self.sentences, "expand_median": expand,
+                "plain_median": plain, "ratio": expand / plain if plain else float("nan")}
 
 
 def measure_expand(engine: Engine, rel_path: str | None, bullets: str = "- " + BULLETS, *,
@@ -46,13 +47,16 @@ def measure_expand(engine: Engine, rel_path: str | None, bullets: str = "- " + B
     model = engine.model()
     context = engine.context(rel_path, "expand", bullets)
     title = engine.current_note(rel_path).title if rel_path else "Draft"
-    prompt = context.body + task_tail("expand", title, notes, [], demo=context.demo)
+    prompt = context.document + task_tail("expand", title, notes, [])  # the demo pairs are in the document
 
     def expand(seed: int) -> None:
         started = time.perf_counter()
         result = engine.generate("expand", rel_path, bullets, seed=seed)
         results.expand_seconds.append(time.perf_counter() - started)
-        results.tokens.append(sum(s.generated_tokens for s in result.stats))
+        results.evaluated.append(sum(s.generated_tokens for s in result.stats))
+        # The reference writes as many tokens as the text the writer gets, not as many as were
+        # tried: counting rejected drafts would make wasted work look cheaper.
+        results.tokens.append(model.count(result.texts[0]))
 
     def plain() -> None:
         tokens = results.tokens[-1] if results.tokens else 64

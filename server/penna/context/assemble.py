@@ -11,6 +11,11 @@ itself. Only that late part and the task are evaluated per request. Measured on 
 with the default model, a whole propositional section per request made the second action on a
 note cost ~0.45× a cold start; pinned, the per-request tail is a few hundred tokens.
 
+For a base model the request's passages come after the note's demo pairs (`document`): the
+pairs depend only on the note, so they belong to the cached part, and the request's passages,
+the draft's heading and its text are all a second action on the note evaluates (measured on
+vaultofknowledge: 197 tokens with the pairs after the passages, about 100 with them before).
+
 Budget: n_ctx − max_new_tokens. The stable sections, the note's propositional part included,
 get fixed shares of a fixed part of it (so their size never depends on the request); the
 request's part gets a small cap. Items are added in priority order while they fit; what does not
@@ -23,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from penna.context.render import document_header, render_item, render_section
+from penna.context.render import demo_section, document_header, more_heading, render_item, render_section
 from penna.knowledge.items import Item, Section
 
 Counter = Callable[[str], int]
@@ -88,7 +93,8 @@ class AssembledContext:
     pinned: str = ""  # the note's propositional part: the start of the propositional section's text
     notes: list[str] = field(default_factory=list)  # what limited the whole prompt (window, answer length)
     estimate_reason: str = ""  # when not exact: why counts are tiktoken's estimates
-    demo: str = ""  # the author's notes→text pairs in the task tail (kept with the context it was fitted for)
+    demo: str = ""  # the author's notes→text pairs, after the prefix (kept with the context it was fitted for)
+    late: str = ""  # the request's own passages (the end of the propositional section's text)
     # The sections' own exact counts summed, plus a token per joint: an upper bound on the whole
     # prompt's count with `fitted_with`. Counting the whole prompt again took a third of a request.
     fitted_tokens: int = 0
@@ -101,12 +107,27 @@ class AssembledContext:
 
     @property
     def body(self) -> str:
-        """Everything before the task: the part a generation's own tail is appended to."""
+        """The sections in order, the request's passages last (a chat model's system message)."""
         return self.header + "".join(s.text for s in self.sections)
 
     @property
+    def late_text(self) -> str:
+        """The request's own passages as `document` shows them: under their own heading when
+        the note's passages (and the demo pairs) come between them and the section's start."""
+        if self.late and self.pinned:
+            return more_heading("propositional") + self.late
+        return self.late
+
+    @property
+    def document(self) -> str:
+        """Everything a base model reads before the task's tail: the note's prefix, its demo
+        pairs, then the request's passages. Only the last of these differs between two actions
+        on the same note, so only it (and the tail) is evaluated again."""
+        return self.prefix + demo_section(self.demo) + self.late_text
+
+    @property
     def prompt(self) -> str:
-        return self.body + self.task
+        return self.document + self.task
 
     @property
     def tokens(self) -> int:
@@ -203,13 +224,15 @@ def _merge(pinned: FittedSection | None, late: FittedSection) -> FittedSection:
 
 
 def assemble(*, author: str, stable: Sequence[FittedSection], propositional: Section, task: str,
-             budget: Budget, count: Counter, exact: bool, pinned: FittedSection | None = None) -> AssembledContext:
+             budget: Budget, count: Counter, exact: bool, pinned: FittedSection | None = None,
+             demo: str = "") -> AssembledContext:
     """Sections are counted once each (the stable ones when fitted, per note); their sum, plus a
-    token per joint in case a joint tokenizes differently, stands for the whole prompt."""
+    token per joint in case a joint tokenizes differently, stands for the whole prompt. The demo
+    pairs (`demo`) count with the task, as the part of the prompt that is not a section."""
     header = document_header(author)
     limit = budget.n_ctx - budget.max_new_tokens
     base = count(header) + sum(s.tokens for s in stable) + len(stable) + 1
-    task_tokens = count(task)
+    task_tokens = count(task) + (count(demo_section(demo)) + 1 if demo else 0)
     if pinned and pinned.text and base + pinned.tokens + 1 + task_tokens > limit:
         # A long request: the note's passages give way (and say so) rather than refusing it.
         pinned = FittedSection(pinned.name, pinned.budget, [], [*pinned.kept, *pinned.dropped],
@@ -221,7 +244,11 @@ def assemble(*, author: str, stable: Sequence[FittedSection], propositional: Sec
         raise ContextTooSmall(
             f"the request needs {fixed + budget.max_new_tokens} tokens but the context window is {budget.n_ctx}; "
             f"shorten the selection by about {over} tokens or raise nCtx")
-    late = fit_late(pinned, propositional, min(remaining, budget.request_budget), count)
-    total = fixed + (late.tokens + 1 if late.text else 0)
+    # The request's passages get a heading of their own after the demo pairs (`late_text`): it
+    # comes out of the window's room, never out of the passages' own small share.
+    heading = count(more_heading(propositional.name)) + 1 if pinned and pinned.text else 0
+    late = fit_late(pinned, propositional, max(0, min(remaining - heading, budget.request_budget)), count)
+    total = fixed + (late.tokens + 1 + heading if late.text else 0)
     return AssembledContext(header, [*stable, _merge(pinned, late)], task, budget, count, exact,
-                            pinned=pinned.text if pinned else "", fitted_tokens=total, fitted_with=count)
+                            pinned=pinned.text if pinned else "", demo=demo, late=late.text, fitted_tokens=total,
+                            fitted_with=count)

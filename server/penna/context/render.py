@@ -95,8 +95,20 @@ def document_header(author: str) -> str:
     return "# My notebook\n\n" if author == UNKNOWN_AUTHOR else f"# The notebook of {author}\n\n"
 
 
+def demo_section(demo: str) -> str:
+    """The demo pairs as the prompt shows them: after the note's prefix, before the request's own
+    passages and the draft (stable per note, so they are part of what the model keeps cached)."""
+    return f"## Notes I turned into prose (more)\n{demo}\n\n" if demo else ""
+
+
+def more_heading(section: str) -> str:
+    """The heading of a section's second part, shown further down the prompt."""
+    return f"## {SECTION_HEADINGS.get(section, section)} (more)\n"
+
+
 def demo_pairs(exemplars: list[str], count: int = 3) -> str:
-    """A few notes→text pairs from the author's exemplars, to put right before the task.
+    """A few notes→text pairs from the author's exemplars, shown near the task: after the note's
+    prefix, with only the request's own passages between them and the draft (`demo_section`).
 
     Small models follow the pattern of what is nearest; measured on the sample vault, adding
     these raised the share of each bullet's content words kept from 0.0 to 0.6. They are the
