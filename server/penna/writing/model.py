@@ -180,8 +180,9 @@ class LlamaModel:
 
     # --- evaluation --------------------------------------------------------------------------
     def prefill(self, tokens: Sequence[int], cancel: CancelToken | None = None,
-                stats: GenerationStats | None = None) -> None:
-        """Evaluate all but the last token of `tokens`, reusing whatever prefix is cached."""
+                stats: GenerationStats | None = None, *, through_last: bool = False) -> None:
+        """Evaluate all but the last token of `tokens` (all of them if `through_last`: the logits
+        after the prompt are then ready to read), reusing whatever prefix is cached."""
         llm = self.llm
         cached = self._cached_tokens()
         if len(cached) >= EVICT_SAVE_MIN and _common_prefix(cached, tokens) < len(cached) // 2:
@@ -196,10 +197,11 @@ class LlamaModel:
         if stats is not None:
             stats.prompt_tokens = len(tokens)
             stats.reused_tokens = keep
-        for start in range(keep, len(tokens) - 1, PREFILL_SLICE):
+        end = len(tokens) if through_last else len(tokens) - 1
+        for start in range(keep, end, PREFILL_SLICE):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
-            llm.eval(list(tokens[start: min(start + PREFILL_SLICE, len(tokens) - 1)]))
+            llm.eval(list(tokens[start: min(start + PREFILL_SLICE, end)]))
 
     def warm(self, prompt: str, cancel: CancelToken | None = None) -> GenerationStats:
         """Evaluate a prompt prefix and keep its state: the first real request then only pays
@@ -257,9 +259,11 @@ class LlamaModel:
             tokens = self.tokenize(prompt)
             if len(tokens) + 8 > self.n_ctx:
                 raise ModelError(f"the prompt ({len(tokens)} tokens) does not fit the context window ({self.n_ctx})")
-            self.prefill(tokens, cancel, stats)
+            # The last token goes with the last slice: a model call of its own costs about as
+            # much as a slice (each computes the logits over the whole vocabulary once).
+            self.prefill(tokens, cancel, stats, through_last=True)
             decoder = Decoder(self, cancel, stats, started)
-            logits = decoder.feed(tokens[-1:])
+            logits = decoder.logits()
             stats.prefill_seconds = time.perf_counter() - started
             yield decoder, logits
             stats.seconds = time.perf_counter() - started
@@ -277,14 +281,19 @@ class Decoder:
 
     def feed(self, tokens: Sequence[int]) -> Any:
         """Evaluate `tokens`; returns the logits (numpy, one row over the vocabulary) after them."""
-        import numpy as np
-
         llm = self.model.llm
         if self.cancel is not None and self.cancel.cancelled:
             raise Cancelled()
         if llm.n_tokens + len(tokens) > self.model.n_ctx:
             raise ModelError(f"the answer does not fit the context window ({self.model.n_ctx} tokens)")
         llm.eval(list(tokens))
+        return self.logits()
+
+    def logits(self) -> Any:
+        """The next token's logits after what was evaluated last (numpy, a copy)."""
+        import numpy as np
+
+        llm = self.model.llm
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
 
     @property
