@@ -154,6 +154,20 @@ def test_the_generic_quick_test_is_exact_for_the_shipped_phrases() -> None:
         assert style._may_hold_generic(f"Well. {phrase.upper()} — and so on.")
 
 
+PHRASE_PIECES = [p[:n] for p in generic_phrases() for n in (1, 3, len(p) - 1, len(p))] + [" ", "s", "x", "'"]
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(PHRASE_PIECES), max_size=20).map("".join))
+@example("it is important to notdelvesgame-change")
+def test_the_generic_literals_trie_finds_what_the_plain_alternation_finds(text: str) -> None:
+    plain = re.compile("|".join(re.escape(p) for p in generic_phrases()))
+    fast = style._generic_literals()
+    assert fast is not None
+    assert (fast.search(text) is None) == (plain.search(text) is None)
+    assert all(fast.fullmatch(p) for p in generic_phrases())
+
+
 # --- a synthetic vault: every passage, every note's stored counts ----------------------------
 @pytest.fixture(scope="module")
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
