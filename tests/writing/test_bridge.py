@@ -309,3 +309,12 @@ def test_a_restored_noun_gets_its_article_when_the_next_word_needs_it(model: Lla
                                       steering=False, prepositions=False)
     assert sentence is not None
     assert re.search(r"\b(an|the|this|that|my) error message\b", sentence), sentence
+
+
+@pytest.mark.model
+def test_a_note_without_an_end_mark_ends_as_the_model_reads_it_a_question_or_a_statement(model: LlamaModel) -> None:
+    bridge = Bridge(model)
+    question = bridge.sentence(PROSE, "why not repent like Jews do", credit=0.0, steering=False, prepositions=False)
+    assert question is not None and question.endswith("?"), question
+    statement = bridge.sentence(PROSE, "tried it", credit=0.0, steering=False, prepositions=False)
+    assert statement is not None and statement.endswith("."), statement

@@ -54,10 +54,12 @@ LEDGER_WORDS = 800.0  # how long penna remembers the words it wrote, for steerin
 # Words that would change what the note says if the model added them: the claim words
 # `writing/meaning.py` counts (negations, numbers, quantifiers, modals: a sentence that added one
 # is refused), "or"/"other"/"first" ("nine hours" must not become "nine or more hours"), and the
-# light verbs and nouns that stand for a claim ("use", "make", "thing").
+# light verbs and nouns that stand for a claim ("use", "make", "thing"), and the pronouns that
+# bring in someone the note does not name ("Boss sent [him] on a mission": the Boss was sent).
 NEVER_ADDED = KEEP_WORDS | meaning.NEGATIONS | meaning.QUANTIFIERS | meaning.MODALS | meaning.NUMBER_WORDS | {
     "first", "or", "nor", "other", "use", "used", "using", "make", "made", "get", "got", "thing", "things",
-    "something", "anything", "lot", "lots", "way", "ways", "said", "time", "well"}  # "well": "bake in a well"
+    "something", "anything", "lot", "lots", "way", "ways", "said", "time", "well",  # "well": "bake in a well"
+    "him", "her", "hers", "his", "them", "us", "me"}
 # Around a note's negation only an auxiliary before ("is not", "do not") and an article or "to"
 # after: "watch the dough not the clock" must not become "… when it is not in the clock".
 NEGATION_WORDS = frozenset({"not", "no", "never"})
@@ -83,7 +85,8 @@ NEGATIONS = {"don't": "do", "doesn't": "does", "didn't": "did", "isn't": "is", "
              "shouldn't": "should", "haven't": "have", "hasn't": "has", "hadn't": "had"}
 COMMA = ","
 MARKS = (",", ";", ":")  # a note's own marks after a word, kept where the note has them
-END_MARKS = (".", "?", "!")  # a sentence ends as its note does ("why so dense?"), else with "."
+END_MARKS = (".", "?", "!")  # a sentence ends as its note does ("why so dense?") …
+OPEN_END = ".?"  # … else with "." or "?", whichever the model finds likelier ("Why not repent like the Jews do?")
 EDGE_MARKS = ",;:.!?\"“”‘’"  # punctuation around a note's words, not part of them
 DASHES = frozenset({"-", "–", "—"})
 UNBRIDGEABLE = re.compile(r"`|https?://|[\[\](){}<>=*_#/\\|]")
@@ -229,7 +232,7 @@ class Bridge:
         small = content = 0  # the sentence's small words (the note's own too) and other words so far
         small_words = function_word_set() | EXTRA_STOPWORDS
         counts = dict(self.ledger.counts)
-        end = note.rstrip()[-1] if note.rstrip().endswith(END_MARKS) else "."
+        end = note.rstrip()[-1] if note.rstrip().endswith(END_MARKS) else OPEN_END
         with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, prompt_logits):
             logits = prompt_logits  # after the prompt, then after each gap and note word written
             for gap in range(len(required) + 1):
@@ -249,7 +252,7 @@ class Bridge:
                                          previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
                                          steer=steer, temperature=temperature, rng=rng,
                                          prune=not steering and bonus <= 0,
-                                         following=None if last else _following(found, gap, end))
+                                         following=None if last else _following(found, gap, end[0]))
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
@@ -274,6 +277,10 @@ class Bridge:
 
     def _target(self, word: str, capital: bool) -> str:
         return word if word in END_MARKS else " " + surface(word, capital)
+
+    def _finishes(self, target: str, capital: bool) -> tuple[str, ...]:
+        """The ways to write `target`: the word itself, or for an open end "." and "?"."""
+        return tuple(OPEN_END) if target == OPEN_END else (self._target(target, capital),)
 
     def _gap(self, decoder: Decoder, logits: Any, target: str, *, at_start: bool, last: bool, bonus: float,
              previous: str, steer: dict[str, float], temperature: float = 0.0,
@@ -301,17 +308,12 @@ class Bridge:
                 after = (words_in[-1] if words_in else previous).strip().lower()
                 if not (last and (capital or after == COMMA or (words_in and after not in ENDINGS))) \
                         and fits(after, target):
-                    finish = self._target(target, capital)
-                    total = hypothesis.score + float(logp[self.tokens(finish)[0]]) + bonus * hypothesis.small_words
-                    finished.append(Hypothesis((*words_in, finish), hypothesis.tokens + self.tokens(finish), total))
+                    for finish in self._finishes(target, capital):
+                        total = hypothesis.score + float(logp[self.tokens(finish)[0]]) + bonus * hypothesis.small_words
+                        finished.append(Hypothesis((*words_in, finish), hypothesis.tokens + self.tokens(finish), total))
                 if depth == depth_limit:
                     continue
-                options = {" " + surface(w, capital): value for w, value in steer.items()
-                           if w != after and fits(after, w) and (not negation or w in AUXILIARIES)
-                           and (not negated or w in AFTER_NEGATION)
-                           and not (w in RELATIVES and after in PREPOSITIONS)}
-                if not capital and after != COMMA and not last:
-                    options[COMMA] = 0.0
+                options = _options(steer, after, capital=capital, negation=negation, negated=negated, last=last)
                 # Before a note's "not" every auxiliary is tried: the lookahead to the verb after
                 # it decides between "is not", "does not" and "did not".
                 ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o],
@@ -328,16 +330,28 @@ class Bridge:
             for hypothesis in expansions[:len(AUXILIARIES) if negation else BEAM]:
                 decoder.rewind(start)
                 beam.append((hypothesis, log_softmax(decoder.feed(hypothesis.tokens))))
+                ahead.fed = None
             if not beam:
                 break
         if not finished:  # the note itself breaks a rule ("a apple"): its words win over grammar
-            finish = self._target(target, at_start)
+            finish = self._finishes(target, at_start)[0]
             finished.append(Hypothesis((finish,), self.tokens(finish), 0.0))
         chosen = ahead.choose(finished, temperature, rng)
-        decoder.rewind(start)
-        logits = decoder.feed(chosen.tokens)
+        logits = ahead.commit(chosen)
         decoder.generated(len(chosen.tokens))
         return list(chosen.words), logits
+
+
+def _options(steer: dict[str, float], after: str, *, capital: bool, negation: bool, negated: bool,
+             last: bool) -> dict[str, float]:
+    """The small words (with their steering) that may come next in a gap after `after`."""
+    options = {" " + surface(w, capital): value for w, value in steer.items()
+               if w != after and fits(after, w) and (not negation or w in AUXILIARIES)
+               and (not negated or w in AFTER_NEGATION)
+               and not (w in RELATIVES and after in PREPOSITIONS)}
+    if not capital and after != COMMA and not last:
+        options[COMMA] = 0.0
+    return options
 
 
 def _following(parts: Sequence[tuple[str, str]], gap: int, end: str) -> str:
@@ -360,6 +374,8 @@ class _Lookahead:
         self.start = start
         self.token = bridge.tokens(following)[0] if following else None
         self.known: dict[tuple[int, ...], float] = {}
+        self.fed: tuple[int, ...] | None = None  # the tokens of the decoder's last evaluation, if it was ours
+        self.logits: Any = None  # … and the logits after them
 
     def total(self, hypothesis: Hypothesis) -> Hypothesis:
         if self.token is None:
@@ -367,9 +383,18 @@ class _Lookahead:
         found = self.known.get(hypothesis.tokens)
         if found is None:
             self.decoder.rewind(self.start)
-            found = self.known[hypothesis.tokens] = float(
-                log_softmax(self.decoder.feed(hypothesis.tokens))[self.token])
+            self.logits = self.decoder.feed(hypothesis.tokens)
+            self.fed = hypothesis.tokens
+            found = self.known[hypothesis.tokens] = float(log_softmax(self.logits)[self.token])
         return Hypothesis(hypothesis.words, hypothesis.tokens, hypothesis.score + found)
+
+    def commit(self, chosen: Hypothesis) -> Any:
+        """Leave the decoder after `chosen` and return the logits there. When its lookahead was
+        the last evaluation (the usual case) they are at hand, and nothing is evaluated again."""
+        if self.fed != chosen.tokens:
+            self.decoder.rewind(self.start)
+            self.logits = self.decoder.feed(chosen.tokens)
+        return self.logits
 
     def best(self, finished: Sequence[Hypothesis]) -> Hypothesis:
         best: Hypothesis | None = None
