@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -48,17 +49,17 @@ def test_client_vanishing_mid_generation_stops_it_and_the_server_exits(vault: Pa
         # Wait until text is being generated (a progress report carries partial text).
         wait_for(server, lambda m: m.get("method") == "$/progress" and m["params"]["value"].get("kind") == "report"
                  and ":" in (m["params"]["value"].get("message") or ""), timeout=180)
-        vanished = time.monotonic()
         server.proc.stdin.close()  # type: ignore[union-attr] - the editor crashed: its pipes close
         server.proc.stdout.close()  # type: ignore[union-attr]
-        code = server.proc.wait(timeout=60)
-        seconds = time.monotonic() - vanished
+        # 3 variants × 24 bullets take a minute or more; exiting within 15 s means the generation stopped.
+        try:
+            code = server.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the server was still running 15 s after the client vanished: the generation went on")
     finally:
         server.close()
     assert code == 0, server.stderr.decode()[-2000:]
     assert b"Traceback" not in server.stderr, server.stderr.decode()[-2000:]
-    # 3 variants × 24 bullets take a minute or more; exiting this fast means the generation stopped.
-    assert seconds < 15, f"the server took {seconds:.1f}s to exit after the client vanished"
 
 
 @pytest_lsp.fixture(config=config())

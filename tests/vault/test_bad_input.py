@@ -11,7 +11,6 @@ import codecs
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +63,7 @@ def test_broken_files_are_indexed_or_skipped_with_a_reason(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(120)  # a hang guard: a 4 MB prefix is parsed, never the 50 MB
 def test_fifty_megabyte_note_is_read_up_to_the_cap_and_quickly(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     write(vault, "good.md", GOOD)
@@ -73,12 +73,9 @@ def test_fifty_megabyte_note_is_read_up_to_the_cap_and_quickly(tmp_path: Path) -
             handle.write(paragraph)
     assert (vault / "huge.md").stat().st_size >= 50 * 2**20
     index, indexer = indexer_for(vault)
-    started = time.perf_counter()
     report = indexer.sync()
-    seconds = time.perf_counter() - started
     assert report.added == 2 and report.skipped == []
     assert any("only the start is read" in w for w in warnings_of(index, "huge.md"))
-    assert seconds < 120  # sanity bound only; a 4 MB prefix is parsed, never the 50 MB
     again = indexer.sync()
     assert (again.added, again.updated) == (0, 0)  # not re-read on the next sync
 
@@ -92,22 +89,20 @@ def test_fifty_megabyte_note_is_read_up_to_the_cap_and_quickly(tmp_path: Path) -
     "> " * 500_000,  # a blockquote nested half a million deep
     "- a " * 250_000,  # a list item full of dashes
 ])
+@pytest.mark.timeout(20)  # parsing must stay roughly linear: a quadratic parse of 1 MB never ends
 def test_a_single_one_megabyte_line_parses_in_bounded_time(line: str) -> None:
-    started = time.perf_counter()
     note = parse_note(line + "\n")
-    assert time.perf_counter() - started < 20, "parsing must stay roughly linear"
     assert note.blocks, "the line is kept as a block, not dropped"
 
 
+@pytest.mark.timeout(60)  # a hang guard: nesting must not make indexing blow up
 def test_ten_thousand_deep_bullets_and_quotes_index_and_give_passages(tmp_path: Path) -> None:
     # Indenting 10,000 levels takes 50 MB of tabs: the note is read up to the cap, and said so.
     vault = tmp_path / "vault"
     write(vault, "deep.md", ">" * 10_000 + " a quote nested ten thousand deep\n\n"
           + "\n".join("\t" * i + f"- level {i}" for i in range(10_000)) + "\n")
     index, indexer = indexer_for(vault)
-    started = time.perf_counter()
     assert indexer.sync().added == 1
-    assert time.perf_counter() - started < 60
     chunks = index.chunks_of("deep.md")
     assert {c.kind for c in chunks} == {"list", "quote"}
     assert chunks[0].text == "a quote nested ten thousand deep"

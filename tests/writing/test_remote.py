@@ -294,16 +294,17 @@ def test_a_server_still_loading_its_model_is_retried_then_used() -> None:
 def test_a_server_that_stays_silent_times_out_with_a_clear_message() -> None:
     # Stand-in: a server that accepts the request and never answers (hung, or a wrong service).
     release = threading.Event()
+    requests: list[str] = []
 
     def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        requests.append(h.path)
         release.wait(5)
 
     with stand_in(handle) as url:
         model = RemoteModel(parse_url(url), n_ctx=2048, read_timeout=0.5)
-        started = time.perf_counter()
         with pytest.raises(RemoteError, match=r"did not answer within 0.5 s before answering"):
             list(model.stream("x", max_tokens=4, temperature=0.7, seed=1, stop=[]))
-        assert time.perf_counter() - started < 3.0  # a read timeout is not retried: the server was busy
+        assert len(requests) == 1, requests  # a read timeout is not retried: the server was busy
         release.set()
 
 
