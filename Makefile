@@ -46,13 +46,20 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check server tests
 	$(BIN)/mypy
 
+# Tests run in $(WORKERS) pytest-xdist workers, each taking whole files (module fixtures such as a
+# shared model server start once; tests/conftest.py splits the editor-parametrised end-to-end files
+# by editor): most tests wait on subprocesses, the watcher or the model, so two workers about halve
+# the wall time on 2 cores. WORKERS=0 runs them in this one process.
+WORKERS ?= 2
+XDIST = -n $(WORKERS) --dist loadgroup
+
 # The gate runs first: a lint or type error fails `make test` (and CI) before the suite starts.
 test: install lint
-	$(BIN)/python -m pytest -W error::pytest_lsp.LspSpecificationWarning
+	$(BIN)/python -m pytest $(XDIST) -W error::pytest_lsp.LspSpecificationWarning
 
 # The quick loop while editing: no model, no server processes, no npm, nothing marked slow.
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -m "not model and not e2e and not slow and not shared_data"
+	$(BIN)/python -m pytest $(XDIST) -m "not model and not e2e and not slow and not shared_data"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -22,6 +22,36 @@ SAMPLE_VAULT = ROOT / "examples" / "sample-vault"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With pytest-xdist (`make test` runs two workers), assemble the default model once, before
+    the workers start: two workers assembling it at the same moment could each load the other's
+    half-written file. Without workers, the first test that needs it assembles it as penna does."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    from penna.writing.backend import ModelError
+    from penna.writing.registry import default_model_path
+
+    try:
+        default_model_path()
+    except ModelError:
+        pass  # the tests that need the model say why
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs pytest-xdist with --dist loadgroup. Each file goes to one worker, as with
+    loadfile (a module's fixtures start once), except that a file whose `client` fixture is
+    parametrised by editor is split, one group per editor: test_lsp_server alone would otherwise
+    keep one worker busy for minutes after the other has finished."""
+    if getattr(config.option, "dist", "no") != "loadgroup":
+        return
+    for item in items:
+        group = item.nodeid.split("::")[0]
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "client" in callspec.params:
+            group += f"[{callspec.params['client']}]"
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path_factory.mktemp("penna-cache")
