@@ -69,7 +69,7 @@ def test_counts_include_the_profile_note(vault) -> None:
     assert stats.notes == N == len(notes(root))
     assert (root / "About me.md").is_file()
     assert stats.bytes == sum(p.stat().st_size for p in notes(root))
-    assert stats.seconds < 20  # generous: about 0.3 s on a 2-core machine
+    assert stats.seconds > 0  # timed; how fast is `penna bench --generate`'s figure, not this test's
 
 
 def test_clippings_are_a_fifth_and_carry_a_source(vault, parsed) -> None:

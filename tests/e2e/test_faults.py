@@ -115,14 +115,16 @@ async def test_a_hundred_mixed_requests_during_a_generation(client: LanguageClie
     }
     names = [name for _ in range(20) for name in kinds]
     started = time.perf_counter()
+    # Every request gets its answer (not None) while the model is still generating; the timeout
+    # only guards against a hang. How fast they are answered is `penna bench`'s figure
+    # ("non-model requests while generating"), not this test's.
     latencies = await asyncio.wait_for(asyncio.gather(*(timed(kinds[name]()) for name in names)), timeout=120)
     wall = time.perf_counter() - started
     assert not generation.done(), "the generation finished first: the test did not overlap them"
     by_kind = {name: sorted(t for n, t in zip(names, latencies, strict=True) if n == name) for name in kinds}
     print({name: f"median {statistics.median(ts):.3f}s max {max(ts):.3f}s" for name, ts in by_kind.items()},
           f"all 100 in {wall:.2f}s")
-    assert len(latencies) == 100
-    assert statistics.median(latencies) < 2.0 and max(latencies) < 20.0  # generous: the machine is shared
+    assert len(latencies) == 100 and all(len(by_kind[name]) == 20 for name in kinds)
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="long-generation"))
     with pytest.raises(JsonRpcException):
         await generation

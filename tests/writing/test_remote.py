@@ -102,11 +102,11 @@ def test_cancel_closes_the_stream_and_the_server_keeps_serving(server: str, remo
     cancel = CancelToken()
     seen: list[str] = []
     during: set[int] = set()
-    fired: list[float] = []
+    seen_when_fired: list[int] = []
 
     def fire() -> None:  # from another thread, as the language server does
-        fired.append(time.perf_counter())
         cancel.cancel()
+        seen_when_fired.append(len(seen))
 
     with pytest.raises(Cancelled):
         for piece in remote.stream("Once upon a time, in a cold kitchen,", max_tokens=1000, temperature=0.8,
@@ -115,10 +115,11 @@ def test_cancel_closes_the_stream_and_the_server_keeps_serving(server: str, remo
             if len(seen) == 3:
                 during.update(client_sockets(port) - before)
                 threading.Timer(0.05, fire).start()
-    latency = time.perf_counter() - fired[0]
-    # It stopped at once, far from the 1,000 tokens asked; the bound is loose (a busy shared machine):
-    # the benchmark reports the real latency.
-    assert 3 <= len(seen) < 200 and latency < 5.0
+    # It stopped at once, far from the 1,000 tokens asked: after the cancel, no piece came but the
+    # one the reader may already have had in hand. (How long it takes is not asserted: `penna bench`
+    # times the local model's cancel; a model server's is not among its figures.)
+    assert seen_when_fired and 3 <= len(seen) < 200
+    assert len(seen) <= seen_when_fired[0] + 1, (len(seen), seen_when_fired)
     assert len(during) == 1  # the stream had its own connection…
     assert remote.streams_open == 0
     for _ in range(40):  # …and it is gone (the kernel may take a moment to update its table)
@@ -132,15 +133,26 @@ def test_cancel_closes_the_stream_and_the_server_keeps_serving(server: str, remo
 
 @pytest.mark.model
 @pytest.mark.e2e
-def test_cancel_during_prompt_evaluation_returns_at_once(remote: RemoteModel) -> None:
+def test_cancel_during_prompt_evaluation_returns_at_once(remote: RemoteModel, monkeypatch: pytest.MonkeyPatch) -> None:
     prompt = " ".join(f"Line {i}: the dough rose slowly in the cold." for i in range(25))  # ~330 tokens, cold
+    # The server answers with its first token, once it has evaluated the prompt (over a second
+    # for this prompt on 2 cores). Record every event read from its stream.
+    read: list[object] = []
+    real_events = remote_module.events
+
+    def recorded(response: http.client.HTTPResponse) -> Iterator[dict | None]:
+        for event in real_events(response):
+            read.append(event)
+            yield event
+
+    monkeypatch.setattr(remote_module, "events", recorded)
     cancel = CancelToken()
     threading.Timer(0.2, cancel.cancel).start()
-    started = time.perf_counter()
     with pytest.raises(Cancelled):
         for _ in remote.stream(prompt, max_tokens=50, temperature=0.7, seed=1, stop=[], cancel=cancel):
             pass
-    assert time.perf_counter() - started < 5.0  # the socket was shut down; we did not wait for the server
+    # The socket was shut down while the server was still evaluating: we did not wait for its answer.
+    assert read == [], read
     assert "".join(remote.stream("Bread", max_tokens=6, temperature=0.7, seed=1, stop=[])).strip()
 
 
