@@ -39,17 +39,30 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`make test` runs pytest-xdist with --dist loadgroup. Each file goes to one worker, as with
-    loadfile (a module's fixtures start once), except that a file whose `client` fixture is
-    parametrised by editor is split, one group per editor: test_lsp_server alone would otherwise
-    keep one worker busy for minutes after the other has finished."""
+    loadfile (a module's fixtures start once), except that a file whose server fixture (`client`,
+    or `reading_server` shared by a module's read-only tests) is parametrised by editor is split,
+    one group per editor: test_lsp_server alone would otherwise keep one worker busy for minutes
+    after the other has finished."""
     if getattr(config.option, "dist", "no") != "loadgroup":
         return
     for item in items:
         group = item.nodeid.split("::")[0]
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and "client" in callspec.params:
-            group += f"[{callspec.params['client']}]"
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        editor = params.get("client", params.get("reading_server"))
+        if editor is not None:
+            group += f"[{editor}]"
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session")
+def default_model() -> Any:
+    """The default model, loaded once for the in-process tests that tokenize, decode and generate
+    with it. They share it safely: none changes its settings, and what one call leaves behind is
+    llama.cpp's evaluated prefix, which the next call reuses or discards."""
+    from penna.writing.model import LlamaModel
+    from penna.writing.registry import resolve_model
+
+    return LlamaModel.load(resolve_model("default").path, n_ctx=1024, threads=2)
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +101,17 @@ def config(env: dict[str, str] | None = None) -> ClientServerConfig:
     return ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=env)
 
 
+def close_notes(client: LanguageClient) -> None:
+    """Close every note the client opened and forget their diagnostics, as an editor closing its
+    tabs: a shared server's next test opens them afresh."""
+    state: EditorState = client.editor  # type: ignore[attr-defined]
+    for uri in list(state.buffers):
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        del state.buffers[uri]
+        client.diagnostics.pop(uri, None)
+
+
 def settings(**overrides: Any) -> dict[str, Any]:
     base = {"seed": 7, "maxTokens": 120}
     base.update(overrides)
@@ -120,3 +134,19 @@ async def start_session(client: LanguageClient, vault: Path, options: dict[str, 
         capabilities=client_capabilities(editor), root_uri=vault.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=options))
     client.vault = vault  # type: ignore[attr-defined]
+
+
+@contextlib.asynccontextmanager
+async def shared_session(cache: Path, vault: Path, options: dict[str, Any],
+                         editor: str = "visual-studio-code") -> AsyncIterator[LanguageClient]:
+    """A server and its session for a client that several tests share (a module-scoped
+    fixture), as `start_session` opens them, with an index cache of its own: conftest's per-test
+    cache folder does not exist yet when a module's fixture starts."""
+    client = await config({**os.environ, "PENNA_CACHE_DIR": str(cache)}).start()
+    assert isinstance(client, LanguageClient)
+    try:
+        await start_session(client, vault, options, editor)
+        yield client
+        await client.shutdown_session()
+    finally:
+        await client.stop()

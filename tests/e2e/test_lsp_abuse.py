@@ -8,23 +8,26 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import pytest_lsp
 from conftest import SAMPLE_VAULT
-from lsp_harness import config, open_note, settings, start_session
+from lsp_harness import close_notes, config, open_note, settings, shared_session, start_session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 from raw_lsp import RawServer
 
 pytestmark = pytest.mark.e2e
+OPTIONS = settings(hover="cached", maxTokens=32, nCtx=1024)  # short runs: the machine is shared
+shares_a_server = pytest.mark.asyncio(loop_scope="module")  # runs in the loop the shared server lives in
 
 
-@pytest.fixture
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("abuse")
+def make_world(factory: pytest.TempPathFactory) -> Path:
+    root = factory.mktemp("abuse")
     shutil.copytree(SAMPLE_VAULT, root / "vault")
     (root / "outside").mkdir()
     (root / "outside" / "Private.md").write_text("- a secret list\n- not in the vault\n", encoding="utf-8")
@@ -32,14 +35,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_world(tmp_path_factory)
+
+
 @pytest_lsp.fixture(config=config())
 async def client(lsp_client: LanguageClient, world: Path):
-    vault = world / "vault"
-    options = settings(hover="cached", maxTokens=32, nCtx=1024)  # short runs: the machine is shared
-    await start_session(lsp_client, vault, options)
+    """A server of its own, for a test that changes a note or the vault."""
+    await start_session(lsp_client, world / "vault", OPTIONS)
     lsp_client.world = world  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def reading_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LanguageClient]:
+    world = make_world(tmp_path_factory)
+    async with shared_session(tmp_path_factory.mktemp("penna-cache"), world / "vault", OPTIONS) as shared:
+        shared.world = world  # type: ignore[attr-defined]
+        yield shared
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def reader(reading_server: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """One server shared by the tests that change nothing; the notes a test opened are closed after it."""
+    yield reading_server
+    close_notes(reading_server)
 
 
 async def command(client: LanguageClient, name: str, *arguments: object) -> object:
@@ -56,52 +78,6 @@ def doc_id(uri: str) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=uri)
 
 
-async def test_documents_outside_the_vault_and_dotdot_uris_are_refused(client: LanguageClient) -> None:
-    world: Path = client.world  # type: ignore[attr-defined]
-    vault_uri = (world / "vault").as_uri()
-    outside = open_note(client, world / "outside" / "Private.md")
-    escape = f"{vault_uri}/Escape.md"  # a symlink in the vault to the file outside
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=escape, language_id="markdown", version=1, text=outside.text)))
-    dotdot_out = f"{vault_uri}/../outside/Private.md"
-    dotdot_in = f"{vault_uri}/Notes/../Notes/Scoring.md"
-    for uri in (outside.uri, escape, dotdot_out, dotdot_in):
-        actions = await client.text_document_code_action_async(types.CodeActionParams(
-            text_document=doc_id(uri), range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-            context=types.CodeActionContext(diagnostics=[])))
-        assert not actions, uri
-        hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
-                                                                         position=types.Position(0, 2)))
-        assert hover is None, uri
-        with pytest.raises(JsonRpcException, match="not a note inside an open vault"):
-            await command(client, "penna.expand", {"uri": uri, "position": {"line": 0, "character": 0}})
-        with pytest.raises(JsonRpcException, match="not a note inside an open vault"):
-            await command(client, "penna.showContext", {"uri": uri, "position": {"line": 0, "character": 0}})
-    assert outside.text == (world / "outside" / "Private.md").read_text(encoding="utf-8")
-    await still_serving(client)
-
-
-async def test_positions_past_the_end(client: LanguageClient) -> None:
-    buffer = open_note(client, client.world / "vault" / "Notes" / "Scoring.md")  # type: ignore[attr-defined]
-    far = types.Position(9_999, 9_999)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc_id(buffer.uri), range=types.Range(types.Position(2, 0), far),
-        context=types.CodeActionContext(diagnostics=[])))
-    assert actions is not None and all(a.title for a in actions)  # clamped to the end of the note, not an error
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc_id(buffer.uri), position=far))
-    assert hover is None
-    completion = await client.text_document_completion_async(types.CompletionParams(
-        text_document=doc_id(buffer.uri), position=far))
-    assert completion is None or isinstance(completion, (list, types.CompletionList))
-    with pytest.raises(JsonRpcException, match="nothing to expand here"):
-        await command(client, "penna.expand", {"uri": buffer.uri, "range": {"start": {"line": 9_000, "character": 0},
-                                                                            "end": {"line": 9_999, "character": 9}}})
-    context = await command(client, "penna.showContext",
-                            {"uri": buffer.uri, "position": {"line": 9_999, "character": 0}})
-    assert "## Propositional" in context["markdown"]  # type: ignore[index]
-    await still_serving(client)
-
-
 async def test_version_going_backwards_uses_the_latest_text(client: LanguageClient) -> None:
     buffer = open_note(client, client.world / "vault" / "Notes" / "Scoring.md")  # type: ignore[attr-defined]
     new_text = "# Scoring\n\n- a fresh bullet\n- and another\n"
@@ -115,32 +91,6 @@ async def test_version_going_backwards_uses_the_latest_text(client: LanguageClie
     expand = next(a for a in actions if a.title == "Expand bullets into prose")
     assert expand.data["range"]["end"]["line"] == 3 and expand.data["version"] == 0
     await still_serving(client)
-
-
-async def test_unknown_commands_and_invalid_arguments_get_clear_errors(client: LanguageClient) -> None:
-    buffer = open_note(client, client.world / "vault" / "Notes" / "Scoring.md")  # type: ignore[attr-defined]
-    with pytest.raises(JsonRpcException, match=r"'penna\.nope' is not defined"):
-        await command(client, "penna.nope")
-    with pytest.raises(JsonRpcException, match="is not defined"):
-        await command(client, "rm -rf /")
-    bad: list[tuple[str, tuple[object, ...], str]] = [
-        ("penna.expand", (), "takes one argument"),
-        ("penna.expand", (42,), "takes one argument"),
-        ("penna.expand", ({"uri": 42},), "uri must be a document URI string"),
-        ("penna.expand", ({"uri": buffer.uri, "range": "oops"},), "range must be"),
-        ("penna.expand", ({"uri": buffer.uri, "range": {"start": {"line": 1}}},), "range must be"),
-        ("penna.rephrase", ({"uri": buffer.uri, "position": {"line": -1, "character": 0}},),
-         "position.line must be a whole number"),
-        ("penna.expand", ({"uri": "https://example.com/x.md", "position": {"line": 0, "character": 0}},),
-         "not a note inside an open vault"),
-        ("penna.showContext", (), "takes one argument object"),
-        ("penna.showContext", ({"uri": None},), "uri must be a document URI string"),
-    ]
-    for name, arguments, message in bad:
-        with pytest.raises(JsonRpcException, match=message):
-            await command(client, name, *arguments)
-    status = await command(client, "penna.status", "ignored", 42)  # extra arguments are ignored
-    assert status["vaults"]  # type: ignore[index]
 
 
 def test_requests_before_initialize_and_after_shutdown_are_answered(tmp_path: Path, sample_vault: Path) -> None:
@@ -195,3 +145,81 @@ async def test_a_selection_too_long_for_the_window_is_refused_with_numbers(clien
         await command(client, "penna.expand", {"uri": buffer.uri, "position": {"line": 0, "character": 0}})
     assert note.read_text(encoding="utf-8") == buffer.text and client.editor.applied == []  # type: ignore[attr-defined]
     await still_serving(client)
+
+
+# --- Reading only: one server, shared (`reader`) ------------------------------------------------------
+@shares_a_server
+async def test_documents_outside_the_vault_and_dotdot_uris_are_refused(reader: LanguageClient) -> None:
+    world: Path = reader.world  # type: ignore[attr-defined]
+    vault_uri = (world / "vault").as_uri()
+    outside = open_note(reader, world / "outside" / "Private.md")
+    escape = f"{vault_uri}/Escape.md"  # a symlink in the vault to the file outside
+    reader.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=escape, language_id="markdown", version=1, text=outside.text)))
+    dotdot_out = f"{vault_uri}/../outside/Private.md"
+    dotdot_in = f"{vault_uri}/Notes/../Notes/Scoring.md"
+    for uri in (outside.uri, escape, dotdot_out, dotdot_in):
+        actions = await reader.text_document_code_action_async(types.CodeActionParams(
+            text_document=doc_id(uri), range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[])))
+        assert not actions, uri
+        hover = await reader.text_document_hover_async(types.HoverParams(text_document=doc_id(uri),
+                                                                         position=types.Position(0, 2)))
+        assert hover is None, uri
+        with pytest.raises(JsonRpcException, match="not a note inside an open vault"):
+            await command(reader, "penna.expand", {"uri": uri, "position": {"line": 0, "character": 0}})
+        with pytest.raises(JsonRpcException, match="not a note inside an open vault"):
+            await command(reader, "penna.showContext", {"uri": uri, "position": {"line": 0, "character": 0}})
+    assert outside.text == (world / "outside" / "Private.md").read_text(encoding="utf-8")
+    await still_serving(reader)
+
+
+
+@shares_a_server
+async def test_positions_past_the_end(reader: LanguageClient) -> None:
+    buffer = open_note(reader, reader.world / "vault" / "Notes" / "Scoring.md")  # type: ignore[attr-defined]
+    far = types.Position(9_999, 9_999)
+    actions = await reader.text_document_code_action_async(types.CodeActionParams(
+        text_document=doc_id(buffer.uri), range=types.Range(types.Position(2, 0), far),
+        context=types.CodeActionContext(diagnostics=[])))
+    assert actions is not None and all(a.title for a in actions)  # clamped to the end of the note, not an error
+    hover = await reader.text_document_hover_async(types.HoverParams(text_document=doc_id(buffer.uri), position=far))
+    assert hover is None
+    completion = await reader.text_document_completion_async(types.CompletionParams(
+        text_document=doc_id(buffer.uri), position=far))
+    assert completion is None or isinstance(completion, (list, types.CompletionList))
+    with pytest.raises(JsonRpcException, match="nothing to expand here"):
+        await command(reader, "penna.expand", {"uri": buffer.uri, "range": {"start": {"line": 9_000, "character": 0},
+                                                                            "end": {"line": 9_999, "character": 9}}})
+    context = await command(reader, "penna.showContext",
+                            {"uri": buffer.uri, "position": {"line": 9_999, "character": 0}})
+    assert "## Propositional" in context["markdown"]  # type: ignore[index]
+    await still_serving(reader)
+
+
+
+@shares_a_server
+async def test_unknown_commands_and_invalid_arguments_get_clear_errors(reader: LanguageClient) -> None:
+    buffer = open_note(reader, reader.world / "vault" / "Notes" / "Scoring.md")  # type: ignore[attr-defined]
+    with pytest.raises(JsonRpcException, match=r"'penna\.nope' is not defined"):
+        await command(reader, "penna.nope")
+    with pytest.raises(JsonRpcException, match="is not defined"):
+        await command(reader, "rm -rf /")
+    bad: list[tuple[str, tuple[object, ...], str]] = [
+        ("penna.expand", (), "takes one argument"),
+        ("penna.expand", (42,), "takes one argument"),
+        ("penna.expand", ({"uri": 42},), "uri must be a document URI string"),
+        ("penna.expand", ({"uri": buffer.uri, "range": "oops"},), "range must be"),
+        ("penna.expand", ({"uri": buffer.uri, "range": {"start": {"line": 1}}},), "range must be"),
+        ("penna.rephrase", ({"uri": buffer.uri, "position": {"line": -1, "character": 0}},),
+         "position.line must be a whole number"),
+        ("penna.expand", ({"uri": "https://example.com/x.md", "position": {"line": 0, "character": 0}},),
+         "not a note inside an open vault"),
+        ("penna.showContext", (), "takes one argument object"),
+        ("penna.showContext", ({"uri": None},), "uri must be a document URI string"),
+    ]
+    for name, arguments, message in bad:
+        with pytest.raises(JsonRpcException, match=message):
+            await command(reader, name, *arguments)
+    status = await command(reader, "penna.status", "ignored", 42)  # extra arguments are ignored
+    assert status["vaults"]  # type: ignore[index]

@@ -1,36 +1,73 @@
 """End-to-end: the real `penna serve` over stdio, the real default model, driven by pytest-lsp
-with VS Code's and Neovim's client capabilities (spec warnings are errors, see the Makefile)."""
+with VS Code's and Neovim's client capabilities (spec warnings are errors, see the Makefile).
+
+A test that edits a note or changes a setting gets a server of its own (`client`); the tests
+that only read (hover, the context viewer, diagnostics and their quick fixes) share one server
+per editor (`reader`)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import pytest_lsp
-from lsp_harness import apply_and_notify, config, open_note, sample_vault_copy, settings, start_session, type_text
+from lsp_harness import (
+    apply_and_notify,
+    close_notes,
+    config,
+    open_note,
+    sample_vault_copy,
+    settings,
+    shared_session,
+    start_session,
+    type_text,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 DRAFT = "Drafts/Winter loaf.md"
+EDITORS = ["visual-studio-code", "neovim"]
+shares_a_server = pytest.mark.asyncio(loop_scope="module")  # runs in the loop the shared server lives in
 
 
-@pytest.fixture
-def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = sample_vault_copy(tmp_path_factory, "lsp")
+def essay_vault(factory: pytest.TempPathFactory) -> Path:
+    target = sample_vault_copy(factory, "lsp")
     (target / "Drafts" / "Essay.md").write_text(
         "# Essay\n\nIt is important to note that bread is slow. The oven matters.\n\n"
         "- first point about flour\n- second point about water\n", encoding="utf-8")
     return target
 
 
-@pytest_lsp.fixture(config=config(), params=["visual-studio-code", "neovim"])
+@pytest.fixture
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return essay_vault(tmp_path_factory)
+
+
+@pytest_lsp.fixture(config=config(), params=EDITORS)
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, vault: Path):
     await start_session(lsp_client, vault, settings(), request.param)
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=EDITORS)
+async def reading_server(request: pytest.FixtureRequest,
+                         tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LanguageClient]:
+    async with shared_session(tmp_path_factory.mktemp("penna-cache"), essay_vault(tmp_path_factory), settings(),
+                              request.param) as shared:
+        yield shared
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def reader(reading_server: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """The shared server; the notes a test opened are closed after it."""
+    yield reading_server
+    close_notes(reading_server)
 
 
 async def actions_at(client: LanguageClient, uri: str, line: int) -> list[types.CodeAction]:
@@ -148,46 +185,6 @@ async def test_typing_during_generation_reanchors_or_refuses(client: LanguageCli
     assert "- very shallow angle for an ear" in buffer.text  # the keystroke survived
 
 
-async def test_hover_gives_style_analysis_at_once_and_rephrasing_when_ready(client: LanguageClient) -> None:
-    buffer = open_note(client, client.vault / "Drafts/Essay.md")
-    params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=buffer.uri),
-                               position=types.Position(2, 5))
-    first = await client.text_document_hover_async(params)
-    assert first and "how would I phrase this?" in first.contents.value
-    assert "“it is important to note”" in first.contents.value.lower() or "important to note" in first.contents.value
-    text = first.contents.value
-    for _ in range(60):
-        if "In your voice" in text:
-            break
-        await asyncio.sleep(0.5)
-        text = (await client.text_document_hover_async(params)).contents.value
-    assert "In your voice" in text
-
-
-async def test_context_viewer_shows_four_parts(client: LanguageClient) -> None:
-    buffer = open_note(client, client.vault / DRAFT)
-    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="penna.showContext", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}]))
-    markdown = result["markdown"]
-    for part in ("Participatory", "Procedural", "Perspectival", "Propositional"):
-        assert f"## {part}" in markdown
-    assert "file://" in markdown and "tokens" in markdown
-
-
-async def test_diagnostics_flag_generic_phrases_with_a_quick_fix(client: LanguageClient) -> None:
-    buffer = open_note(client, client.vault / "Drafts/Essay.md")
-    for _ in range(40):
-        if client.diagnostics.get(buffer.uri):
-            break
-        await asyncio.sleep(0.1)
-    found = client.diagnostics[buffer.uri]
-    assert any(d.code == "generic-phrase" and d.severity == types.DiagnosticSeverity.Information for d in found)
-    result = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=buffer.uri), range=found[0].range,
-        context=types.CodeActionContext(diagnostics=found)))
-    assert any(a.kind == types.CodeActionKind.QuickFix for a in result if isinstance(a, types.CodeAction))
-
-
 async def test_configuration_change_applies_and_reports_bad_values(client: LanguageClient) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"penna": {"temperature": "hot", "hover": "cached"}}))
@@ -234,3 +231,49 @@ async def test_rewrites_become_exemplars_and_cut_words_are_avoided(client: Langu
     assert any(word in avoid_line for word in cut)
     forgotten = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.forgetRewrites"))
     assert forgotten["forgotten"] == 1
+
+
+# --- Reading only: one server per editor, shared (`reader`) ----------------------------------------
+@shares_a_server
+async def test_hover_gives_style_analysis_at_once_and_rephrasing_when_ready(reader: LanguageClient) -> None:
+    buffer = open_note(reader, reader.vault / "Drafts/Essay.md")
+    params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=buffer.uri),
+                               position=types.Position(2, 5))
+    first = await reader.text_document_hover_async(params)
+    assert first and "how would I phrase this?" in first.contents.value
+    assert "“it is important to note”" in first.contents.value.lower() or "important to note" in first.contents.value
+    text = first.contents.value
+    for _ in range(60):
+        if "In your voice" in text:
+            break
+        await asyncio.sleep(0.5)
+        text = (await reader.text_document_hover_async(params)).contents.value
+    assert "In your voice" in text
+
+
+
+@shares_a_server
+async def test_context_viewer_shows_four_parts(reader: LanguageClient) -> None:
+    buffer = open_note(reader, reader.vault / DRAFT)
+    result = await reader.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="penna.showContext", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}]))
+    markdown = result["markdown"]
+    for part in ("Participatory", "Procedural", "Perspectival", "Propositional"):
+        assert f"## {part}" in markdown
+    assert "file://" in markdown and "tokens" in markdown
+
+
+
+@shares_a_server
+async def test_diagnostics_flag_generic_phrases_with_a_quick_fix(reader: LanguageClient) -> None:
+    buffer = open_note(reader, reader.vault / "Drafts/Essay.md")
+    for _ in range(40):
+        if reader.diagnostics.get(buffer.uri):
+            break
+        await asyncio.sleep(0.1)
+    found = reader.diagnostics[buffer.uri]
+    assert any(d.code == "generic-phrase" and d.severity == types.DiagnosticSeverity.Information for d in found)
+    result = await reader.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=buffer.uri), range=found[0].range,
+        context=types.CodeActionContext(diagnostics=found)))
+    assert any(a.kind == types.CodeActionKind.QuickFix for a in result if isinstance(a, types.CodeAction))

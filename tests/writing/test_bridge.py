@@ -5,7 +5,6 @@ The sentence tests run the real default model (a base model primed with notes→
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -29,7 +28,6 @@ from penna.writing.bridge import (
     note_words,
 )
 from penna.writing.model import LlamaModel
-from penna.writing.registry import resolve_model
 
 PROMPT = ("## Notes I turned into prose\n\n"
           "Notes: oven cold morning bread rose slowly\n"
@@ -134,9 +132,9 @@ def test_the_ledger_remembers_recent_words_and_forgets_old_ones() -> None:
 # --- with the real model -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def model() -> Iterator[LlamaModel]:
-    yield LlamaModel.load(resolve_model("default").path, n_ctx=1024, threads=2)
+@pytest.fixture
+def model(default_model: LlamaModel) -> LlamaModel:
+    return default_model  # shared with the other in-process tests (tests/conftest.py)
 
 
 @pytest.mark.model

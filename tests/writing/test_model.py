@@ -10,16 +10,15 @@ import pytest
 
 from penna.writing.backend import GenerationStats
 from penna.writing.model import LlamaModel
-from penna.writing.registry import resolve_model
 
 pytestmark = pytest.mark.model
 
 PROMPT = "# My notebook\n\n## How I write\n- short sentences\n\n## Winter loaf\n\nText: The kitchen is cold, and"
 
 
-@pytest.fixture(scope="module")
-def model() -> LlamaModel:
-    return LlamaModel.load(resolve_model("default").path, n_ctx=512, threads=2)
+@pytest.fixture
+def model(default_model: LlamaModel) -> LlamaModel:
+    return default_model  # shared with the other in-process tests (tests/conftest.py)
 
 
 def _counting_evals(model: LlamaModel, monkeypatch: pytest.MonkeyPatch) -> list[int]:

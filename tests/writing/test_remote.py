@@ -69,12 +69,12 @@ def test_a_base_url_with_or_without_v1_is_the_same_server() -> None:
 # --- the real server ------------------------------------------------------------------------------
 @pytest.mark.model
 @pytest.mark.e2e
-def test_connect_learns_the_model_and_counts_exactly_like_the_local_tokenizer(remote: RemoteModel) -> None:
+def test_connect_learns_the_model_and_counts_exactly_like_the_local_tokenizer(remote: RemoteModel,
+                                                                             default_model: LlamaModel) -> None:
     assert remote.tokenizer == "llama_cpp.server" and remote.exact_count
     assert remote.name.endswith(".gguf") and remote.n_ctx == 2048
-    local = LlamaModel.load(resolve_model("default").path, n_ctx=512, threads=1, vocab_only=True)
     for text in (TEXT, "", "## Notes I turned into prose\nNotes: a; b\nText:"):
-        assert remote.count(text) == local.count(text), text
+        assert remote.count(text) == default_model.count(text), text
 
 
 @pytest.mark.model
