@@ -47,7 +47,8 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 # `make test` runs the suite in this one process: CI's run of it under two pytest-xdist workers
-# lost both workers 45 minutes in (stop 21), and one process is the run known to pass in ~12 min.
+# lost both workers 45 minutes in (stop 21), and one process is the run known to pass: about 10 min
+# on an idle 2-core machine (pytest alone: 612 s for 579 tests at 9393b94).
 # `make test WORKERS=2` and the quick loop use workers, each taking whole files (tests/conftest.py
 # splits the editor-parametrised end-to-end files by editor).
 WORKERS ?= 0
