@@ -11,13 +11,17 @@ import pytest
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats
 from penna.writing.bridge import (
     AFTER_NEGATION,
+    ALTERNATIVE_MARGIN,
+    ALTERNATIVES_PER_GAP,
     AUXILIARIES,
     ENDINGS,
     NEVER_ADDED,
     PREPOSITIONS,
     STEER,
     Bridge,
+    GapChoice,
     Ledger,
+    Restoration,
     _following,
     _steering,
     bridge_for,
@@ -183,6 +187,42 @@ def test_the_notes_own_punctuation_stays_where_the_note_has_it(model: LlamaModel
     dashed = "nine hours — watch the dough"
     sentence = Bridge(model).sentence(PROMPT + f"Notes: {dashed}\nText:", dashed)
     assert sentence is not None and "hours — " in sentence, sentence
+
+
+def test_a_restoration_switches_gaps_to_the_models_next_best_fillings() -> None:
+    restoration = Restoration((
+        GapChoice((" It", " does"), (((" It", " is", " does"), 2.5),)),
+        GapChoice((" all",)),
+        GapChoice((" heavy",), (((" the", " heavy"), 0.5), ((" a", " heavy"), 1.0))),
+        GapChoice((" lifting",)),
+        GapChoice((".",), ((("?",), 1.5),)),
+    ))
+    assert restoration.text == "It does all heavy lifting."
+    first = restoration.variants()
+    assert [v.text for v in first] == ["It does all the heavy lifting.", "It does all a heavy lifting.",
+                                       "It does all heavy lifting?", "It is does all heavy lifting."]
+    assert [v.loss for v in first] == [0.5, 1.0, 1.5, 2.5]  # least costly first
+    second = restoration.variants(first[0].switches)  # a second switch, never in the same gap again
+    assert all(len(v.switches) == 2 and v.switches[0] == (2, 0) for v in second)
+    assert [v.text for v in second] == ["It does all the heavy lifting?", "It is does all the heavy lifting."]
+    assert [v.loss for v in second] == [2.0, 3.0]
+
+
+@pytest.mark.model
+def test_restoring_with_alternatives_writes_the_same_sentence_and_keeps_the_note(model: LlamaModel) -> None:
+    note = "kitchen cold, dough needs longer proof"
+    prompt = PROMPT + "It was winter."
+    bridge = Bridge(model)
+    plain = bridge.sentence(prompt, note, credit=0.0, steering=False, prepositions=False)
+    found = bridge.restore(prompt, note, credit=0.0, steering=False, prepositions=False, alternatives=True)
+    assert found is not None and found.text == plain  # keeping alternatives does not change the choice
+    offered = [loss for gap in found.gaps for _words, loss in gap.others]
+    assert offered, "no gap had a next-best filling within the margin"
+    assert all(0.0 <= loss <= ALTERNATIVE_MARGIN for loss in offered)  # the chosen filling is the model's best
+    assert all(len(gap.others) <= ALTERNATIVES_PER_GAP for gap in found.gaps)
+    for variant in found.variants():
+        added_words(variant.text, note)  # every variant keeps the note's words in order
+        assert variant.text != found.text
 
 
 @pytest.mark.model

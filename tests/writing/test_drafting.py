@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from penna.writing import grammar
-from penna.writing.drafting import ECHO_GRAMMAR, as_sentence, assess, best
+from penna.writing.bridge import ALTERNATIVE_MARGIN, GapChoice, Restoration
+from penna.writing.drafting import ECHO_GRAMMAR, Assessment, as_sentence, assess, best, mend
 
 needs_grammar = pytest.mark.skipif(not grammar.available(), reason="Link Grammar is not installed")
 NOTE = "you might be tempted to use flexible array member to pack size and array together as one allocation"
@@ -41,3 +42,65 @@ def test_close_voice_scores_are_a_tie_that_the_earlier_draft_wins() -> None:
         assert best([first, second]) is first
     far = assess(note, second.text, "restore", sources=[], before=[], voice=0.2)
     assert best([first, far]).text == far.text or far.grammar_rank > first.grammar_rank
+
+
+# --- mending a restoration with the model's next-best fillings ---------------------------------------
+# The restorations are written by hand: the real model cannot be made to propose chosen fillings.
+# tests/writing/test_bridge.py checks that the real model's restorations carry such alternatives.
+CONTEXT_NOTE = "that, they're held back by small context lengths"
+
+
+def _restoration(article_loss: float) -> Restoration:
+    """ "That, and they're held back by a small context lengths." whose "a" gap could also be empty."""
+    return Restoration((
+        GapChoice(("That,",)), GapChoice((" and", " they're")), GapChoice((" held",)), GapChoice((" back",)),
+        GapChoice((" by",)), GapChoice((" a", " small"), (((" small",), article_loss),)),
+        GapChoice((" context",)), GapChoice((" lengths",)), GapChoice((".",)),
+    ))
+
+
+def _judge(text: str) -> Assessment:
+    return assess(CONTEXT_NOTE, text, "restore", sources=[], before=[])
+
+
+@needs_grammar
+def test_a_restoration_that_does_not_parse_takes_the_models_next_best_filling_that_does() -> None:
+    restoration = _restoration(0.5)
+    first = _judge(restoration.text)
+    assert first.unattached and not first.keepable
+    mended = mend(restoration, first, _judge)
+    assert mended is not None and mended.text == "That, and they're held back by small context lengths."
+    assert mended.keepable
+
+
+@needs_grammar
+def test_a_filling_the_model_finds_much_less_likely_is_not_taken() -> None:
+    restoration = _restoration(ALTERNATIVE_MARGIN + 0.5)
+    assert mend(restoration, _judge(restoration.text), _judge) is None
+
+
+@needs_grammar
+def test_a_restoration_that_reads_is_left_alone() -> None:
+    restoration = Restoration((GapChoice(("My", " oven")), GapChoice((" runs",)), GapChoice((" hot,",)),
+                               GapChoice((" so", " I", " lower"), (((" lower",), 0.1),)), GapChoice((" it",)),
+                               GapChoice((".",))))
+
+    def judge(text: str) -> Assessment:
+        return assess("my oven runs hot, so lower it", text, "restore", sources=[], before=[])
+
+    first = judge(restoration.text)
+    assert first.keepable
+    assert mend(restoration, first, judge) is None
+
+
+def test_a_variant_the_grammar_cannot_judge_does_not_count_as_better() -> None:
+    restoration = _restoration(0.5)
+    first = assess(CONTEXT_NOTE, restoration.text, "restore", sources=[], before=[])
+    first.unattached = 2  # as if the parser had judged it
+
+    def unknown(text: str) -> Assessment:
+        found = _judge(text)
+        found.unattached = None  # the parser timed out or is not installed
+        return found
+
+    assert mend(restoration, first, unknown) is None

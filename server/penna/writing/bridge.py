@@ -46,6 +46,8 @@ TAIL_WORDS = 2  # small words after the note's last word ("… to it.")
 BEAM = 3  # hypotheses kept per depth in a gap
 EXPAND = 4  # small words tried after each hypothesis (the model's likeliest)
 SAMPLED_LOOKAHEADS = 4  # fillings rescored with their lookahead when one is sampled (later variants)
+ALTERNATIVE_MARGIN = 2.0  # a gap's other fillings kept as alternatives: at most this many nats less likely
+ALTERNATIVES_PER_GAP = 2  # … and at most this many per gap
 SMALL_WORD_BONUS = 3.5  # log-probability credit per small word: without it the model copies the note bare
 PACE = 2.0  # extra credit per small word the sentence owes against the author's density
 STEER = 1.5  # credit per use a small word is behind the author's rate (a charge per use ahead of it)
@@ -107,6 +109,58 @@ class Hypothesis:
     @property
     def small_words(self) -> int:
         return sum(1 for w in self.words if w != COMMA)
+
+
+@dataclass(frozen=True)
+class GapChoice:
+    """One gap of a restored sentence: the filling written (small words, the note word, its mark)
+    and the model's next-best fillings with how much less likely each is (nats, lookahead
+    included)."""
+
+    written: tuple[str, ...]
+    others: tuple[tuple[tuple[str, ...], float], ...] = ()
+
+
+Switch = tuple[int, int]  # (gap, which of its alternatives)
+
+
+@dataclass(frozen=True)
+class Variant:
+    text: str
+    loss: float  # nats less likely than the model's own restoration, summed over the switches
+    switches: tuple[Switch, ...]
+
+
+@dataclass(frozen=True)
+class Restoration:
+    """A bridged sentence as its gaps, so that a judge outside the model (the grammar) can pick
+    one of the model's own next-best fillings where its best one does not read. The later gaps
+    stay as written: the alternatives are local, scored up to the next note word."""
+
+    gaps: tuple[GapChoice, ...]
+    author_words: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.switched(())
+
+    def variants(self, base: tuple[Switch, ...] = ()) -> list[Variant]:
+        """The sentences that switch one more gap than `base` to one of its alternatives, least
+        costly first."""
+        taken = {gap for gap, _ in base}
+        found = [Variant(self.switched(switches), self.loss(switches), switches)
+                 for index, gap in enumerate(self.gaps) if index not in taken
+                 for choice in range(len(gap.others))
+                 for switches in [(*base, (index, choice))]]
+        return sorted(found, key=lambda v: v.loss)
+
+    def switched(self, switches: Sequence[Switch]) -> str:
+        chosen = dict(switches)
+        fills = (gap.others[chosen[i]][0] if i in chosen else gap.written for i, gap in enumerate(self.gaps))
+        return contract("".join(word for fill in fills for word in fill).strip(), self.author_words)
+
+    def loss(self, switches: Sequence[Switch]) -> float:
+        return sum(self.gaps[gap].others[choice][1] for gap, choice in switches)
 
 
 def glue_words(author_words: Sequence[str] = ()) -> list[str]:
@@ -206,6 +260,17 @@ class Bridge:
                  seed: int = -1, on_words: Callable[[str], None] | None = None,
                  credit: float = SMALL_WORD_BONUS, steering: bool = True,
                  prepositions: bool = True) -> str | None:
+        """`restore`'s sentence, as text."""
+        found = self.restore(prompt, note, cancel=cancel, stats=stats, glue_ratio=glue_ratio, rates=rates,
+                             temperature=temperature, seed=seed, on_words=on_words, credit=credit,
+                             steering=steering, prepositions=prepositions)
+        return None if found is None else found.text
+
+    def restore(self, prompt: str, note: str, *, cancel: Any = None, stats: GenerationStats | None = None,
+                glue_ratio: float = 1.0, rates: dict[str, float] | None = None, temperature: float = 0.0,
+                seed: int = -1, on_words: Callable[[str], None] | None = None,
+                credit: float = SMALL_WORD_BONUS, steering: bool = True,
+                prepositions: bool = True, alternatives: bool = False) -> Restoration | None:
         """One sentence holding every word of `note` in order, or None if the note cannot be
         bridged (code, links, markup). At temperature 0 (the first answer) each gap takes the
         model's best filling, so the same prompt and note give the same sentence; above 0 (more
@@ -219,7 +284,9 @@ class Bridge:
         `steering` False with `credit` 0 is restoring: the model alone picks the small words (no
         pull toward the author's rates), and a gap stops growing as soon as no longer filling
         can beat the best one found, which makes it nearly as fast as writing freely.
-        `prepositions` False adds none (`PREPOSITIONS`): a note's own are where it wants them."""
+        `prepositions` False adds none (`PREPOSITIONS`): a note's own are where it wants them.
+        `alternatives` (at temperature 0) keeps each gap's next-best fillings within
+        `ALTERNATIVE_MARGIN`, at the cost of a few more model evaluations per gap."""
         found = note_parts(note)
         if found is None:
             return None
@@ -229,6 +296,7 @@ class Bridge:
         glue = self._glue(author_words, prepositions)
         rng = random.Random(seed if seed >= 0 else None)
         parts: list[str] = []
+        gaps: list[GapChoice] = []
         small = content = 0  # the sentence's small words (the note's own too) and other words so far
         small_words = function_word_set() | EXTRA_STOPWORDS
         counts = dict(self.ledger.counts)
@@ -248,11 +316,12 @@ class Bridge:
                 if at_start and steering:  # "This is … This is … This is": the small model's favourite habit
                     steer = {w: v - (REPEAT_OPENING if w in self.ledger.openings else 0.0) for w, v in steer.items()}
                 previous = parts[-1].strip().lower() if parts else ""
-                fill, logits = self._gap(decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
-                                         previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
-                                         steer=steer, temperature=temperature, rng=rng,
-                                         prune=not steering and bonus <= 0,
-                                         following=None if last else _following(found, gap, end[0]))
+                fill, logits, others = self._gap(
+                    decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
+                    previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
+                    steer=steer, temperature=temperature, rng=rng, prune=not steering and bonus <= 0,
+                    following=None if last else _following(found, gap, end[0]),
+                    alternatives=alternatives and temperature <= 0)
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
@@ -262,12 +331,14 @@ class Bridge:
                     mark = found[gap][1]
                     if mark:  # the note's own comma or dash after this word: written as the note has it
                         fill[-1] += mark
+                        others = [([*filling[:-1], filling[-1] + mark], loss) for filling, loss in others]
                         logits = decoder.feed(self.tokens(mark))
                         decoder.generated(len(self.tokens(mark)))
                 parts += fill
+                gaps.append(GapChoice(tuple(fill), tuple((tuple(w), loss) for w, loss in others)))
                 if on_words is not None and not last:
                     on_words("".join(parts).strip())  # the editor shows the sentence as it grows
-        return contract("".join(parts).strip(), author_words)
+        return Restoration(tuple(gaps), author_words)
 
     def _glue(self, author_words: tuple[str, ...], prepositions: bool) -> list[str]:
         glue = self._glue_for.get(author_words)
@@ -285,13 +356,15 @@ class Bridge:
     def _gap(self, decoder: Decoder, logits: Any, target: str, *, at_start: bool, last: bool, bonus: float,
              previous: str, steer: dict[str, float], temperature: float = 0.0,
              rng: random.Random | None = None, prune: bool = False,
-             following: str | None = None) -> tuple[list[str], Any]:
+             following: str | None = None,
+             alternatives: bool = False) -> tuple[list[str], Any, list[tuple[list[str], float]]]:
         """The best way to fill one gap and then write `target` (a note word, or the end): a beam
         search over small words, each hypothesis scored with the model's log-probabilities plus
         `bonus` per small word, finished by the target's first token and then by the first token
         of what follows it in the note (`following`: the next word, the note's mark, or the end),
         so "in error" does not beat "in an error" before "message", nor "is not" "does not" before
-        "have". Commits the winner and returns its words and the logits after it."""
+        "have". Commits the winner and returns its words, the logits after it and (if
+        `alternatives`) the next-best fillings within `ALTERNATIVE_MARGIN` with their losses."""
         start = decoder.position
         ahead = _Lookahead(self, decoder, start, following)
         negation = target.lower() in NEGATION_WORDS
@@ -337,9 +410,10 @@ class Bridge:
             finish = self._finishes(target, at_start)[0]
             finished.append(Hypothesis((finish,), self.tokens(finish), 0.0))
         chosen = ahead.choose(finished, temperature, rng)
+        others = ahead.others(chosen, finished) if alternatives else []
         logits = ahead.commit(chosen)
         decoder.generated(len(chosen.tokens))
-        return list(chosen.words), logits
+        return list(chosen.words), logits, others
 
 
 def _options(steer: dict[str, float], after: str, *, capital: bool, negation: bool, negated: bool,
@@ -406,6 +480,20 @@ class _Lookahead:
                 best = scored
         assert best is not None
         return best
+
+    def others(self, chosen: Hypothesis, finished: Sequence[Hypothesis]) -> list[tuple[list[str], float]]:
+        """The next-best fillings after `chosen` (the best), within `ALTERNATIVE_MARGIN` of it
+        with their lookahead, each with how many nats less likely it is."""
+        best = chosen.score  # `choose` gave it with its lookahead
+        found: list[tuple[list[str], float]] = []
+        ranked = [h for h in sorted(finished, key=lambda h: h.score, reverse=True) if h.tokens != chosen.tokens]
+        for hypothesis in ranked[:SAMPLED_LOOKAHEADS]:
+            if hypothesis.score < best - ALTERNATIVE_MARGIN:
+                break  # scores only fall with the lookahead: none further down comes within the margin
+            loss = best - self.total(hypothesis).score
+            if loss <= ALTERNATIVE_MARGIN:
+                found.append((list(hypothesis.words), loss))
+        return sorted(found, key=lambda f: f[1])[:ALTERNATIVES_PER_GAP]
 
     def choose(self, finished: Sequence[Hypothesis], temperature: float, rng: random.Random | None) -> Hypothesis:
         """The best filling; above temperature 0 one sampled among the few best by model score."""

@@ -9,18 +9,21 @@ A candidate is judged in the order a writer judges it:
 4. prose rather than the note given back word for word;
 5. voice: the author's sentence lengths and small-word habits (`voice_score`).
 
-Earlier criteria decide; later ones only break ties. The note itself, as a sentence, is always
-a candidate, so a note is never lost and a worse sentence never beats it.
+Earlier criteria decide; later ones only break ties. A restoration that fails only on grammar may
+be mended first (`mend`): the parser chooses among the model's own next-best fillings. The note
+itself, as a sentence, is always a candidate, so a note is never lost and a worse sentence never
+beats it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from penna.knowledge.style import StyleProfile
 from penna.vault.text import words
 from penna.writing import grammar
+from penna.writing.bridge import ALTERNATIVE_MARGIN, Restoration, Switch
 from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
 from penna.writing.meaning import Verdict, judge
 
@@ -28,6 +31,7 @@ REPEAT_RUN_LIMIT = 6  # words in a row shared with a sentence already written: a
 UNKNOWN_GRAMMAR = 1  # unattached words assumed for a sentence the parser could not judge
 VOICE_STEP = 0.1  # voice scores closer than this are a tie: the earlier candidate, with fewer guesses, wins
 ECHO_GRAMMAR = 1  # unattached words charged to a note given back as it is (see grammar_rank)
+MENDING_VARIANTS = 10  # a restoration's variants read by the grammar per round (two rounds), least costly first
 
 
 @dataclass
@@ -95,6 +99,31 @@ def stutters(text: str, run: int = 2) -> bool:
 
 def best(candidates: Sequence[Assessment]) -> Assessment:
     return min(candidates, key=lambda a: a.key())
+
+
+def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Assessment]) -> Assessment | None:
+    """Where the model's restoration says what the note says but does not parse, the same
+    restoration with one or two gaps switched to the model's own next-best filling ("held back by
+    [a] small context lengths" → "held back by small context lengths"), if the parser finds that it
+    reads better; the switches cost at most `ALTERNATIVE_MARGIN` nats together, so the model still
+    finds the sentence likely. The parser only chooses among what the model proposed: it adds no
+    word of its own. `first` is the restoration judged; `judge` judges another text for the same
+    note. None when nothing reads better."""
+    if first.keepable or not first.verdict.faithful or first.pasted or first.repeated:
+        return None
+    current = first
+    base: tuple[Switch, ...] = ()  # the gaps switched so far
+    for _round in range(2):
+        found = [(judge(v.text), v.switches) for v in restoration.variants(base)
+                 if v.loss <= ALTERNATIVE_MARGIN][:MENDING_VARIANTS]
+        better = [(a, s) for a, s in found if a.verdict.faithful and not a.pasted and not a.repeated
+                  and a.unattached is not None and a.grammar_rank < current.grammar_rank]
+        if not better:
+            break
+        current, base = min(better, key=lambda f: (f[0].grammar_rank, restoration.loss(f[1])))
+        if current.keepable:
+            break
+    return None if current is first else current
 
 
 def voice_score(text: str, profile: StyleProfile | None, before: Sequence[str]) -> float:

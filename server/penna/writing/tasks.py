@@ -7,7 +7,9 @@ words in order, with the articles, auxiliaries and subjects a writer leaves out 
 back where the model, reading the paragraph so far as running prose, finds them likeliest
 (`writing/bridge.py` with no credit and no steering). Each draft is judged as a writer would
 judge it (`writing/drafting.py`): what the note says first, then grammar (judged by a parser,
-not by the model), then the author's voice. The first draft that passes is taken; otherwise a
+not by the model), then the author's voice. A restoration that keeps the note's meaning but does
+not parse may switch a gap or two to the model's own next-best filling, where the parser finds
+that it reads better (`drafting.mend`). The first draft that passes is taken; otherwise a
 restoration steered toward the author's small-word rates and the model's own sentences are tried,
 and the note itself, as a sentence, stays the fallback, so nothing is lost and nothing worse is
 given.
@@ -29,9 +31,9 @@ from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import sentences, words
 from penna.writing.backend import CancelToken, GenerationStats, ModelError
-from penna.writing.bridge import Bridge, bridge_for
+from penna.writing.bridge import Bridge, Restoration, bridge_for
 from penna.writing.cleanup import clean_paragraph, clean_sentence
-from penna.writing.drafting import Assessment, as_sentence, assess, best, voice_score
+from penna.writing.drafting import Assessment, as_sentence, assess, best, mend, voice_score
 from penna.writing.plain import edit_sentence
 
 TaskKind = Literal["expand", "rephrase", "continue"]
@@ -200,11 +202,12 @@ class _SentenceWriter:
             # ("ensures that's enough", "installing a Visual Studio"), so it is not asked.
             if not seen or not seen[-1].echo:
                 return None, "restore"
-            return self._restored(index, note, written, steering=True), "restore"
+            found = self._restored(index, note, written, steering=True)
+            return (found.text if found else None), "restore"
 
         drafts: list[Callable[[], tuple[str | None, str]]] = []
         if self.bridge is not None and len(note.split()) <= RESTORE_MAX_WORDS:
-            drafts.append(lambda: (self._restored(index, note, written, steering=False), "restore"))
+            drafts.append(lambda: (self._restored_and_mended(index, note, written, seen), "restore"))
             drafts.append(steered)
         drafts.extend(from_model(attempt) for attempt in range(1 + max(0, self.request.candidates)))
         for draft in drafts:
@@ -216,6 +219,21 @@ class _SentenceWriter:
                 return text
         seen.append(self._assess(note, as_sentence(note), "note", written))
         return best(seen).text
+
+    def _restored_and_mended(self, index: int, note: str, written: Sequence[str],
+                             seen: list[Assessment]) -> str | None:
+        """The note restored; if that keeps the meaning but does not parse, mended with the
+        model's next-best fillings where the parser finds one that reads better (the unmended
+        restoration then stays among the drafts seen)."""
+        found = self._restored(index, note, written, steering=False)
+        if found is None:
+            return None
+        first = self._assess(note, found.text, "restore", written)
+        mended = mend(found, first, lambda text: self._assess(note, text, "restore", written))
+        if mended is None:
+            return found.text
+        seen.append(first)
+        return mended.text
 
     def rephrase(self, index: int, sentence: str, tail: str, written: Sequence[str]) -> str:
         """The writer's sentence, edited: generic phrases made plain, then the model's version
@@ -251,7 +269,7 @@ class _SentenceWriter:
         self.remaining = max(16, self.remaining - stats.generated_tokens)
         return clean_sentence("".join(pieces))
 
-    def _restored(self, index: int, note: str, written: Sequence[str], *, steering: bool) -> str | None:
+    def _restored(self, index: int, note: str, written: Sequence[str], *, steering: bool) -> Restoration | None:
         """The note's words in order, joined by the small words the model finds likeliest after
         the paragraph so far (`prose_tail`): the articles, auxiliaries and subjects a writer
         leaves out of a note come back, and nothing else is added."""
@@ -260,11 +278,12 @@ class _SentenceWriter:
         request = self.request
         prompt = self.prefix + prose_tail(request.title, written, demo=request.demo)
         try:
-            return self.bridge.sentence(prompt, note, cancel=self.cancel, stats=stats,
-                                        rates=_small_word_rates(self.profile) if steering else None,
-                                        temperature=request.temperature if request.variant else 0.0,
-                                        seed=request.seed + 7919 * index if request.seed >= 0 else -1,
-                                        credit=0.0, steering=steering, prepositions=False)
+            return self.bridge.restore(prompt, note, cancel=self.cancel, stats=stats,
+                                       rates=_small_word_rates(self.profile) if steering else None,
+                                       temperature=request.temperature if request.variant else 0.0,
+                                       seed=request.seed + 7919 * index if request.seed >= 0 else -1,
+                                       credit=0.0, steering=steering, prepositions=False,
+                                       alternatives=not steering)
         except ModelError:  # the context window is full: the other candidates stand
             return None
         finally:
