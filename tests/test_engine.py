@@ -71,6 +71,28 @@ def test_writing_uses_the_last_profile_and_never_rebuilds_it_on_the_request(samp
         engine.close()
 
 
+@pytest.mark.model
+def test_an_action_warmed_while_the_writer_picks_it_evaluates_only_its_tail(sample_vault: Path) -> None:
+    """The editor lists the actions before the writer picks one; warming the offered action then
+    leaves only the paragraph so far to evaluate when it runs, not the request's own passages."""
+    engine = Engine(sample_vault, Settings(seed=7, max_tokens=48))
+    engine.sync()
+    bullets = "- rye has no gluten, dough never feels ready"
+    try:
+        engine.generate("expand", DRAFT, "- cold kitchen, 17°C, everything slow", candidates=0)
+        warmed = engine.warm_request("expand", DRAFT, bullets)
+        assert warmed is not None and warmed.prompt_tokens > 0
+        result = engine.generate("expand", DRAFT, bullets, candidates=0)
+        model = engine.model()
+        assert result.context.late  # the request's own passages: new to the cache but for the warm-up
+        restoring = result.stats[0]  # the first draft of the first sentence: the note restored
+        new_tokens = restoring.prompt_tokens - restoring.reused_tokens
+        assert new_tokens * 4 < model.count(result.context.late_text), new_tokens
+        assert engine.warm_request("continue", DRAFT, "A paragraph.") is None  # built from another prompt
+    finally:
+        engine.close()
+
+
 def test_a_request_cancelled_before_it_runs_stops_without_loading_the_model(sample_vault: Path) -> None:
     """Cancelled while queued: nothing to do, and no model load for it. (Cancelling while the
     model loads is the model host's: tests/writing/test_model_host.py.)"""

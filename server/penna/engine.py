@@ -226,6 +226,17 @@ class Engine:
                                             list(self.buffers), count, model)
         return model.warm(prefix, cancel)
 
+    def warm_request(self, kind: TaskKind, rel_path: str | None, text: str,
+                     cancel: CancelToken | None = None) -> GenerationStats | None:
+        """Evaluate what an action on `text` reads before its first words (the note's prefix, its
+        demo pairs, the request's own passages), so that it starts at once when the writer picks
+        it. Nothing for a chat model or a continuation, whose prompts are built differently."""
+        model = self.model(cancel)
+        if model.is_chat or kind == "continue" or not text.strip() or not notes_for(kind, text):
+            return None
+        context = self.context(rel_path, kind, text)
+        return model.warm(context.document, cancel, remember=False)
+
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
                  cancel: CancelToken | None = None, on_text: Callable[[int, str], None] | None = None,
                  candidates: int = 1, seed: int | None = None) -> Generation:

@@ -88,6 +88,8 @@ class ModelResults:
     load_seconds: float = 0.0
     cold: list[Ttft] = field(default_factory=list)
     second: list[Ttft] = field(default_factory=list)
+    listed: list[Ttft] = field(default_factory=list)  # a second action warmed when the editor listed it
+    listed_warm_seconds: list[float] = field(default_factory=list)  # … and that warm-up itself
     warm: list[Ttft] = field(default_factory=list)
     warm_seconds: list[float] = field(default_factory=list)  # the background warm-up itself
     penna_rates: list[float] = field(default_factory=list)  # decode tokens/s
@@ -121,7 +123,9 @@ def first_token(engine: Engine, probe: FirstTokenProbe, draft: Draft, bullets: l
 
 def measure_ttft(engine: Engine, drafts: list[Draft], repeats: int, results: ModelResults) -> None:
     """Per repeat: a cold first action on a freshly opened note, a second action on it with other
-    bullets, then another note opened with a background warm-up before its first action."""
+    bullets, a third with others again, warmed first as the server does when the editor lists the
+    actions (the writer then picks one), then another note opened with a background warm-up
+    before its first action."""
     probe = install_probe(engine)
     usable = [d for d in drafts if len(d.bullets) >= 2]
     if len(usable) < 2:
@@ -133,6 +137,11 @@ def measure_ttft(engine: Engine, drafts: list[Draft], repeats: int, results: Mod
         engine.refresh(note.rel_path)  # what opening the note does
         results.cold.append(first_token(engine, probe, note, note.bullets))
         results.second.append(first_token(engine, probe, note, other.bullets))
+        third = usable[(2 * number + 2) % len(usable)]
+        started = time.perf_counter()
+        engine.warm_request("expand", note.rel_path, bullet_text(third.bullets))
+        results.listed_warm_seconds.append(time.perf_counter() - started)
+        results.listed.append(first_token(engine, probe, note, third.bullets))
         probe.forget()
         engine.refresh(other.rel_path)
         started = time.perf_counter()

@@ -237,6 +237,7 @@ class PennaServer(LanguageServer):
         self.adopted_vault: Path | None = None  # the vault named by the first opened note, without a workspace
         self.indexed_vaults: set[Path] = set()  # vaults whose start-up indexing has finished
         self.too_large_told: set[str] = set()  # documents already said to be too large
+        self.warmed_action: tuple[str, str, str] | None = None  # (uri, task, text) offered last, being warmed
         self._refusals: set[Path] = set()
         self._told_no_vault = False
 

@@ -104,8 +104,10 @@ class Backend(Protocol):
         """Text pieces as they are generated; raises `Cancelled` when `cancel` fires."""
         ...
 
-    def warm(self, prompt: str, cancel: CancelToken | None = None) -> GenerationStats:
-        """Evaluate a prompt prefix now so the next request sharing it starts fast."""
+    def warm(self, prompt: str, cancel: CancelToken | None = None, *, remember: bool = True) -> GenerationStats:
+        """Evaluate a prompt prefix now so the next request sharing it starts fast. `remember`
+        False leaves it in the live cache only (a one-off request's text, not a note's prefix to
+        come back to)."""
         ...
 
 

@@ -203,15 +203,16 @@ class LlamaModel:
                 raise Cancelled()
             llm.eval(list(tokens[start: min(start + PREFILL_SLICE, end)]))
 
-    def warm(self, prompt: str, cancel: CancelToken | None = None) -> GenerationStats:
-        """Evaluate a prompt prefix and keep its state: the first real request then only pays
-        for its own tail."""
+    def warm(self, prompt: str, cancel: CancelToken | None = None, *, remember: bool = True) -> GenerationStats:
+        """Evaluate a prompt prefix and keep its state (saved too if `remember`, to come back to
+        after another note's prompt): the first real request then only pays for its own tail."""
         stats = GenerationStats()
         started = time.perf_counter()
         with self.lock:
             tokens = self.tokenize(prompt)
             self.prefill([*tokens, 0], cancel, stats)  # the extra token makes the whole prefix evaluate
-            self.save_prefix()
+            if remember:
+                self.save_prefix()
         stats.prefill_seconds = stats.seconds = time.perf_counter() - started
         return stats
 

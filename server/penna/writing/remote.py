@@ -311,9 +311,10 @@ class RemoteModel:
                 yield text
         return finished
 
-    def warm(self, prompt: str, cancel: CancelToken | None = None) -> GenerationStats:
+    def warm(self, prompt: str, cancel: CancelToken | None = None, *, remember: bool = True) -> GenerationStats:
         """Have the server evaluate the stable prefix now (one token generated: `max_tokens: 0`
-        means "unlimited" to some servers). With prompt caching the next request pays only its tail."""
+        means "unlimited" to some servers). With prompt caching the next request pays only its tail.
+        The server keeps its own cache, so `remember` changes nothing here."""
         stats = GenerationStats()
         started = time.perf_counter()
         for _piece in self.stream(prompt, max_tokens=1, temperature=0.0, seed=0, stop=[], cancel=cancel, stats=stats):

@@ -99,12 +99,17 @@ def list_actions(ls: PennaServer, params: types.CodeActionParams) -> list[types.
     start, end = offset_of(doc, params.range.start), offset_of(doc, params.range.end)
     resolve = supports_resolve(ls)
     actions = []
+    warm: tuple[TaskKind, str] | None = None
     for action, title in TITLES.items():
         target = find_target(doc.source, action, start, end)
         if target is not None:
             where = range_of(doc, doc.source, target[0])
             actions.append(_offered(title, types.CodeActionKind.RefactorRewrite, action, uri, where, doc.version,
                                     resolve))
+            if warm is None and action != "continue":
+                warm = ("expand" if target[1] == "bullets" else "rephrase"), target[0].text(doc.source)
+    if warm is not None:
+        warm_offered(ls, uri, *warm)
     ready = _ready_rephrasing(ls, uri, doc, start)
     if ready is not None:
         actions.insert(0, ready)
@@ -115,6 +120,30 @@ def list_actions(ls: PennaServer, params: types.CodeActionParams) -> list[types.
             fix.diagnostics = [diagnostic]
             actions.append(fix)
     return actions
+
+
+def warm_offered(ls: PennaServer, uri: str, kind: TaskKind, text: str) -> None:
+    """While the writer picks from the menu, evaluate what the offered action reads before its
+    first words (the request's own passages are the part no cache holds yet). It runs at warm-up
+    priority: a real request cancels it, and a newer list makes it stale before it starts."""
+    key = (uri, kind, text)
+    found = ls.engine_for(uri)
+    if found is None or ls.warmed_action == key:
+        return
+    ls.warmed_action = key
+    engine, rel = found
+
+    def job(token: CancelToken) -> None:
+        if ls.warmed_action != key:
+            return  # the editor listed actions somewhere else since
+        try:
+            engine.warm_request(kind, rel, text, token)
+        except (Cancelled, ValueError):
+            pass
+        except ModelError as error:
+            ls.report_model_error(error)
+
+    ls.runner.submit_warm(job)
 
 
 def _offered(title: str, kind: types.CodeActionKind, action: ActionName, uri: str, where: types.Range,
