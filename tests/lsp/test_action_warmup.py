@@ -50,6 +50,13 @@ def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sa
         list_actions(types.CodeActionParams(types.TextDocumentIdentifier(uri), selection,
                                             types.CodeActionContext(diagnostics=[])))
         assert server.warmed_action == (uri, "expand", BULLETS.rstrip("\n"))  # listed again: nothing new to warm
+
+        first = server.action_warmup
+        shorter = types.Range(types.Position(line, 0), types.Position(line, len(BULLETS) - 7))  # the writer moved on
+        list_actions(types.CodeActionParams(types.TextDocumentIdentifier(uri), shorter,
+                                            types.CodeActionContext(diagnostics=[])))
+        assert first is not None and first.cancelled  # the older list's warm-up is stale
+        assert server.warmed_action is not None and server.warmed_action[2] == BULLETS[:len(BULLETS) - 7]
     finally:
         server.runner.shutdown()
         engine.close()

@@ -49,8 +49,11 @@ class GenerationRunner:
             self.last_cancel_latency = time.perf_counter() - started
             raise
 
-    def submit_warm(self, job: Callable[[CancelToken], Any]) -> concurrent.futures.Future[Any]:
-        token = CancelToken()
+    def submit_warm(self, job: Callable[[CancelToken], Any],
+                    token: CancelToken | None = None) -> concurrent.futures.Future[Any]:
+        """Run `job` when the worker is free, until a real request cancels its token (`token`
+        if given, so that the caller can cancel it too)."""
+        token = token or CancelToken()
         with self._lock:
             self._warm_tokens.append(token)
         return self._pool.submit(self._tracked(job), token)

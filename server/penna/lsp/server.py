@@ -35,6 +35,7 @@ from penna.lsp.generation import GenerationRunner
 from penna.lsp.protocol import RESULT_NOTIFICATION, ArgumentError, ResultNotification, check_arguments
 from penna.lsp.tracking import RewriteTracker
 from penna.vault.files import MAX_NOTE_BYTES, NotANote, NoteTooLarge, read_request_text
+from penna.writing.backend import CancelToken
 
 log = logging.getLogger("penna.lsp")
 
@@ -238,6 +239,7 @@ class PennaServer(LanguageServer):
         self.indexed_vaults: set[Path] = set()  # vaults whose start-up indexing has finished
         self.too_large_told: set[str] = set()  # documents already said to be too large
         self.warmed_action: tuple[str, str, str] | None = None  # (uri, task, text) offered last, being warmed
+        self.action_warmup: CancelToken | None = None  # … and its warm-up, cancelled when the list moves on
         self._refusals: set[Path] = set()
         self._told_no_vault = False
 

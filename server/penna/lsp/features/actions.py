@@ -48,6 +48,7 @@ TITLES: dict[ActionName, str] = {
     "variants": "Three variants",
 }
 VARIANTS = 3
+WARM_SETTLE_SECONDS = 0.3  # how long an action list must stay current before its action is warmed
 PROGRESS_INTERVAL = 0.15
 DRAFT = "penna/draft"
 RESOLVE = "codeAction/resolve"  # how a code action's `data` is named in argument errors
@@ -130,12 +131,18 @@ def warm_offered(ls: PennaServer, uri: str, kind: TaskKind, text: str) -> None:
     found = ls.engine_for(uri)
     if found is None or ls.warmed_action == key:
         return
-    ls.warmed_action = key
+    if ls.action_warmup is not None:
+        ls.action_warmup.cancel()  # the list moved on (the writer is typing or moving): that text is stale
+    ls.warmed_action, ls.action_warmup = key, CancelToken()
     engine, rel = found
 
     def job(token: CancelToken) -> None:
-        if ls.warmed_action != key:
-            return  # the editor listed actions somewhere else since
+        # Only a list that stays current for a moment is worth the model's time: not while typing.
+        settled = time.monotonic() + WARM_SETTLE_SECONDS
+        while time.monotonic() < settled:
+            if token.cancelled or ls.warmed_action != key:
+                return
+            time.sleep(0.02)
         try:
             engine.warm_request(kind, rel, text, token)
         except (Cancelled, ValueError):
@@ -143,7 +150,7 @@ def warm_offered(ls: PennaServer, uri: str, kind: TaskKind, text: str) -> None:
         except ModelError as error:
             ls.report_model_error(error)
 
-    ls.runner.submit_warm(job)
+    ls.runner.submit_warm(job, ls.action_warmup)
 
 
 def _offered(title: str, kind: types.CodeActionKind, action: ActionName, uri: str, where: types.Range,
