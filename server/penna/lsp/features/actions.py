@@ -129,7 +129,9 @@ def warm_offered(ls: PennaServer, uri: str, kind: TaskKind, text: str) -> None:
     priority: a real request cancels it, and a newer list makes it stale before it starts."""
     key = (uri, kind, text)
     found = ls.engine_for(uri)
-    if found is None or ls.warmed_action == key:
+    # Only for a note open in the editor (whose opening loaded the model): listing actions on a
+    # file on disk must not load a model the writer has not asked for.
+    if found is None or not ls.is_open(uri) or ls.warmed_action == key:
         return
     if ls.action_warmup is not None:
         ls.action_warmup.cancel()  # the list moved on (the writer is typing or moving): that text is stale
