@@ -231,10 +231,14 @@ class Engine:
         """Evaluate what an action on `text` reads before its first words (the note's prefix, its
         demo pairs, the request's own passages), so that it starts at once when the writer picks
         it. Nothing for a chat model or a continuation, whose prompts are built differently."""
+        if kind == "continue" or not text.strip() or not notes_for(kind, text):
+            return None
         model = self.model(cancel)
-        if model.is_chat or kind == "continue" or not text.strip() or not notes_for(kind, text):
+        if model.is_chat:
             return None
         context = self.context(rel_path, kind, text)
+        if cancel is not None and cancel.cancelled:  # a real request came while assembling
+            raise Cancelled()
         return model.warm(context.document, cancel, remember=False)
 
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,

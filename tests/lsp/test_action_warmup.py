@@ -36,6 +36,11 @@ def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sa
         line = text.count("\n") - 1
         selection = types.Range(types.Position(line, 0), types.Position(line, len(BULLETS) - 1))
         list_actions = server.protocol.fm.features[types.TEXT_DOCUMENT_CODE_ACTION]
+        cursor = types.Range(types.Position(line, 3), types.Position(line, 3))
+        automatic = types.CodeActionContext(diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Automatic)
+        offered = list_actions(types.CodeActionParams(types.TextDocumentIdentifier(uri), cursor, automatic))
+        assert any(a.title == "Expand bullets into prose" for a in offered)
+        assert server.warmed_action is None  # the editor asked by itself, at a cursor move: not warmed
         offered = list_actions(types.CodeActionParams(types.TextDocumentIdentifier(uri), selection,
                                                       types.CodeActionContext(diagnostics=[])))
         assert any(a.title == "Expand bullets into prose" for a in offered)

@@ -55,6 +55,7 @@ class GenerationRunner:
         if given, so that the caller can cancel it too)."""
         token = token or CancelToken()
         with self._lock:
+            self._warm_tokens = [t for t in self._warm_tokens if not t.cancelled]
             self._warm_tokens.append(token)
         return self._pool.submit(self._tracked(job), token)
 

@@ -114,8 +114,8 @@ def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Ass
     current = first
     base: tuple[Switch, ...] = ()  # the gaps switched so far
     for _round in range(2):
-        found = [(judge(v.text), v.switches) for v in restoration.variants(base)
-                 if v.loss <= ALTERNATIVE_MARGIN][:MENDING_VARIANTS]
+        cheapest = [v for v in restoration.variants(base) if v.loss <= ALTERNATIVE_MARGIN][:MENDING_VARIANTS]
+        found = [(judge(v.text), v.switches) for v in cheapest]
         better = [(a, s) for a, s in found if a.verdict.faithful and not a.pasted and not a.repeated
                   and a.unattached is not None and a.grammar_rank < current.grammar_rank]
         if not better:

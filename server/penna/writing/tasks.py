@@ -30,7 +30,7 @@ from typing import Any, Literal, Protocol
 from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import sentences, words
-from penna.writing.backend import CancelToken, GenerationStats, ModelError
+from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 from penna.writing.bridge import Bridge, Restoration, bridge_for
 from penna.writing.cleanup import clean_paragraph, clean_sentence
 from penna.writing.drafting import Assessment, as_sentence, assess, best, mend, voice_score
@@ -229,7 +229,7 @@ class _SentenceWriter:
         if found is None:
             return None
         first = self._assess(note, found.text, "restore", written)
-        mended = mend(found, first, lambda text: self._assess(note, text, "restore", written))
+        mended = mend(found, first, lambda text: self._assess_unless_cancelled(note, text, written))
         if mended is None:
             return found.text
         seen.append(first)
@@ -249,6 +249,12 @@ class _SentenceWriter:
                 and found.grammar_rank <= base.grammar_rank and found.voice > base.voice + VOICE_MARGIN):
             return proposal
         return edited
+
+    def _assess_unless_cancelled(self, note: str, text: str, written: Sequence[str]) -> Assessment:
+        """A restoration's variant judged (a parse each: a cancel is honoured between them)."""
+        if self.cancel is not None and self.cancel.cancelled:
+            raise Cancelled()
+        return self._assess(note, text, "restore", written)
 
     def _assess(self, note: str, text: str, origin: str, written: Sequence[str]) -> Assessment:
         voice = voice_score(text, self.profile, written) - AVOID_COST * len(

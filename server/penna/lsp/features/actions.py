@@ -109,7 +109,10 @@ def list_actions(ls: PennaServer, params: types.CodeActionParams) -> list[types.
                                     resolve))
             if warm is None and action != "continue":
                 warm = ("expand" if target[1] == "bullets" else "rephrase"), target[0].text(doc.source)
-    if warm is not None:
+    # A list the writer asked for (a menu, a shortcut) is warmed; one the editor asks for by itself
+    # at every cursor move only when bullets or prose are selected, which says what comes next.
+    invoked = params.context.trigger_kind != types.CodeActionTriggerKind.Automatic
+    if warm is not None and (invoked or start != end):
         warm_offered(ls, uri, *warm)
     ready = _ready_rephrasing(ls, uri, doc, start)
     if ready is not None:
