@@ -283,6 +283,16 @@ def cmd_eval_score_sheet(args: argparse.Namespace) -> int:
         return 1
     table, problems = score_sheet(folder)
     print(table)
+    if args.judge == "grammar":
+        from penna.eval.judge import agreement, agreement_table
+        from penna.eval.sheet import read_sentences
+        from penna.writing import grammar
+
+        if not grammar.available():
+            print("penna: --judge grammar needs Link Grammar (`make install` installs it)", file=sys.stderr)
+            return 1
+        print("\nThe grammar judge against the reader's marks:\n")
+        print(agreement_table(agreement(read_sentences(folder)[0], grammar.unattached)))
     for problem in problems:
         print(f"penna: {problem}", file=sys.stderr)
     return 1 if problems else 0
@@ -369,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval_voice)
     p = evals.add_parser("score-sheet", help="keepable rate per system from a filled blind reading sheet")
     p.add_argument("folder", metavar="DIR", help="the folder `penna eval voice --sheet DIR` wrote")
+    p.add_argument("--judge", choices=["grammar"],
+                   help="also print how often the grammar judge penna selects with agrees with the reader")
     p.set_defaults(func=cmd_eval_score_sheet)
 
     p = sub.add_parser("serve", help="run the language server over stdio")

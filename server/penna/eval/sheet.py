@@ -14,7 +14,8 @@ The reader marks each sentence in its brackets:
 A sentence failing several criteria gets the first one it fails.
 
 `penna eval score-sheet DIR` reads the marks and the key and prints the keepable rate per
-system with a 95% Wilson interval, and the count of each failure.
+system with a 95% Wilson interval, and the count of each failure. With `--judge grammar` it also
+prints how far the grammar judge penna selects with agrees with the reader (`eval/judge.py`).
 """
 
 from __future__ import annotations
@@ -80,6 +81,13 @@ def _sentences_of(text: str) -> list[str]:
     return found or ["(empty)"]
 
 
+@dataclass(frozen=True)
+class Marked:
+    system: str
+    mark: str
+    text: str
+
+
 @dataclass
 class Tally:
     marks: Counter[str]
@@ -95,8 +103,17 @@ class Tally:
 
 def read_marks(directory: Path) -> tuple[dict[str, Tally], list[str]]:
     """Marks per system, and problems found (unmarked or unknown marks), from a filled sheet."""
-    key = json.loads((directory / "key.json").read_text(encoding="utf-8"))["labels"]
     tallies: dict[str, Tally] = {}
+    marked, problems = read_sentences(directory)
+    for sentence in marked:
+        tallies.setdefault(sentence.system, Tally(Counter())).marks[sentence.mark] += 1
+    return tallies, problems
+
+
+def read_sentences(directory: Path) -> tuple[list[Marked], list[str]]:
+    """Every marked sentence with its system, and problems found (unmarked or unknown marks)."""
+    key = json.loads((directory / "key.json").read_text(encoding="utf-8"))["labels"]
+    marked: list[Marked] = []
     problems: list[str] = []
     paragraph = label = None
     for number, line in enumerate((directory / "sheet.md").read_text(encoding="utf-8").splitlines(), start=1):
@@ -109,9 +126,8 @@ def read_marks(directory: Path) -> tuple[dict[str, Tally], list[str]]:
             if mark not in MARKS:
                 problems.append(f"line {number}: mark {mark or '(none)'!r} is not one of {', '.join(MARKS)}")
                 continue
-            system = key[paragraph][label]
-            tallies.setdefault(system, Tally(Counter())).marks[mark] += 1
-    return tallies, problems
+            marked.append(Marked(key[paragraph][label], mark, found.group("text")))
+    return marked, problems
 
 
 def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float, float]:
