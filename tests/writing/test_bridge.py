@@ -356,3 +356,11 @@ def test_a_note_without_an_end_mark_ends_as_the_model_reads_it_a_question_or_a_s
     assert question is not None and question.endswith("?"), question
     statement = bridge.sentence(PROSE, "tried it", credit=0.0, steering=False, prepositions=False)
     assert statement is not None and statement.endswith("."), statement
+
+
+def test_only_a_model_that_decodes_token_by_token_gets_a_bridge() -> None:
+    class TextOnly:  # what a model server offers: text, not tokens (the real one is tested in test_remote)
+        decodes_tokens = False
+
+    assert bridge_for(TextOnly()) is None
+    assert bridge_for(object()) is None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -37,7 +38,7 @@ from penna.knowledge.items import EXTRA_STOPWORDS, KEEP_WORDS
 from penna.knowledge.style import function_word_set
 from penna.vault.text import words as split_words
 from penna.writing import meaning
-from penna.writing.backend import GenerationStats
+from penna.writing.backend import Backend, GenerationStats, ModelError, TokenDecoding
 from penna.writing.model import Decoder
 
 GAP_WORDS = 3  # small words at most in one gap
@@ -244,10 +245,17 @@ class Bridge:
     """Writes bridged sentences with one model; token tables are built once per model."""
 
     def __init__(self, model: Decoding) -> None:
-        self.model = model
+        self._model = weakref.ref(model)  # the bridge must not keep an unloaded model alive
         self._tokens: dict[str, tuple[int, ...]] = {}
         self._glue_for: dict[tuple[str, ...], list[str]] = {}
         self.ledger = Ledger()
+
+    @property
+    def model(self) -> Decoding:
+        found = self._model()
+        if found is None:
+            raise ModelError("the model was unloaded")
+        return found
 
     def tokens(self, text: str) -> tuple[int, ...]:
         found = self._tokens.get(text)
@@ -542,13 +550,16 @@ def _steering(glue: Sequence[str], rates: dict[str, float], counts: dict[str, fl
     return steer
 
 
-def bridge_for(model: Any) -> Bridge | None:
-    """The model's bridge, if it can be driven token by token (a local model; a model server
-    only streams text). Kept on the model, so it goes when the model is unloaded."""
-    if not hasattr(model, "decoding"):
+_BRIDGES: weakref.WeakKeyDictionary[Any, Bridge] = weakref.WeakKeyDictionary()
+
+
+def bridge_for(model: object) -> Bridge | None:
+    """The model's bridge, if it decodes token by token (`Backend.decodes_tokens`: a local model;
+    a model server only streams text). One per model, so its ledger lasts as long as the model
+    and goes when the model is unloaded."""
+    if not (isinstance(model, Backend) and model.decodes_tokens and isinstance(model, TokenDecoding)):
         return None
-    found = getattr(model, "_bridge", None)
-    if not isinstance(found, Bridge) or found.model is not model:
-        found = Bridge(model)
-        model._bridge = found
+    found = _BRIDGES.get(model)
+    if found is None:
+        found = _BRIDGES[model] = Bridge(model)
     return found
