@@ -12,6 +12,7 @@ unattached) with the reader's marks: the sentences kept (`k`) and those marked n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -60,7 +61,7 @@ def agreement(sentences: Iterable[Marked], unattached: Callable[[str], int | Non
 
 
 def _percent(share: float) -> str:
-    return "–" if share != share else f"{share:.0%}"  # nan: nothing to count
+    return "–" if math.isnan(share) else f"{share:.0%}"  # nan: nothing to count
 
 
 def agreement_table(found: dict[str, Agreement]) -> str:
