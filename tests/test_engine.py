@@ -106,3 +106,26 @@ def test_a_request_cancelled_before_it_runs_stops_without_loading_the_model(samp
         assert engine.model_state.state == "not loaded"
     finally:
         engine.close()
+
+
+@pytest.mark.model
+def test_the_model_is_tried_on_the_authors_sentences_and_the_result_kept(sample_vault: Path) -> None:
+    """`calibrate` writes both first drafts for a few of the author's jotted sentences with the
+    real default model, judges them, stores the result in the index, and expanding follows it."""
+    engine = Engine(sample_vault, Settings(seed=7, max_tokens=48, n_ctx=2048))
+    engine.sync()
+    try:
+        assert engine.calibration() is None
+        found = engine.calibrate(count=3)
+        assert 1 <= len(found.trials) <= 3 and found.restores
+        for trial in found.trials:
+            assert trial.sentence and trial.note and trial.restored is not None
+            assert trial.sentence not in engine.context(None, "expand", "").document  # neither draft could copy it
+        # The default rarely writes a keepable sentence of its own (docs/voice.md): it restores first.
+        assert found.order == "restore", found.summary()
+        assert engine.calibration() == found  # stored in the index …
+        assert engine.calibrate() == found  # … and not measured again unless asked
+        assert engine.draft_order(engine.model()) == "restore"
+        assert not engine.needs_calibration()  # and it is the embedded default: never tried on its own
+    finally:
+        engine.close()

@@ -182,6 +182,25 @@ def cmd_expand(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Try the model on the author's own jotted sentences and say which draft it writes first."""
+    engine = _engine(args)
+    started = time.perf_counter()
+    calibration = engine.calibrate(count=args.sentences, again=args.again)
+    for number, trial in enumerate(calibration.trials, 1):
+        print(f"{number}. note: {trial.note}\n   the author: {trial.sentence}\n"
+              f"   its own  [{'keep' if trial.free_keepable else 'no'}]: {trial.free}")
+        if trial.restored is not None:
+            print(f"   restored [{'keep' if trial.restored_keepable else 'no'}]: {trial.restored}")
+    if not calibration.trials:
+        print("too little of the author's own prose to try the model on: it restores notes first (the default)")
+    else:
+        print(calibration.summary())
+    print(f"[{time.perf_counter() - started:.1f}s]", file=sys.stderr)
+    engine.close()
+    return 0
+
+
 def cmd_context(args: argparse.Namespace) -> int:
     from penna.context.viewer import context_markdown
 
@@ -357,6 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--prompt", action="store_true", help="also print the exact prompt")
             p.set_defaults(func=cmd_context)
+
+    p = sub.add_parser("calibrate", help="try the model on the author's sentences: does it write freely first, "
+                                         "or restore the notes first? (stored per model; run again with --again)")
+    vault_args(p)
+    model_args(p)
+    p.add_argument("--sentences", type=int, default=8, help="how many of the author's sentences to try")
+    p.add_argument("--again", action="store_true", help="measure again even if a result is stored")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("profile", help="the author's style card: figures and exemplars")
     vault_args(p)

@@ -22,7 +22,7 @@ from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer, Progress, SyncReport
 from penna.knowledge.items import Section
 from penna.knowledge.perspectival import CurrentNote, current_note
-from penna.knowledge.procedural import Profile, ProfileCache
+from penna.knowledge.procedural import EXEMPLAR_MAX_WORDS, EXEMPLAR_MIN_WORDS, Profile, ProfileCache
 from penna.knowledge.rewrites import avoid_words, store_rewrite
 from penna.knowledge.watcher import BatchReport, VaultWatcher
 from penna.paths import index_path
@@ -30,9 +30,21 @@ from penna.vault.classify import classify_note
 from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
 from penna.writing.backend import Backend, Cancelled, CancelToken, Counter, GenerationStats
+from penna.writing.bridge import bridge_for
+from penna.writing.calibration import TRIAL_SENTENCES, Calibration, DraftOrder, model_key, store, stored, trial_notes
+from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
 from penna.writing.model_host import ModelHost, ModelState
 from penna.writing.prompt import PromptBuilder
-from penna.writing.tasks import TaskKind, TaskRequest, TaskResult, notes_for, run_chat, run_continue, run_sentences
+from penna.writing.tasks import (
+    TaskKind,
+    TaskRequest,
+    TaskResult,
+    notes_for,
+    run_chat,
+    run_continue,
+    run_sentences,
+    run_trial,
+)
 
 __all__ = ["Engine", "Generation", "ModelState", "VaultError"]
 
@@ -241,6 +253,54 @@ class Engine:
             raise Cancelled()
         return model.warm(context.document, cancel, remember=False)
 
+    def calibration(self) -> Calibration | None:
+        """The stored trial of the loaded model on this vault, if it was run."""
+        backend = self.model_host.backend
+        return stored(self.index, backend) if backend is not None else None
+
+    def needs_calibration(self) -> bool:
+        """The loaded model could restore notes and has not been tried on this vault. The embedded
+        default is not tried on its own: its order is measured (docs/voice.md); `penna calibrate`
+        tries it on request."""
+        backend, choice = self.model_host.backend, self.model_host.state.choice
+        return (backend is not None and not backend.is_chat and bridge_for(backend) is not None
+                and (choice is None or choice.source != "default") and stored(self.index, backend) is None)
+
+    def draft_order(self, model: Backend) -> DraftOrder:
+        """What the model drafts first for a note: as its trial decided, else restoring (measured
+        right for the 270M default, docs/voice.md)."""
+        found = stored(self.index, model)
+        return found.order if found is not None else "restore" if bridge_for(model) is not None else "free"
+
+    def calibrate(self, *, count: int = TRIAL_SENTENCES, cancel: CancelToken | None = None,
+                  again: bool = False) -> Calibration:
+        """Try the model on `count` of the author's sentences, jotted into notes, and store which
+        draft it writes first (`writing/calibration.py`). The stored result is returned unless
+        `again`. The trial's sentences are ones its prompt does not show, so that neither draft
+        can copy them."""
+        model = self.model(cancel)
+        if not again and (found := stored(self.index, model)) is not None:
+            return found
+        restores = bridge_for(model) is not None
+        if model.is_chat:  # a chat model gets its own prompt and writes whole paragraphs
+            return Calibration(model.name, model_key(model), [], restores=False)
+        context = self.context(None, "expand", "")
+        shown = [context.document]
+        hits = [hit for hit in self.index.recent_written_paragraphs(EXEMPLAR_MIN_WORDS, EXEMPLAR_MAX_WORDS, limit=200)
+                if longest_shared_run(hit.text, shown) < COPY_RUN_LIMIT]
+        firsts = {hit.path: hit.id for hit in reversed(hits)}  # a note's first paragraph …
+        ordered = sorted(hits, key=lambda hit: hit.id != firsts[hit.path])  # … of each note before the others
+        notes = trial_notes([(hit.title, hit.text) for hit in ordered], count)
+        request = TaskRequest("expand", "", self.current_note(None).title, max_tokens=context.budget.max_new_tokens,
+                              temperature=self.settings.temperature, seed=self.settings.seed, candidates=0)
+        trials = run_trial(model, context.document, request, notes, profile=self._style().style,
+                           exemplars=_exemplars(context), cancel=cancel)
+        calibration = Calibration(model.name, model_key(model), trials, restores)
+        if trials:  # a vault with too little of the author's prose is tried again when it has more
+            store(self.index, calibration)
+            self.model_host.announce()  # the status shows how the model drafts
+        return calibration
+
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
                  cancel: CancelToken | None = None, on_text: Callable[[int, str], None] | None = None,
                  candidates: int = 1, seed: int | None = None) -> Generation:
@@ -255,10 +315,10 @@ class Engine:
         if cancel is not None and cancel.cancelled:  # cancelled while assembling: stop before the model
             raise Cancelled()
         title = self.current_note(rel_path).title
-        exemplars = [i.text for s in context.sections if s.name == "procedural"
-                     for i in s.kept if i.label == "exemplar"]
+        exemplars = _exemplars(context)
         style = self._style().style  # the last profile built, as the prefix uses
         base_seed = self.settings.seed if seed is None else seed
+        order = self.draft_order(model)
         texts: list[str] = []
         stats: list[GenerationStats] = []
         for number in range(max(1, variants)):
@@ -268,7 +328,7 @@ class Engine:
                                   max_tokens=context.budget.max_new_tokens,  # maxTokens, or less to fit (noted)
                                   temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
                                   seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates,
-                                  variant=number)
+                                  variant=number, order=order)
             progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None
             if model.is_chat:
                 result: TaskResult = run_chat(model, context, request, cancel=cancel, on_text=progress)
@@ -281,3 +341,7 @@ class Engine:
             stats.extend(result.stats)
         return Generation(texts, context, stats)
 
+
+def _exemplars(context: AssembledContext) -> list[str]:
+    """The author's paragraphs the prompt shows (a draft copied from one is pasted)."""
+    return [i.text for s in context.sections if s.name == "procedural" for i in s.kept if i.label == "exemplar"]

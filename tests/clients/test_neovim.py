@@ -95,6 +95,25 @@ def test_plugin_loads_and_checkhealth_runs_without_a_server(tmp_path: Path) -> N
     assert "Failed to run healthcheck" not in health
 
 
+def test_checkhealth_says_how_the_model_drafts_when_the_status_does(tmp_path: Path) -> None:
+    """`model.drafting` in `penna.status` is a line of :checkhealth penna; without it, no such line."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    drafting = ("Gemma 3 270m: its own sentences keepable 0 of 3, restored 2 of 3; "
+                "it writes by restoring the note first")
+    model = {"state": "ready", "setting": "default", "name": "gemma.gguf", "path": "/m/gemma.gguf"}
+    vaults = [{"path": str(vault), "notes": 3, "written": 3, "read": 0, "indexed": True, "collected": []}]
+    statuses = [{"model": {**model, "drafting": drafting}, "vaults": vaults, "indexing": False},
+                {"model": model, "vaults": vaults, "indexing": False}]
+    proc = run_lua("health_status.lua", [str(PLUGIN), str(vault), json.dumps(statuses)], tmp_path, timeout=60)
+    result = parse_result(proc, tmp_path)
+    assert result["ok"], result
+    with_it, without = result["checkhealth"]
+    assert f"drafting: {drafting}" in with_it, with_it
+    assert "model ready: gemma.gguf" in with_it and "model ready: gemma.gguf" in without, without
+    assert "drafting" not in without, without
+    assert "Failed to run healthcheck" not in with_it + without
+
 @pytest.mark.e2e
 def test_the_plugin_shows_the_status_the_server_pushes(tmp_path: Path) -> None:
     """`penna/status` reaches the plugin: `User PennaStatus` fires and `statusline()` follows it
@@ -133,6 +152,7 @@ def test_neovim_end_to_end(tmp_path: Path) -> None:
     assert "Expand bullets into prose" in steps["code_action_titles"]
     assert set(TITLES) <= set(steps["completion"])
     assert "model ready" in steps["checkhealth"] and "ERROR" not in steps["checkhealth"]
+    assert "drafting: " in steps["checkhealth"], steps["checkhealth"]  # the server's model.drafting, once ready
     # The note on disk is untouched: edits reach the buffer only (penna never writes the vault).
     assert (vault / NOTE).read_text(encoding="utf-8") == NOTE_TEXT
 

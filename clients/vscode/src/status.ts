@@ -10,7 +10,7 @@ export interface CollectedSuggestion {
 
 /** What `penna.status` answers (docs/protocol.md); fields beyond these are ignored. */
 export interface ServerStatus {
-  model?: { state?: string; name?: string; path?: string; error?: string };
+  model?: { state?: string; name?: string; path?: string; error?: string; drafting?: string };
   vaults?: { path: string; notes?: number; indexed?: boolean; collected?: CollectedSuggestion[] }[];
   indexing?: boolean;
 }
@@ -42,6 +42,9 @@ export function describeStatus(status: ServerStatus | undefined): { text: string
   const lines = [`Model: ${model?.name ?? "default"} (${state})`];
   if (model?.error) {
     lines.push(`Error: ${model.error}`);
+  }
+  if (model?.drafting) {
+    lines.push(`Drafting: ${model.drafting}`);
   }
   for (const vault of status?.vaults ?? []) {
     const still = vault.indexed === false || (vault.indexed === undefined && indexing);

@@ -189,6 +189,7 @@ class ModelStatus(TypedDict):
     path: NotRequired[str]
     source: NotRequired[str]
     error: NotRequired[str]
+    drafting: NotRequired[str]  # how the loaded model drafts a sentence from a note (its trial, when run)
 
 
 class CollectedFolder(TypedDict):

@@ -60,6 +60,10 @@ class ModelHost:
             except Exception:  # a listener's bug must not break loading
                 log.exception("model state listener failed")
 
+    def announce(self) -> None:
+        """Tell the listeners again: something shown with the model's state changed."""
+        self.state = self._state
+
     def configure(self, settings: Settings) -> None:
         """New settings: a different model, server, window or thread count unloads the model."""
         changed = (settings.model, settings.remote_url, settings.n_ctx, settings.threads) != (

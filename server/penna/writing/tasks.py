@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
+from penna.knowledge.jotting import jot as jot_note
 from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import sentences, words
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 from penna.writing.bridge import Bridge, Restoration, bridge_for
+from penna.writing.calibration import DraftOrder, Trial, TrialNote, fluent_enough
 from penna.writing.cleanup import clean_paragraph, clean_sentence
 from penna.writing.drafting import Assessment, as_sentence, assess, best, mend, voice_score
 from penna.writing.plain import edit_sentence
@@ -64,6 +66,7 @@ class TaskRequest:
     seed: int = -1
     candidates: int = DEFAULT_CANDIDATES  # extra candidates when the first draft is not keepable
     variant: int = 0  # which of several answers: the first is the model's best, the others sampled
+    order: DraftOrder = "restore"  # what a local model drafts first for a note (`writing/calibration.py`)
 
 
 @dataclass
@@ -205,11 +208,13 @@ class _SentenceWriter:
             found = self._restored(index, note, written, steering=True)
             return (found.text if found else None), "restore"
 
-        drafts: list[Callable[[], tuple[str | None, str]]] = []
+        drafts: list[Callable[[], tuple[str | None, str]]] = [from_model(attempt)
+                                                              for attempt in range(1 + max(0, self.request.candidates))]
         if self.bridge is not None and len(note.split()) <= RESTORE_MAX_WORDS:
-            drafts.append(lambda: (self._restored_and_mended(index, note, written, seen), "restore"))
-            drafts.append(steered)
-        drafts.extend(from_model(attempt) for attempt in range(1 + max(0, self.request.candidates)))
+            # A model whose own sentences the trial found keepable writes first; restoring, which
+            # keeps the note's word order, is then the fallback (`writing/calibration.py`).
+            at = 1 if self.request.order == "free" else 0
+            drafts[at:at] = [lambda: (self._restored_and_mended(index, note, written, seen), "restore"), steered]
         for draft in drafts:
             text, origin = draft()
             if not text:
@@ -219,6 +224,23 @@ class _SentenceWriter:
                 return text
         seen.append(self._assess(note, as_sentence(note), "note", written))
         return best(seen).text
+
+    def trial_free(self, note: TrialNote) -> Trial:
+        """The model's own sentence for one of the author's jotted sentences, judged as `expand`
+        judges a first draft (kept at once: faithful, parsed, not pasted, not the note bare)."""
+        written = list(note.before)
+        notes = [*(jot_note(b) for b in written), note.note]
+        tail = task_tail("expand", note.title or self.request.title, notes, written, demo=self.request.demo)
+        free = self._free(0, 0, note.note, tail)
+        judged = self._assess(note.note, free, "model", written)
+        return Trial(note.sentence, note.note, free, judged.keepable and not judged.echo)
+
+    def trial_restored(self, note: TrialNote, trial: Trial) -> Trial:
+        """`trial` with the note restored (and mended) beside it, judged the same way."""
+        restored = self._restored_and_mended(0, note.note, list(note.before), [])
+        judged = self._assess(note.note, restored, "restore", list(note.before)) if restored else None
+        return replace(trial, restored=restored or "",
+                       restored_keepable=judged is not None and judged.keepable and not judged.echo)
 
     def _restored_and_mended(self, index: int, note: str, written: Sequence[str],
                              seen: list[Assessment]) -> str | None:
@@ -295,6 +317,18 @@ class _SentenceWriter:
         finally:
             self.result.stats.append(stats)
             self.remaining = max(16, self.remaining - stats.generated_tokens)
+
+
+def run_trial(model: Streamer, prefix: str, request: TaskRequest, notes: Sequence[TrialNote], *,
+              profile: StyleProfile | None, exemplars: Sequence[str], cancel: CancelToken | None) -> list[Trial]:
+    """The calibration trial (`writing/calibration.py`): the model's own sentence for each note,
+    then, unless those are keepable often enough on their own (`fluent_enough`), each note
+    restored as well. A large model is spared the slow part of the trial when it has no need of it."""
+    writer = _SentenceWriter(model, prefix, request, profile, [*exemplars, prefix], (), cancel, TaskResult(""))
+    trials = [writer.trial_free(note) for note in notes]
+    if writer.bridge is None or fluent_enough(trials):
+        return trials
+    return [writer.trial_restored(note, trial) for note, trial in zip(notes, trials, strict=True)]
 
 
 def _sentence_budget(note: str, remaining: int) -> int:

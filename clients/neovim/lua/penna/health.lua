@@ -73,6 +73,10 @@ local function check_model(model)
     -- Loaded on first use; nothing is wrong yet.
     health.info(("model %s: %s"):format(model.state or "state unknown", name))
   end
+  -- How the model turns a note into a sentence (its trial on this vault, once run).
+  if type(model.drafting) == "string" and model.drafting ~= "" then
+    health.info(("drafting: %s"):format(model.drafting))
+  end
 end
 
 -- The profile note (settings.profileNote, default "About me.md") tells the model who writes.

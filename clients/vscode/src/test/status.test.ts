@@ -28,3 +28,12 @@ test("collected folders are suggested for readingFolders", () => {
   assert.match(shown.tooltip, /penna\.readingFolders/);
   assert.match(shown.text, /\$\(info\)/);
 });
+
+test("the tooltip says how the model drafts when the server says, and nothing when it does not", () => {
+  const drafting = "Gemma 3 270m: its own sentences keepable 0 of 3, restored 2 of 3; it writes by restoring the note first";
+  const shown = describeStatus({ model: { state: "ready", name: "gemma.gguf", drafting }, vaults: [{ path: "/v", indexed: true }] });
+  assert.ok(shown.tooltip.split("\n").includes(`Drafting: ${drafting}`), shown.tooltip);
+  const without = describeStatus({ model: { state: "ready", name: "gemma.gguf" }, vaults: [{ path: "/v", indexed: true }] });
+  assert.doesNotMatch(without.tooltip, /Drafting/);
+  assert.match(without.tooltip, /^Model: gemma\.gguf \(ready\)/);
+});

@@ -82,6 +82,9 @@ def warm(ls: PennaServer, engine: Engine, rel: str) -> None:
     def job(token: CancelToken) -> None:
         try:
             engine.warm(rel, token)
+            if engine.needs_calibration():  # a model other than the default: how should it draft?
+                engine.calibrate(cancel=token)
+                engine.warm(rel, token)  # the trial used the model's cache: the note's prefix again
         except Cancelled:
             pass
         except ModelError as error:

@@ -42,10 +42,25 @@ def status_of(ls: PennaServer) -> StatusResult:
         model["source"] = state.choice.source
     if state and state.error:
         model["error"] = state.error
+    if state and state.state == "ready" and ls.engines:
+        model["drafting"] = drafting(next(iter(ls.engines.values())))
     # The start-up thread indexes, then builds the style profile; `penna bench` waits for it.
     indexing = bool(_indexing_threads())
     return StatusResult(model=model, vaults=vaults, indexing=indexing or not all(v["indexed"] for v in vaults),
                         lastCancelSeconds=ls.runner.last_cancel_latency)
+
+
+def drafting(engine: Engine) -> str:
+    """How the loaded model turns a note into a sentence, for the status (`writing/calibration.py`)."""
+    found = engine.calibration()
+    if found is not None and found.trials:
+        return found.summary()
+    backend = engine.model_host.backend
+    if backend is None or engine.draft_order(backend) == "free":
+        return "writes its own sentences (it cannot restore notes)"
+    if engine.needs_calibration():
+        return "restores notes first until its trial on this vault has run"
+    return "restores notes first (measured for the embedded default; `penna calibrate` tries it on this vault)"
 
 
 class StatusPush:
