@@ -380,6 +380,24 @@ def test_the_engine_generates_through_the_server_when_remote_url_is_set(server: 
     engine.close()
 
 
+@pytest.mark.model
+@pytest.mark.e2e
+def test_a_model_server_is_tried_on_its_own_sentences_only_and_writes_freely(server: str, sample_vault: Path) -> None:
+    """A model server only streams text: its trial judges its own sentences (restoring cannot be
+    tried), and it writes freely whatever the trial finds; the result is said and stored."""
+    engine = Engine(sample_vault, Settings(remote_url=server, seed=7, max_tokens=64, n_ctx=1024))
+    engine.sync()
+    try:
+        assert not engine.needs_calibration()  # nothing to decide for a model that cannot restore
+        found = engine.calibrate(count=2)
+        assert len(found.trials) == 2 and not found.restores
+        assert all(t.free and t.restored is None for t in found.trials)
+        assert found.order == "free" and "cannot restore" in found.summary()
+        assert engine.calibration() == found and engine.draft_order(engine.model()) == "free"
+    finally:
+        engine.close()
+
+
 def test_the_engine_reports_a_server_that_is_down_and_counts_with_tiktoken(sample_vault: Path) -> None:
     engine = Engine(sample_vault, Settings(remote_url=f"http://127.0.0.1:{free_port()}"))
     engine.sync()
