@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from penna.knowledge.items import notes_from_sentence
-from penna.writing.tasks import join_sentences, notes_for, parse_bullets, task_tail
+from penna.writing.tasks import join_sentences, note_sentences, notes_for, parse_bullets, task_tail
 
 
 def test_nested_bullets_fold_into_their_parent() -> None:
@@ -142,3 +142,18 @@ def test_rephrase_makes_generic_phrases_plain_and_keeps_the_claim() -> None:
 def test_rephrase_never_takes_a_version_that_changes_the_meaning() -> None:
     model = ScriptedModel(["My oven never runs hot, so I lower it."])
     assert _rephrase(model, "My oven runs hot, so I lower it.") == "My oven runs hot, so I lower it."
+
+
+def test_a_bullet_of_two_sentences_becomes_two_sentences() -> None:
+    """The writer's stop inside a bullet stays a stop: each part is written on its own."""
+    bullet = ("after investigating deeper, learned ancient SDL bug made it all way into SDL3. "
+              "-Wconversion warns about it, accidentally squelched in 2009")
+    assert notes_for("expand", f"- {bullet}\n- bake in a covered pot") == [
+        "after investigating deeper, learned ancient SDL bug made it all way into SDL3.",
+        "-Wconversion warns about it, accidentally squelched in 2009", "bake in a covered pot"]
+    assert note_sentences("GGUF model: foo-GGUF. bartowski one of prolific quantizers") == [
+        "GGUF model: foo-GGUF.", "bartowski one of prolific quantizers"]
+    # Not a sentence's end: an abbreviation, an initial, a version number, a stop at the end.
+    for whole in ("they make debug builds i.e. -O0 much slower", "as J. Smith said", "since v3.27 in July",
+                  "bulk ferment nine hours."):
+        assert note_sentences(whole) == [whole]

@@ -30,7 +30,7 @@ from typing import Any, Literal, Protocol
 from penna.knowledge.jotting import jot as jot_note
 from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
-from penna.vault.text import sentences, words
+from penna.vault.text import ABBREVIATIONS, sentences, words
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 from penna.writing.bridge import Bridge, Restoration, bridge_for
 from penna.writing.calibration import DraftOrder, Trial, TrialNote, fluent_enough
@@ -106,9 +106,28 @@ def parse_bullets(text: str) -> list[str]:
     return out
 
 
+# A stop inside a bullet, then the next word (a note's sentences need not start with a capital).
+NOTE_STOP = re.compile(r"(?<=[.!?])\s+(?=[\w\"'“‘(-])")
+
+
+def note_sentences(bullet: str) -> list[str]:
+    """A bullet that holds two sentences ("…all way into SDL3. -Wconversion warns about it…"), as
+    its sentences: each becomes a sentence of its own and the writer's stop between them stays,
+    instead of the two running together as one. A stop after an abbreviation ("i.e.") or a
+    single letter is not a sentence's end."""
+    pieces: list[str] = []
+    for part in NOTE_STOP.split(bullet.strip()):
+        last = pieces[-1].rstrip(".!?").rsplit(" ", 1)[-1].lower() if pieces else ""
+        if pieces and (last in ABBREVIATIONS or len(last) == 1 or not part.strip()):
+            pieces[-1] = f"{pieces[-1]} {part}"
+        else:
+            pieces.append(part)
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
 def notes_for(kind: TaskKind, text: str) -> list[str]:
     if kind == "expand":
-        return parse_bullets(text)
+        return [piece for bullet in parse_bullets(text) for piece in note_sentences(bullet)]
     if kind == "rephrase":
         return [s.strip() for s in sentences(text) if s.strip()]  # the writer's sentences, edited one by one
     return []
