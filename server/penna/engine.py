@@ -22,17 +22,17 @@ from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer, Progress, SyncReport
 from penna.knowledge.items import Section
 from penna.knowledge.perspectival import CurrentNote, current_note
-from penna.knowledge.procedural import EXEMPLAR_MAX_WORDS, EXEMPLAR_MIN_WORDS, Profile, ProfileCache
+from penna.knowledge.procedural import Profile, ProfileCache
 from penna.knowledge.rewrites import avoid_words, store_rewrite
 from penna.knowledge.watcher import BatchReport, VaultWatcher
 from penna.paths import index_path
 from penna.vault.classify import classify_note
 from penna.vault.files import normalise_rel
 from penna.vault.markdown import parse_note
+from penna.writing import calibration as trial
 from penna.writing.backend import Backend, Cancelled, CancelToken, Counter, GenerationStats
 from penna.writing.bridge import bridge_for
-from penna.writing.calibration import TRIAL_SENTENCES, Calibration, DraftOrder, model_key, store, stored, trial_notes
-from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
+from penna.writing.calibration import Calibration, DraftOrder
 from penna.writing.model_host import ModelHost, ModelState
 from penna.writing.prompt import PromptBuilder
 from penna.writing.tasks import (
@@ -256,7 +256,7 @@ class Engine:
     def calibration(self) -> Calibration | None:
         """The stored trial of the loaded model on this vault, if it was run."""
         backend = self.model_host.backend
-        return stored(self.index, backend) if backend is not None else None
+        return trial.stored(self.index, backend) if backend is not None else None
 
     def needs_calibration(self) -> bool:
         """The loaded model could restore notes and has not been tried on this vault. The embedded
@@ -264,40 +264,35 @@ class Engine:
         tries it on request."""
         backend, choice = self.model_host.backend, self.model_host.state.choice
         return (backend is not None and not backend.is_chat and bridge_for(backend) is not None
-                and (choice is None or choice.source != "default") and stored(self.index, backend) is None)
+                and (choice is None or choice.source != "default") and trial.stored(self.index, backend) is None)
 
     def draft_order(self, model: Backend) -> DraftOrder:
         """What the model drafts first for a note: as its trial decided, else restoring (measured
         right for the 270M default, docs/voice.md)."""
-        found = stored(self.index, model)
+        found = trial.stored(self.index, model)
         return found.order if found is not None else "restore" if bridge_for(model) is not None else "free"
 
-    def calibrate(self, *, count: int = TRIAL_SENTENCES, cancel: CancelToken | None = None,
+    def calibrate(self, *, count: int = trial.TRIAL_SENTENCES, cancel: CancelToken | None = None,
                   again: bool = False) -> Calibration:
         """Try the model on `count` of the author's sentences, jotted into notes, and store which
         draft it writes first (`writing/calibration.py`). The stored result is returned unless
         `again`. The trial's sentences are ones its prompt does not show, so that neither draft
         can copy them."""
         model = self.model(cancel)
-        if not again and (found := stored(self.index, model)) is not None:
+        if not again and (found := trial.stored(self.index, model)) is not None:
             return found
         restores = bridge_for(model) is not None
         if model.is_chat:  # a chat model gets its own prompt and writes whole paragraphs
-            return Calibration(model.name, model_key(model), [], restores=False)
+            return Calibration(model.name, trial.model_key(model), [], restores=False)
         context = self.context(None, "expand", "")
-        shown = [context.document]
-        hits = [hit for hit in self.index.recent_written_paragraphs(EXEMPLAR_MIN_WORDS, EXEMPLAR_MAX_WORDS, limit=200)
-                if longest_shared_run(hit.text, shown) < COPY_RUN_LIMIT]
-        firsts = {hit.path: hit.id for hit in reversed(hits)}  # a note's first paragraph …
-        ordered = sorted(hits, key=lambda hit: hit.id != firsts[hit.path])  # … of each note before the others
-        notes = trial_notes([(hit.title, hit.text) for hit in ordered], count)
+        notes = trial.vault_trial_notes(self.index, context.document, count)
         request = TaskRequest("expand", "", self.current_note(None).title, max_tokens=context.budget.max_new_tokens,
                               temperature=self.settings.temperature, seed=self.settings.seed, candidates=0)
         trials = run_trial(model, context.document, request, notes, profile=self._style().style,
                            exemplars=_exemplars(context), cancel=cancel)
-        calibration = Calibration(model.name, model_key(model), trials, restores)
+        calibration = Calibration(model.name, trial.model_key(model), trials, restores)
         if trials:  # a vault with too little of the author's prose is tried again when it has more
-            store(self.index, calibration)
+            trial.store(self.index, calibration)
             self.model_host.announce()  # the status shows how the model drafts
         return calibration
 

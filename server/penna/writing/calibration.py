@@ -30,8 +30,10 @@ from typing import Literal
 
 from penna.knowledge.index import Index
 from penna.knowledge.jotting import jot
+from penna.knowledge.procedural import EXEMPLAR_MAX_WORDS, EXEMPLAR_MIN_WORDS
 from penna.vault.text import sentences, words
 from penna.writing.backend import Backend
+from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
 
 DraftOrder = Literal["restore", "free"]
 TRIAL_SENTENCES = 8  # notes tried: enough to tell 1 in 8 from 6 in 8, a few seconds with the default
@@ -163,3 +165,11 @@ def trial_notes(paragraphs: Sequence[tuple[str, str]], count: int = TRIAL_SENTEN
     return found
 
 
+def vault_trial_notes(index: Index, prompt: str, count: int = TRIAL_SENTENCES) -> list[TrialNote]:
+    """`trial_notes` from the author's paragraphs that `prompt` does not show (so that no draft
+    can copy its sentence), the first paragraph of each note before any note's second."""
+    hits = [hit for hit in index.recent_written_paragraphs(EXEMPLAR_MIN_WORDS, EXEMPLAR_MAX_WORDS, PARAGRAPHS_LOOKED_AT)
+            if longest_shared_run(hit.text, [prompt]) < COPY_RUN_LIMIT]
+    firsts = {hit.path: hit.id for hit in reversed(hits)}
+    ordered = sorted(hits, key=lambda hit: hit.id != firsts[hit.path])
+    return trial_notes([(hit.title, hit.text) for hit in ordered], count)
