@@ -16,6 +16,7 @@ from penna.writing.bridge import (
     AUXILIARIES,
     ENDINGS,
     NEVER_ADDED,
+    OPENING_SUBJECTS,
     PREPOSITIONS,
     STEER,
     Bridge,
@@ -364,3 +365,17 @@ def test_only_a_model_that_decodes_token_by_token_gets_a_bridge() -> None:
 
     assert bridge_for(TextOnly()) is None
     assert bridge_for(object()) is None
+
+
+@pytest.mark.model
+def test_a_note_opening_with_not_gets_a_subject_not_a_bare_auxiliary(model: LlamaModel) -> None:
+    """Before a note's "not" only an auxiliary may come ("I did not need"); at a statement's
+    opening that gave "Is not a strength;", a question's word order. A subject may come first."""
+    sentence = Bridge(model).sentence(PROSE, "not strength; form of intellectual cowardice", credit=0.0,
+                                      steering=False, prepositions=False)
+    assert sentence is not None and sentence.endswith(".")
+    first = words_of(sentence)[0].lower()
+    assert first not in AUXILIARIES, sentence
+    assert first == "not" or first in OPENING_SUBJECTS, sentence
+    question = Bridge(model).sentence(PROSE, "not time to go?", credit=0.0, steering=False, prepositions=False)
+    assert question is not None and question.endswith("?"), question

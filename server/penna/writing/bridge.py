@@ -78,6 +78,10 @@ PREPOSITIONS = frozenset(
 # clause the note's words cannot finish (after a comma, "…toolchain, which is far less…" is fine).
 RELATIVES = frozenset({"which", "whom", "whose"})
 AUXILIARIES = frozenset("is are was were be am do does did have has had".split())
+# A note that opens with its "not" ("not strength; form of intellectual cowardice") gets a subject
+# and then an auxiliary ("It is not…"): an auxiliary alone would open a question ("Is not a
+# strength;"), which only a note ending in "?" asks.
+OPENING_SUBJECTS = frozenset("it i this that there they we you".split())
 # Small words a sentence may end on ("… to it.", "… them too."); never "a", "the", "to", "is".
 ENDINGS = frozenset("it them this that these those too again instead though well enough already yet here there "
                     "now then all both either anyway much more most before after once else".split())
@@ -329,7 +333,7 @@ class Bridge:
                     previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
                     steer=steer, temperature=temperature, rng=rng, prune=not steering and bonus <= 0,
                     following=None if last else _following(found, gap, end[0]),
-                    alternatives=alternatives and temperature <= 0)
+                    alternatives=alternatives and temperature <= 0, question=end == "?")
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
@@ -364,8 +368,8 @@ class Bridge:
     def _gap(self, decoder: Decoder, logits: Any, target: str, *, at_start: bool, last: bool, bonus: float,
              previous: str, steer: dict[str, float], temperature: float = 0.0,
              rng: random.Random | None = None, prune: bool = False,
-             following: str | None = None,
-             alternatives: bool = False) -> tuple[list[str], Any, list[tuple[list[str], float]]]:
+             following: str | None = None, alternatives: bool = False,
+             question: bool = False) -> tuple[list[str], Any, list[tuple[list[str], float]]]:
         """The best way to fill one gap and then write `target` (a note word, or the end): a beam
         search over small words, each hypothesis scored with the model's log-probabilities plus
         `bonus` per small word, finished by the target's first token and then by the first token
@@ -394,7 +398,8 @@ class Bridge:
                         finished.append(Hypothesis((*words_in, finish), hypothesis.tokens + self.tokens(finish), total))
                 if depth == depth_limit:
                     continue
-                options = _options(steer, after, capital=capital, negation=negation, negated=negated, last=last)
+                options = _options(steer, after, capital=capital, negation=negation, negated=negated, last=last,
+                                   question=question)
                 # Before a note's "not" every auxiliary is tried: the lookahead to the verb after
                 # it decides between "is not", "does not" and "did not".
                 ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o],
@@ -425,10 +430,12 @@ class Bridge:
 
 
 def _options(steer: dict[str, float], after: str, *, capital: bool, negation: bool, negated: bool,
-             last: bool) -> dict[str, float]:
-    """The small words (with their steering) that may come next in a gap after `after`."""
+             last: bool, question: bool = False) -> dict[str, float]:
+    """The small words (with their steering) that may come next in a gap after `after`. Before a
+    note's "not" only an auxiliary, or at a statement's opening a subject first (`OPENING_SUBJECTS`)."""
+    before_not = OPENING_SUBJECTS if capital and not question else AUXILIARIES
     options = {" " + surface(w, capital): value for w, value in steer.items()
-               if w != after and fits(after, w) and (not negation or w in AUXILIARIES)
+               if w != after and fits(after, w) and (not negation or w in before_not)
                and (not negated or w in AFTER_NEGATION)
                and not (w in RELATIVES and after in PREPOSITIONS)}
     if not capital and after != COMMA and not last:
