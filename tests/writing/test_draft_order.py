@@ -133,3 +133,22 @@ def test_a_model_fluent_enough_is_spared_the_restoring_half_of_the_trial(default
     trials = run_trial(model, PREFIX, request, notes, profile=None, exemplars=[], cancel=None)
     assert [t.free_keepable for t in trials] == [True, True]
     assert model.calls == ["free", "free"] and all(t.restored is None for t in trials)
+
+
+def test_every_trial_note_gets_the_whole_answer_budget(default_model: LlamaModel) -> None:
+    """The trial's notes are separate requests: the tokens one free sentence used are not taken
+    from the next one's budget (a cut-off sentence would count against the model)."""
+    budgets: list[int] = []
+
+    class Counting(WatchedModel):
+        def stream(self, prompt: str, **options: Any) -> Iterator[str]:
+            budgets.append(int(options["max_tokens"]))
+            options["stats"].generated_tokens = 30  # as a real answer of 30 tokens reports
+            yield "I watch the dough, not the clock, and it takes a long time in my cold kitchen."
+
+    model = Counting(default_model)
+    notes = [TrialNote(f"Sentence {i}.", "watch dough, not clock", ()) for i in range(4)]
+    request = TaskRequest("expand", "", "Winter loaf", seed=1, candidates=0, max_tokens=40)
+    run_trial(model, PREFIX, request, notes, profile=None, exemplars=[], cancel=None)
+    assert len(set(budgets[:4])) == 1 and budgets[0] > 16, budgets
+

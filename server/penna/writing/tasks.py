@@ -250,6 +250,7 @@ class _SentenceWriter:
         written = list(note.before)
         notes = [*(jot_note(b) for b in written), note.note]
         tail = task_tail("expand", note.title or self.request.title, notes, written, demo=self.request.demo)
+        self.remaining = self.request.max_tokens  # each trial note is a request of its own: no shared budget
         free = self._free(0, 0, note.note, tail)
         judged = self._assess(note.note, free, "model", written)
         return Trial(note.sentence, note.note, free, judged.keepable and not judged.echo)
