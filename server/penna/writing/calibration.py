@@ -36,7 +36,7 @@ from penna.writing.backend import Backend
 from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
 
 DraftOrder = Literal["restore", "free"]
-TRIAL_SENTENCES = 8  # notes tried: enough to tell 1 in 8 from 6 in 8, a few seconds with the default
+TRIAL_SENTENCES = 8  # notes tried: enough to tell 1 in 8 from 6 in 8, under a minute with the default
 FLUENT_SHARE = 0.5  # the model's own sentences must be keepable at least this often to go first …
 FLUENT_ENOUGH = 0.75  # … and this often, it goes first without its restorations being tried at all
 MIN_SENTENCE_WORDS = 8  # a trial sentence long enough to hold a claim …
@@ -44,7 +44,7 @@ MAX_SENTENCE_WORDS = 30  # … and short enough to be one
 MIN_NOTE_WORDS = 4  # a note this short says too little to drop or change
 PARAGRAPHS_LOOKED_AT = 200
 META_PREFIX = "calibration:"
-TRIAL_VERSION = 1  # bumped when the trial changes: older results are measured again
+TRIAL_VERSION = 2  # bumped when the trial changes: older results are measured again
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,10 @@ class Calibration:
     @property
     def order(self) -> DraftOrder:
         """What the model writes first for a note (see the module's docstring)."""
-        if not self.restores or not self.trials:
-            return "free" if not self.restores else "restore"
+        if not self.restores:
+            return "free"
+        if not self.trials:
+            return "restore"
         if fluent_enough(self.trials):
             return "free"
         fluent = self.free_keepable >= FLUENT_SHARE * len(self.trials)
