@@ -35,15 +35,34 @@ class EditorState:
     refused: list[str] = field(default_factory=list)
 
 
-def offset(text: str, position: types.Position) -> int:
+UNIT_BYTES = {"utf-8": 1, "utf-16": 2, "utf-32": 4}
+
+
+def offset(text: str, position: types.Position, encoding: str = "utf-16") -> int:
+    """The string index of an LSP position whose `character` counts units of `encoding` (the one
+    the server chose at initialize: Neovim offers utf-8 first, VS Code speaks utf-16)."""
     lines = text.split("\n")
-    return sum(len(line) + 1 for line in lines[: position.line]) + position.character  # ASCII test texts
+    start = sum(len(line) + 1 for line in lines[: position.line])
+    line = lines[position.line] if position.line < len(lines) else ""
+    codec = {"utf-8": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}[encoding]
+    units = 0
+    for index, char in enumerate(line):
+        if units >= position.character:
+            return start + index
+        units += len(char.encode(codec)) // UNIT_BYTES[encoding]
+    return start + len(line)
 
 
-def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str = "utf-16") -> str:
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[: offset(text, edit.range.start)] + edit.new_text + text[offset(text, edit.range.end):]
+        text = (text[: offset(text, edit.range.start, encoding)] + edit.new_text
+                + text[offset(text, edit.range.end, encoding):])
     return text
+
+
+def position_encoding(client: LanguageClient) -> str:
+    """The position encoding the server chose for this client (utf-16 unless it said otherwise)."""
+    return str(getattr(client, "position_encoding", None) or "utf-16")
 
 
 def make_client() -> LanguageClient:
@@ -71,7 +90,7 @@ def apply_and_notify(client: LanguageClient, change: types.TextDocumentEdit) -> 
     buffer = state.buffers[change.text_document.uri]
     if change.text_document.version is not None:
         assert change.text_document.version == buffer.version, "edit bound to another version"
-    buffer.text = apply_text_edits(buffer.text, list(change.edits))
+    buffer.text = apply_text_edits(buffer.text, list(change.edits), position_encoding(client))
     buffer.version += 1
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=buffer.uri, version=buffer.version),
@@ -89,7 +108,7 @@ def open_note(client: LanguageClient, path: Path) -> Buffer:
 
 def type_text(client: LanguageClient, buffer: Buffer, at: types.Position, text: str) -> None:
     """The user types: change the buffer and tell the server."""
-    cut = offset(buffer.text, at)
+    cut = offset(buffer.text, at, position_encoding(client))
     buffer.text = buffer.text[:cut] + text + buffer.text[cut:]
     buffer.version += 1
     client.text_document_did_change(types.DidChangeTextDocumentParams(
@@ -130,10 +149,11 @@ async def start_session(client: LanguageClient, vault: Path, options: dict[str, 
     """Initialize as `editor` does when it opens `vault` as its one workspace folder: `options`
     are both the initializationOptions and the `penna` configuration section it answers with."""
     client.set_configuration({"penna": options})
-    await client.initialize_session(types.InitializeParams(
+    result = await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities(editor), root_uri=vault.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=vault.as_uri(), name="vault")], initialization_options=options))
     client.vault = vault  # type: ignore[attr-defined]
+    client.position_encoding = result.capabilities.position_encoding  # type: ignore[attr-defined]
 
 
 @contextlib.asynccontextmanager
