@@ -46,8 +46,10 @@ def test_a_model_that_cannot_restore_writes_freely_whatever_the_trial_found() ->
     assert "cannot restore" in Calibration("server", "k", trials, restores=False).summary()
 
 
-def test_with_no_trial_a_local_model_restores_first() -> None:
+def test_with_too_few_trial_sentences_a_local_model_restores_first() -> None:
     assert Calibration("m", "k", []).order == "restore"
+    assert Calibration("m", "k", _trials(2, 0, total=2)).order == "restore"  # 2 of 2, but only 2
+    assert Calibration("m", "k", _trials(3, 0, total=3)).order == "free"
 
 
 def test_the_summary_gives_both_counts_and_the_order() -> None:

@@ -39,6 +39,7 @@ DraftOrder = Literal["restore", "free"]
 TRIAL_SENTENCES = 8  # notes tried: enough to tell 1 in 8 from 6 in 8, under a minute with the default
 FLUENT_SHARE = 0.5  # the model's own sentences must be keepable at least this often to go first …
 FLUENT_ENOUGH = 0.75  # … and this often, it goes first without its restorations being tried at all
+MIN_TRIALS = 3  # fewer of the author's sentences than this say too little to leave restoring for
 MIN_SENTENCE_WORDS = 8  # a trial sentence long enough to hold a claim …
 MAX_SENTENCE_WORDS = 30  # … and short enough to be one
 MIN_NOTE_WORDS = 4  # a note this short says too little to drop or change
@@ -81,7 +82,7 @@ class Calibration:
         """What the model writes first for a note (see the module's docstring)."""
         if not self.restores:
             return "free"
-        if not self.trials:
+        if len(self.trials) < MIN_TRIALS:  # one lucky sentence is no evidence
             return "restore"
         if fluent_enough(self.trials):
             return "free"
