@@ -12,6 +12,7 @@ import pytest
 from penna.config import Settings
 from penna.engine import Engine
 from penna.writing.backend import Cancelled, CancelToken
+from penna.writing.calibration_session import draft_order, needs_calibration, stored_calibration
 
 DRAFT = "Drafts/Winter loaf.md"
 
@@ -115,7 +116,7 @@ def test_the_model_is_tried_on_the_authors_sentences_and_the_result_kept(sample_
     engine = Engine(sample_vault, Settings(seed=7, max_tokens=48, n_ctx=2048))
     engine.sync()
     try:
-        assert engine.calibration() is None
+        assert stored_calibration(engine.index, engine.model_host.backend) is None
         found = engine.calibrate(count=2)
         assert len(found.trials) == 2 and found.restores
         for trial in found.trials:
@@ -123,9 +124,10 @@ def test_the_model_is_tried_on_the_authors_sentences_and_the_result_kept(sample_
             assert trial.sentence not in engine.context(None, "expand", "").document  # neither draft could copy it
         # The default rarely writes a keepable sentence of its own (docs/voice.md): it restores first.
         assert found.order == "restore", found.summary()
-        assert engine.calibration() == found  # stored in the index …
+        assert stored_calibration(engine.index, engine.model_host.backend) == found  # stored in the index …
         assert engine.calibrate() == found  # … and not measured again unless asked
-        assert engine.draft_order(engine.model()) == "restore"
-        assert not engine.needs_calibration()  # and it is the embedded default: never tried on its own
+        assert draft_order(engine.index, engine.model()) == "restore"
+        # The embedded default is never tried on its own.
+        assert not needs_calibration(engine.index, engine.model_host)
     finally:
         engine.close()

@@ -3,7 +3,8 @@
 The CLI, the language server and the benchmarks all drive this same object, so what the editor
 does and what `penna bench` measures are the same code. Nothing here knows about LSP. The engine
 holds the vault session (index, open buffers, the follower that keeps the index current) and
-writes; the model's lifecycle is the ModelHost's, a request's prompt the PromptBuilder's.
+writes; the model's lifecycle is the ModelHost's, a request's prompt the PromptBuilder's, which
+draft the model writes first its stored calibration's (writing/calibration_session.py).
 
 Threading: queries may come from any thread (each gets its own SQLite connection); generation
 is serialised by the model's lock; the model loads in the background on first need.
@@ -27,12 +28,11 @@ from penna.knowledge.rewrites import avoid_words, store_rewrite
 from penna.knowledge.watcher import BatchReport, VaultWatcher
 from penna.paths import index_path
 from penna.vault.classify import classify_note
-from penna.vault.files import normalise_rel
+from penna.vault.files import VaultError, vault_folder, vault_relative
 from penna.vault.markdown import parse_note
-from penna.writing import calibration as trial
 from penna.writing.backend import Backend, Cancelled, CancelToken, Counter, GenerationStats
-from penna.writing.bridge import bridge_for
-from penna.writing.calibration import Calibration, DraftOrder
+from penna.writing.calibration import TRIAL_SENTENCES, Calibration
+from penna.writing.calibration_session import draft_order, run_calibration, settled_calibration
 from penna.writing.model_host import ModelHost, ModelState
 from penna.writing.prompt import PromptBuilder
 from penna.writing.tasks import (
@@ -43,14 +43,9 @@ from penna.writing.tasks import (
     run_chat,
     run_continue,
     run_sentences,
-    run_trial,
 )
 
 __all__ = ["Engine", "Generation", "ModelState", "VaultError"]
-
-
-class VaultError(ValueError):
-    """The vault cannot be used (missing, not a folder). The message is for the user."""
 
 
 @dataclass
@@ -62,12 +57,7 @@ class Generation:
 
 class Engine:
     def __init__(self, vault: Path, settings: Settings | None = None, *, db_path: Path | None = None) -> None:
-        vault = Path(vault).expanduser()
-        if not vault.exists():
-            raise VaultError(f"vault folder not found: {vault}")
-        if not vault.is_dir():
-            raise VaultError(f"not a folder: {vault}")
-        self.vault = vault.resolve()
+        self.vault = vault_folder(vault)  # raises VaultError
         self.settings = settings or Settings()
         self.index = Index(db_path or index_path(self.vault), self.vault)
         self.indexer = Indexer(self.index, self.settings)
@@ -183,14 +173,7 @@ class Engine:
     # --- the current note --------------------------------------------------------------------
     def rel_path(self, path: Path | str) -> str | None:
         """Vault-relative path of a file, or None if it lies outside the vault."""
-        candidate = Path(path)
-        if not candidate.is_absolute():
-            candidate = self.vault / candidate
-        try:
-            # NFC, as the index spells it (a note may be saved under an NFD name).
-            return normalise_rel(candidate.resolve().relative_to(self.vault).as_posix())
-        except (ValueError, OSError):
-            return None
+        return vault_relative(self.vault, path)
 
     def current_note(self, rel_path: str | None) -> CurrentNote:
         return current_note(self.index, rel_path, self.buffers.get(rel_path) if rel_path else None)
@@ -253,48 +236,17 @@ class Engine:
             raise Cancelled()
         return model.warm(context.document, cancel, remember=False)
 
-    def calibration(self) -> Calibration | None:
-        """The stored trial of the loaded model on this vault, if it was run."""
-        backend = self.model_host.backend
-        return trial.stored(self.index, backend) if backend is not None else None
-
-    def needs_calibration(self) -> bool:
-        """The loaded model could restore notes and has not been tried on this vault. The embedded
-        default is not tried on its own: its order is measured (docs/voice.md); `penna calibrate`
-        tries it on request."""
-        backend, choice = self.model_host.backend, self.model_host.state.choice
-        return (backend is not None and not backend.is_chat and bridge_for(backend) is not None
-                and (choice is None or choice.source != "default") and trial.stored(self.index, backend) is None)
-
-    def draft_order(self, model: Backend) -> DraftOrder:
-        """What the model drafts first for a note: as its trial decided, else restoring (measured
-        right for the 270M default, docs/voice.md)."""
-        found = trial.stored(self.index, model)
-        return found.order if found is not None else "restore" if bridge_for(model) is not None else "free"
-
-    def calibrate(self, *, count: int = trial.TRIAL_SENTENCES, cancel: CancelToken | None = None,
+    def calibrate(self, *, count: int = TRIAL_SENTENCES, cancel: CancelToken | None = None,
                   again: bool = False) -> Calibration:
-        """Try the model on `count` of the author's sentences, jotted into notes, and store which
-        draft it writes first (`writing/calibration.py`). The stored result is returned unless
-        `again`. The trial's sentences are ones its prompt does not show, so that neither draft
-        can copy them."""
+        """Try the model on the author's sentences after this vault's prompt and store which draft it
+        writes first (`writing/calibration_session.py`); the stored result unless `again`."""
         model = self.model(cancel)
-        if not again and (found := trial.stored(self.index, model)) is not None:
-            return found
-        restores = bridge_for(model) is not None
-        if model.is_chat:  # a chat model gets its own prompt and writes whole paragraphs
-            return Calibration(model.name, trial.model_key(model), [], restores=False)
+        if (settled := settled_calibration(self.index, model, again=again)) is not None:
+            return settled
         context = self.context(None, "expand", "")
-        notes = trial.vault_trial_notes(self.index, context.document, count)
-        request = TaskRequest("expand", "", self.current_note(None).title, max_tokens=context.budget.max_new_tokens,
-                              temperature=self.settings.temperature, seed=self.settings.seed, candidates=0)
-        trials = run_trial(model, context.document, request, notes, profile=self._style().style,
-                           exemplars=_exemplars(context), cancel=cancel)
-        calibration = Calibration(model.name, trial.model_key(model), trials, restores)
-        if trials:  # a vault with too little of the author's prose is tried again when it has more
-            trial.store(self.index, calibration)
-            self.model_host.announce()  # the status shows how the model drafts
-        return calibration
+        return run_calibration(self.index, model, context, title=self.current_note(None).title, settings=self.settings,
+                               style=self._style().style, count=count, cancel=cancel,
+                               on_stored=self.model_host.announce)  # the status shows how the model drafts
 
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
                  cancel: CancelToken | None = None, on_text: Callable[[int, str], None] | None = None,
@@ -310,10 +262,10 @@ class Engine:
         if cancel is not None and cancel.cancelled:  # cancelled while assembling: stop before the model
             raise Cancelled()
         title = self.current_note(rel_path).title
-        exemplars = _exemplars(context)
+        exemplars = context.exemplars()
         style = self._style().style  # the last profile built, as the prefix uses
         base_seed = self.settings.seed if seed is None else seed
-        order = self.draft_order(model)
+        order = draft_order(self.index, model)
         texts: list[str] = []
         stats: list[GenerationStats] = []
         for number in range(max(1, variants)):
@@ -335,8 +287,3 @@ class Engine:
             texts.append(result.text)
             stats.extend(result.stats)
         return Generation(texts, context, stats)
-
-
-def _exemplars(context: AssembledContext) -> list[str]:
-    """The author's paragraphs the prompt shows (a draft copied from one is pasted)."""
-    return [i.text for s in context.sections if s.name == "procedural" for i in s.kept if i.label == "exemplar"]

@@ -27,6 +27,7 @@ from penna.engine import Engine
 from penna.writing import remote as remote_module
 from penna.writing import wire
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats
+from penna.writing.calibration_session import draft_order, needs_calibration, stored_calibration
 from penna.writing.model import LlamaModel
 from penna.writing.registry import resolve_model
 from penna.writing.remote import ATTEMPTS, BACKOFF, RemoteError, RemoteModel, parse_url
@@ -388,12 +389,14 @@ def test_a_model_server_is_tried_on_its_own_sentences_only_and_writes_freely(ser
     engine = Engine(sample_vault, Settings(remote_url=server, seed=7, max_tokens=64, n_ctx=1024))
     engine.sync()
     try:
-        assert not engine.needs_calibration()  # nothing to decide for a model that cannot restore
+        # Nothing to decide for a model that cannot restore.
+        assert not needs_calibration(engine.index, engine.model_host)
         found = engine.calibrate(count=2)
         assert len(found.trials) == 2 and not found.restores
         assert all(t.free and t.restored is None for t in found.trials)
         assert found.order == "free" and "cannot restore" in found.summary()
-        assert engine.calibration() == found and engine.draft_order(engine.model()) == "free"
+        assert stored_calibration(engine.index, engine.model_host.backend) == found
+        assert draft_order(engine.index, engine.model()) == "free"
     finally:
         engine.close()
 

@@ -143,6 +143,10 @@ class AssembledContext:
     def section(self, name: str) -> FittedSection:
         return next(s for s in self.sections if s.name == name)
 
+    def exemplars(self) -> list[str]:
+        """The author's paragraphs the prompt shows (a draft copied from one is pasted)."""
+        return [i.text for s in self.sections if s.name == "procedural" for i in s.kept if i.label == "exemplar"]
+
 
 def stable_prefix(author: str, stable: Sequence[FittedSection], pinned: FittedSection | None = None) -> str:
     """What a note's requests all start with (what warm-up evaluates)."""

@@ -51,9 +51,36 @@ class NoteTooLarge(NotANote):
         self.limit = limit
 
 
+class VaultError(ValueError):
+    """The vault cannot be used (missing, not a folder). The message is for the user."""
+
+
 def normalise_rel(rel_path: str) -> str:
     """One spelling per note: POSIX separators and NFC (macOS writes NFD names)."""
     return unicodedata.normalize("NFC", rel_path.replace(os.sep, "/"))
+
+
+def vault_folder(path: Path) -> Path:
+    """The vault's folder, resolved (`~` expanded); raises VaultError when it is missing or not a folder."""
+    vault = Path(path).expanduser()
+    if not vault.exists():
+        raise VaultError(f"vault folder not found: {vault}")
+    if not vault.is_dir():
+        raise VaultError(f"not a folder: {vault}")
+    return vault.resolve()
+
+
+def vault_relative(vault: Path, path: Path | str) -> str | None:
+    """Vault-relative path of a file (`path` relative to the vault, or absolute), or None if it
+    lies outside `vault` (a resolved folder)."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = vault / candidate
+    try:
+        # NFC, as the index spells it (a note may be saved under an NFD name).
+        return normalise_rel(candidate.resolve().relative_to(vault).as_posix())
+    except (ValueError, OSError):
+        return None
 
 
 def is_excluded(rel_path: str, exclude: Sequence[str]) -> bool:

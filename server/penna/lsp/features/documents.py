@@ -17,6 +17,7 @@ from penna.engine import Engine
 from penna.knowledge.index import IndexUnavailable
 from penna.lsp.server import DocumentUnavailable, PennaServer
 from penna.writing.backend import Cancelled, CancelToken, ModelError
+from penna.writing.calibration_session import needs_calibration
 
 # Typing is attention too, but one event per stretch of work is enough: salience counts events.
 EDIT_ATTENTION_INTERVAL = 300.0
@@ -82,7 +83,8 @@ def warm(ls: PennaServer, engine: Engine, rel: str) -> None:
     def job(token: CancelToken) -> None:
         try:
             engine.warm(rel, token)
-            if engine.needs_calibration():  # a model other than the default: how should it draft?
+            # A model other than the default, not tried on this vault yet: how should it draft?
+            if needs_calibration(engine.index, engine.model_host):
                 engine.calibrate(cancel=token)
                 engine.warm(rel, token)  # the trial used the model's cache: the note's prefix again
         except Cancelled:

@@ -16,6 +16,7 @@ from penna.engine import Engine
 from penna.knowledge.collected import cached_suggestions
 from penna.lsp.protocol import STATUS_NOTIFICATION, CollectedFolder, ModelStatus, StatusResult, VaultStatus
 from penna.lsp.server import PennaServer
+from penna.writing.calibration_session import draft_order, needs_calibration, stored_calibration
 
 INDEX_THREAD = "penna-index"  # the start-up sync's thread (knowledge/following.py): it indexes, then builds the profile
 
@@ -52,13 +53,13 @@ def status_of(ls: PennaServer) -> StatusResult:
 
 def drafting(engine: Engine) -> str:
     """How the loaded model turns a note into a sentence, for the status (`writing/calibration.py`)."""
-    found = engine.calibration()
+    found = stored_calibration(engine.index, engine.model_host.backend)
     if found is not None and found.trials:
         return found.summary()
     backend = engine.model_host.backend
-    if backend is None or engine.draft_order(backend) == "free":
+    if backend is None or draft_order(engine.index, backend) == "free":
         return "writes its own sentences (it cannot restore notes)"
-    if engine.needs_calibration():
+    if needs_calibration(engine.index, engine.model_host):
         return "restores notes first until its trial on this vault has run"
     return "restores notes first (measured for the embedded default; `penna calibrate` tries it on this vault)"
 
