@@ -11,8 +11,23 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # llama-cpp-python compiles from source (~8 min on 2 cores) the first time; pip caches the wheel.
+# llama.cpp tunes itself to the CPU it is built on, but without its AMX kernels: a CPU may report
+# AMX while its kernel or sandbox has not enabled the tile state, and the first decode then dies
+# with an illegal instruction (seen on this project's machines). The AVX-512 kernels stay.
+export CMAKE_ARGS ?= -DCMAKE_C_FLAGS=-U__AMX_INT8__ -DCMAKE_CXX_FLAGS=-U__AMX_INT8__
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# A wheel from pip's cache may have been built on another CPU: decode a few tokens with the default
+# model, and if that crashes, build llama-cpp-python again here, bypassing the cache.
+LLAMA_CHECK = $(BIN)/python -c "import llama_cpp; from penna.writing.registry import default_model_path; \
+  m = llama_cpp.Llama(str(default_model_path()), n_ctx=64, verbose=False); m.eval(m.tokenize(b'Bread, slowly.'))"
+$(VENV)/.llama: $(VENV)/.installed
+	@$(LLAMA_CHECK) 2>/dev/null || { \
+	  echo "llama.cpp as installed does not run on this CPU: building it here (about 8 minutes)"; \
+	  $(BIN)/pip install --quiet --no-cache-dir --force-reinstall --no-deps \
+	    "llama-cpp-python==$$($(BIN)/pip show llama-cpp-python | sed -n 's/^Version: //p')" && $(LLAMA_CHECK); }
 	touch $@
 
 # Link Grammar judges grammar when penna chooses among sentences and in `penna eval`. It comes from
@@ -33,9 +48,9 @@ clients/vscode/node_modules/.installed: clients/vscode/package-lock.json
 	cd clients/vscode && npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed $(VENV)/.grammar clients/vscode/node_modules/.installed
+install: $(VENV)/.installed $(VENV)/.llama $(VENV)/.grammar clients/vscode/node_modules/.installed
 
-demo: $(VENV)/.installed $(VENV)/.grammar
+demo: $(VENV)/.installed $(VENV)/.llama $(VENV)/.grammar
 	@echo "== the sample vault's bullets (examples/winter-bullets.md):"
 	@cat examples/winter-bullets.md
 	@echo "== penna expand, with the embedded default model:"
