@@ -157,40 +157,49 @@ class StyleCounts:
         # only if its paragraph does (see _may_hold_generic), so most sentences skip both scans.
         generic = _may_hold_generic(text)
         spelling = SPELLING_STEMS.search(text.lower()) is not None
+        # A sentence without words counts for nothing. The counts that add up over sentences
+        # (words, function words, punctuation, contractions, first person) are taken once over
+        # the paragraph's counted sentences: the same sums in a few calls, not a few per sentence.
+        counted: list[str] = []
+        token_lists: list[list[str]] = []
+        lengths = self.sentence_lengths
         for sentence in found:
-            self._add_sentence(sentence, generic, spelling)
+            tokens = words(sentence)
+            if not tokens:
+                continue
+            counted.append(sentence)
+            token_lists.append(tokens)
+            lengths[min(len(tokens), MAX_SENTENCE_BUCKET)] += 1
+            if spelling:
+                self._add_spelling(sentence)
+            if generic and _may_hold_generic(sentence):
+                self.generic.update(m.group(0).lower() for m in find_generic_phrases(sentence))
+        if counted:
+            self._add_counted(counted, token_lists)
 
     def add_list_item(self) -> None:
         self.list_items += 1
 
-    def _add_sentence(self, sentence: str, generic: bool = True, spelling: bool = True) -> None:
-        tokens = words(sentence)
-        if not tokens:
-            return
-        self.sentences += 1
+    def _add_counted(self, counted: list[str], token_lists: list[list[str]]) -> None:
+        """The additive counts of sentences that have words (`token_lists` are their words)."""
+        tokens = [t for sentence_tokens in token_lists for t in sentence_tokens]
+        self.sentences += len(counted)
         self.words += len(tokens)
-        self.sentence_lengths[min(len(tokens), MAX_SENTENCE_BUCKET)] += 1
         vocabulary = function_word_set()
         self.function_words.update([t for t in tokens if t in vocabulary])
+        # Newline-joined: no pattern matches across a newline (sentences hold none), so each
+        # count is the sum of the sentences' counts.
         punctuation = self.punctuation
-        for name, count in punctuation_counts(sentence):
+        for name, count in punctuation_counts("\n".join(counted)):
             punctuation[name] += count
-        self._add_word_habits(tokens)
-        if spelling:
-            self._add_spelling(sentence)
-        if generic and _may_hold_generic(sentence):
-            self.generic.update(m.group(0).lower() for m in find_generic_phrases(sentence))
+        self.contractions += sum(1 for t in tokens if "'" in t)
+        self.first_person += sum(1 for t in tokens if t in FIRST_PERSON)
+        if not _HEDGE_FIRST_WORDS.isdisjoint(tokens):  # else no sentence holds a hedge's first word
+            for sentence_tokens in token_lists:
+                self._add_hedges(sentence_tokens)
 
-    def _add_word_habits(self, tokens: list[str]) -> None:
-        """Contractions, first-person words and hedges among one sentence's words."""
-        contractions = first_person = 0
-        for t in tokens:
-            if "'" in t:
-                contractions += 1
-            if t in FIRST_PERSON:
-                first_person += 1
-        self.contractions += contractions
-        self.first_person += first_person
+    def _add_hedges(self, tokens: list[str]) -> None:
+        """Hedges among one sentence's words."""
         present = _HEDGE_FIRST_WORDS.intersection(tokens)
         if present:
             lowered = " " + " ".join(tokens) + " "

@@ -27,6 +27,8 @@ THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 TABLE_ROW = re.compile(r"^\s*\|")
 HTML_START = re.compile(r"^ {0,3}<(?:[A-Za-z][\w-]*|!--)")
 COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+QUOTE_MARKERS = re.compile(r"^(\s*>)+\s?")
+_CAPPED_STARTS = frozenset(" \t>")
 MAX_INDENT = 64  # deeper nesting is flattened: it carries no meaning and costs time
 MAX_QUOTE_DEPTH = 16
 
@@ -71,12 +73,12 @@ class Block:
         if self.kind == "list":
             return "\n".join(plain_text(item.text) for item in self.items)
         if self.kind in ("quote", "callout"):
-            lines = [re.sub(r"^(\s*>)+\s?", "", line) for line in self.raw.split("\n")]
+            lines = [QUOTE_MARKERS.sub("", line) for line in self.raw.split("\n")]
             if self.kind == "callout" and lines:
                 lines[0] = CALLOUT.sub(r"\2", self.raw.split("\n")[0])
             return plain_text(" ".join(line.strip() for line in lines if line.strip()))
         if self.kind == "paragraph":
-            return plain_text(" ".join(line.strip() for line in self.raw.split("\n")))
+            return plain_text(" ".join([line.strip() for line in self.raw.split("\n")]))
         return ""
 
 
@@ -255,7 +257,8 @@ def parse_note(text: str) -> ParsedNote:  # noqa: C901 - the hot path, as _scan_
         warnings.append(front.error)
     lines = text.split("\n")
     body = blank_comments("\n".join(lines[front.body_start_line:]))
-    body_lines = [_normalise_line(line) for line in body.split("\n")]
+    # Only a line starting with a space, a tab or '>' can need capping (most start otherwise).
+    body_lines = [_normalise_line(line) if line[:1] in _CAPPED_STARTS else line for line in body.split("\n")]
     blocks, headings = _scan_blocks(body_lines, front.body_start_line)
 
     links: list[Link] = []
