@@ -84,15 +84,23 @@ class Engine:
         return self.model_host.listeners
 
     # --- settings and index ------------------------------------------------------------------
-    def apply_settings(self, settings: Settings) -> None:
+    def apply_settings(self, settings: Settings, *, on_reindexed: Callable[[], None] | None = None) -> bool:
+        """Returns whether the vault is re-indexed for the new settings: on a thread, `reindexing`
+        meanwhile, then `on_reindexed` is called there (exclusions, reading folders or the author's
+        name changed: notes change class)."""
         rules = self.indexer.rules()
         self.settings = settings
         self.indexer.settings = settings
         self.prompts.salience.clear()  # the half-life may have changed
         self.prompts.prefixes.clear()
-        if self.indexer.rules() != rules:
-            self.follower.resync()  # exclusions, reading folders or the author's name: notes change class
+        reindex = self.indexer.rules() != rules and self.follower.resync(on_reindexed)
         self.model_host.configure(settings)
+        return reindex
+
+    @property
+    def reindexing(self) -> bool:
+        """Whether the vault is being re-indexed for new settings (see `apply_settings`)."""
+        return self.follower.resyncing
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         return self.indexer.sync(progress)

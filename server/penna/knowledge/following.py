@@ -28,10 +28,17 @@ class VaultFollower:
         self.on_indexed = on_indexed  # on the watcher's thread, after notes changed in the index
         self.watcher: VaultWatcher | None = None
         self._catch_up: threading.Thread | None = None  # the start-up sync, or a re-sync
+        self._resyncs = 0  # re-syncs asked for and not yet done
+        self._resyncs_lock = threading.Lock()
 
     @property
     def vault(self) -> Path:
         return self.indexer.index.vault_root
+
+    @property
+    def resyncing(self) -> bool:
+        """Whether a re-sync for new rules is asked for or under way (see `resync`)."""
+        return self._resyncs > 0
 
     def start(self, *, debounce: float, sync: bool, background: bool, progress: Progress | None,
               on_missing: Callable[[], None] | None, on_error: Callable[[str], None] | None,
@@ -70,11 +77,15 @@ class VaultFollower:
         self._catch_up.start()
         return watcher
 
-    def resync(self) -> None:
-        """Sync again under the running watcher, on a thread, after any start-up sync still under way."""
+    def resync(self, on_done: Callable[[], None] | None = None) -> bool:
+        """Sync again under the running watcher, on a thread, after any start-up sync still under
+        way. Returns whether it started (not without a watcher); `resyncing` is true from here until
+        it has ended, and then `on_done` is called on its thread, whether it succeeded or not."""
         watcher, previous = self.watcher, self._catch_up
         if watcher is None:
-            return
+            return False
+        with self._resyncs_lock:
+            self._resyncs += 1
 
         def run() -> None:
             try:
@@ -85,9 +96,14 @@ class VaultFollower:
                 log.warning("re-indexing %s for the new settings failed: %s", self.vault, error)
             finally:
                 self.indexer.index.close_thread()
+                with self._resyncs_lock:
+                    self._resyncs -= 1
+                if on_done:
+                    on_done()
 
         self._catch_up = threading.Thread(target=run, daemon=True, name="penna-resync")
         self._catch_up.start()
+        return True
 
     def _sync_under(self, watcher: VaultWatcher, *, sync: bool = True, progress: Progress | None = None,
                     on_synced: Callable[[SyncReport], None] | None = None) -> None:
