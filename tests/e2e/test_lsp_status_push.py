@@ -16,6 +16,7 @@ from lsp_harness import SERVER, make_client, open_note, settings, start_session
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from penna.bench.synthetic import generate_vault
 from penna.lsp.protocol import STATUS_NOTIFICATION, StatusResult
 
 pytestmark = pytest.mark.e2e
@@ -54,6 +55,11 @@ async def pushed(client: LanguageClient, predicate: Callable[[StatusResult], boo
             await asyncio.sleep(0.05)
 
     return await asyncio.wait_for(first(), 120)  # a guard against hanging, not a timing assertion
+
+
+def pushed_index(client: LanguageClient, status: StatusResult, after: int = 0) -> int:
+    """Where a status returned by `pushed` sits among those pushed (the first equal one from `after`)."""
+    return [plain(s) for s in client.statuses].index(status, after)  # type: ignore[attr-defined]
 
 
 def make_vault(root: Path, name: str) -> Path:
@@ -127,3 +133,28 @@ async def test_each_vault_gets_its_folders_settings_and_a_change_is_pulled_again
         await asyncio.sleep(0.05)
     assert await hover(client, a.uri) is None
     assert not [m for m in client.messages if m.type == types.MessageType.Warning], client.messages
+
+
+async def test_a_vault_reindexed_for_new_settings_says_so_while_it_runs(client: LanguageClient,
+                                                                        tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    total = generate_vault(vault, 600, seed=5).notes  # large enough that its re-index takes a while
+    excluded = len(list((vault / "Notes").rglob("*.md")))
+    options = settings(model=str(tmp_path / "missing.gguf"))
+    await start_session(client, vault, options)
+    first = await pushed(client, lambda s: bool(s["vaults"]) and s["vaults"][0]["indexed"] and not s["indexing"])
+    assert first["vaults"][0]["notes"] == total, first
+
+    # A rule that changes which files are notes: the vault is re-indexed under the running watcher.
+    before = len(client.statuses)  # type: ignore[attr-defined]
+    client.set_configuration({"penna": {**options, "exclude": ["Notes/**"]}})
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+    started = await pushed(client, lambda s: s["indexing"] and not s["vaults"][0]["indexed"], after=before)
+    done = await pushed(client, lambda s: not s["indexing"] and s["vaults"][0]["indexed"],
+                        after=pushed_index(client, started, before) + 1)
+    assert done["vaults"][0]["notes"] == total - excluded > 0, done
+    # The last status a client got says the re-index is over, and `penna.status` agrees.
+    assert plain(client.statuses[-1]) == done, client.statuses[-1]  # type: ignore[attr-defined]
+    asked = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="penna.status"))
+    assert not asked["indexing"] and asked["vaults"][0]["indexed"], asked
+    assert asked["vaults"][0]["notes"] == total - excluded, asked

@@ -206,7 +206,7 @@ class VaultStatus(TypedDict):
     written: int
     read: int
     index: str
-    indexed: bool  # the start-up indexing has finished; counts grow until then
+    indexed: bool  # the start-up indexing has finished and no re-index for new settings runs; counts move until then
     collected: list[CollectedFolder]
 
 

@@ -229,7 +229,8 @@ class PennaServer(LanguageServer):
         # pygls allows one handler per notification, and documents.py owns those.
         self.document_listeners: list[Callable[[str, str], None]] = []  # (uri, event)
         self.engine_hooks: list[Callable[[Engine], None]] = []  # features that follow each new engine
-        # Told, from any thread, when a vault's start-up indexing starts and when it has finished.
+        # Told, from any thread, when a vault's indexing (at start-up, or again for new settings)
+        # starts and when it has finished.
         self.indexing_listeners: list[Callable[[Engine], None]] = []
         # Per-vault settings (a workspace folder's own values of the keys that belong to a vault),
         # applied over `settings` for that vault's engine; filled by the settings feature.
@@ -312,8 +313,8 @@ class PennaServer(LanguageServer):
         return None
 
     def vault_indexed(self, engine: Engine) -> bool:
-        """Whether the vault's start-up indexing has finished."""
-        return engine.vault in self.indexed_vaults
+        """Whether the vault's start-up indexing has finished and no re-index for new settings runs."""
+        return engine.vault in self.indexed_vaults and not engine.reindexing
 
     def open_workspace_vaults(self) -> None:
         """Start indexing every workspace vault at once (after `initialized`)."""
@@ -387,7 +388,9 @@ class PennaServer(LanguageServer):
             self.vault_overrides = {root.resolve(): values for root, values in overrides.items()}
         self.hover_cache.clear()
         for engine in list(self.engines.values()):
-            engine.apply_settings(self.settings_for(engine.vault))
+            reindexed = partial(self._indexing_changed, engine)  # the re-index for new rules has ended
+            if engine.apply_settings(self.settings_for(engine.vault), on_reindexed=reindexed):
+                self._indexing_changed(engine)  # … and has started: the vault is not indexed meanwhile
 
     # --- helpers for features ----------------------------------------------------------------
     def document(self, uri: str) -> TextDocument:
