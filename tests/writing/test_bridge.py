@@ -14,6 +14,7 @@ from penna.writing.bridge import (
     ALTERNATIVE_MARGIN,
     ALTERNATIVES_PER_GAP,
     AUXILIARIES,
+    COORDINATORS,
     ENDINGS,
     NEVER_ADDED,
     OPENING_SUBJECTS,
@@ -24,6 +25,7 @@ from penna.writing.bridge import (
     Ledger,
     Restoration,
     _following,
+    _options,
     _steering,
     bridge_for,
     contract,
@@ -316,6 +318,42 @@ def test_the_restoring_search_stops_early_without_changing_its_answer(model: Lla
     monkeypatch.setattr(Bridge, "_gap",
                         lambda self, *args, **options: search(self, *args, **{**options, "prune": False}))
     assert [Bridge(model).sentence(PROSE, note, credit=0.0, steering=False) for note in JOTTED] == pruned
+
+
+def test_a_coordinator_is_offered_only_where_the_note_has_a_mark_or_at_the_opening() -> None:
+    steer = dict.fromkeys(["and", "but", "so", "yet", "the", "is"], 0.0)
+
+    def offered(join: bool, capital: bool = False) -> set[str]:
+        return {w.strip().lower() for w in _options(steer, "debug", capital=capital, negation=False, negated=False,
+                                                    last=False, join=join)}
+
+    assert not offered(join=False) & COORDINATORS
+    assert {"the", "is"} <= offered(join=False)
+    assert offered(join=True) >= COORDINATORS
+    assert offered(join=True, capital=True) >= COORDINATORS
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("note", [
+    "Boss told Snake that she had vision of world without borders shortly before they fought",
+    "that why country ruled by Kaffir Dar-ul-Harb to Musalman",
+    "they make debug builds much slower"])
+def test_restoring_adds_no_coordinator_between_words_the_note_runs_together(model: LlamaModel, note: str) -> None:
+    sentence = Bridge(model).sentence(PROSE, note, credit=0.0, steering=False, prepositions=False)
+    assert sentence is not None
+    assert not set(added_words(sentence, note)) & COORDINATORS, sentence
+
+
+def test_a_lone_ellipsis_is_kept_after_the_word_before_it_and_ends_a_note_as_a_stop_does() -> None:
+    assert note_parts("mitigate it … slightly") == [("mitigate", ""), ("it", " …"), ("slightly", "")]
+    assert note_words("what to tender and what to omit …") == ["what", "to", "tender", "and", "what", "to", "omit"]
+
+
+@pytest.mark.model
+def test_a_note_ending_in_an_ellipsis_ends_with_one(model: LlamaModel) -> None:
+    sentence = Bridge(model).sentence(PROSE, "so abundant that problem what to omit …", credit=0.0, steering=False,
+                                      prepositions=False)
+    assert sentence is not None and sentence.endswith("omit…") and "…" not in sentence[:-1], sentence
 
 
 def test_what_follows_a_note_word_is_its_own_mark_the_next_word_or_the_end() -> None:

@@ -157,3 +157,7 @@ def test_a_bullet_of_two_sentences_becomes_two_sentences() -> None:
     for whole in ("they make debug builds i.e. -O0 much slower", "as J. Smith said", "since v3.27 in July",
                   "bulk ferment nine hours."):
         assert note_sentences(whole) == [whole]
+    # An ellipsis ends a sentence only where a capital follows it.
+    assert note_sentences("so abundant that problem what to omit … In midst of agitation, BR Ambedkar said") == [
+        "so abundant that problem what to omit …", "In midst of agitation, BR Ambedkar said"]
+    assert note_sentences("tools to mitigate it … slightly") == ["tools to mitigate it … slightly"]

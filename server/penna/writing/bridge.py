@@ -78,6 +78,11 @@ PREPOSITIONS = frozenset(
 # clause the note's words cannot finish (after a comma, "…toolchain, which is far less…" is fine).
 RELATIVES = frozenset({"which", "whom", "whose"})
 AUXILIARIES = frozenset("is are was were be am do does did have has had".split())
+# A coordinator is added only where the note has its own mark, or at a sentence's opening: between
+# two words the note runs together it splits one phrase into two ("debug [and] builds", "Kaffir
+# [and] Dar-ul-Harb", "a vision of a world without borders[, but] shortly before they fought").
+# Read blind, 56 sentences had one added there and none of them was kept.
+COORDINATORS = frozenset({"and", "but", "so", "yet"})
 # A note that opens with its "not" ("not strength; form of intellectual cowardice") gets a subject
 # and then an auxiliary ("It is not…"): an auxiliary alone would open a question ("Is not a
 # strength;"), which only a note ending in "?" asks.
@@ -92,10 +97,11 @@ NEGATIONS = {"don't": "do", "doesn't": "does", "didn't": "did", "isn't": "is", "
              "shouldn't": "should", "haven't": "have", "hasn't": "has", "hadn't": "had"}
 COMMA = ","
 MARKS = (",", ";", ":")  # a note's own marks after a word, kept where the note has them
-END_MARKS = (".", "?", "!")  # a sentence ends as its note does ("why so dense?") …
+END_MARKS = (".", "?", "!", "…")  # a sentence ends as its note does ("why so dense?") …
 OPEN_END = ".?"  # … else with "." or "?", whichever the model finds likelier ("Why not repent like the Jews do?")
-EDGE_MARKS = ",;:.!?\"“”‘’"  # punctuation around a note's words, not part of them
+EDGE_MARKS = ",;:.!?…\"“”‘’"  # punctuation around a note's words, not part of them
 DASHES = frozenset({"-", "–", "—"})
+ELLIPSIS = "…"  # standing alone mid-note, kept after the word before it as a dash is ("mitigate it … slightly")
 UNBRIDGEABLE = re.compile(r"`|https?://|[\[\](){}<>=*_#/\\|]")
 
 
@@ -199,14 +205,14 @@ def note_words(note: str) -> list[str] | None:
 
 
 def note_parts(note: str) -> list[tuple[str, str]] | None:
-    """`note_words` with the mark the note puts after each word: "," ";" ":" or a dash (" —"),
-    else "". The author's own punctuation stays in the sentence ("cold kitchen, 17°C, everything
+    """`note_words` with the mark the note puts after each word: "," ";" ":", a dash (" —") or an
+    ellipsis (" …"), else "". The author's own punctuation stays in the sentence ("cold kitchen, 17°C, everything
     slow"); the last word's is left to the sentence's end."""
     if UNBRIDGEABLE.search(note):
         return None
     parts: list[tuple[str, str]] = []
     for chunk in note.split():
-        if chunk in DASHES:
+        if chunk in DASHES or chunk == ELLIPSIS:
             if parts:
                 parts[-1] = (parts[-1][0], " " + chunk)
             continue
@@ -330,7 +336,7 @@ class Bridge:
                 previous = parts[-1].strip().lower() if parts else ""
                 fill, logits, others = self._gap(
                     decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
-                    previous=COMMA if previous.endswith((*MARKS, *DASHES)) else previous,
+                    previous=COMMA if previous.endswith((*MARKS, *DASHES, ELLIPSIS)) else previous,
                     steer=steer, temperature=temperature, rng=rng, prune=not steering and bonus <= 0,
                     following=None if last else _following(found, gap, end[0]),
                     alternatives=alternatives and temperature <= 0, question=end == "?")
@@ -399,7 +405,7 @@ class Bridge:
                 if depth == depth_limit:
                     continue
                 options = _options(steer, after, capital=capital, negation=negation, negated=negated, last=last,
-                                   question=question)
+                                   question=question, join=at_start or previous == COMMA)
                 # Before a note's "not" every auxiliary is tried: the lookahead to the verb after
                 # it decides between "is not", "does not" and "did not".
                 ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o],
@@ -430,14 +436,16 @@ class Bridge:
 
 
 def _options(steer: dict[str, float], after: str, *, capital: bool, negation: bool, negated: bool,
-             last: bool, question: bool = False) -> dict[str, float]:
+             last: bool, question: bool = False, join: bool = True) -> dict[str, float]:
     """The small words (with their steering) that may come next in a gap after `after`. Before a
-    note's "not" only an auxiliary, or at a statement's opening a subject first (`OPENING_SUBJECTS`)."""
+    note's "not" only an auxiliary, or at a statement's opening a subject first (`OPENING_SUBJECTS`);
+    a coordinator only where the gap may `join` two parts (`COORDINATORS`)."""
     before_not = OPENING_SUBJECTS if capital and not question else AUXILIARIES
     options = {" " + surface(w, capital): value for w, value in steer.items()
                if w != after and fits(after, w) and (not negation or w in before_not)
                and (not negated or w in AFTER_NEGATION)
-               and not (w in RELATIVES and after in PREPOSITIONS)}
+               and not (w in RELATIVES and after in PREPOSITIONS)
+               and (join or w not in COORDINATORS)}
     if not capital and after != COMMA and not last:
         options[COMMA] = 0.0
     return options

@@ -46,8 +46,9 @@ DEFAULT_CANDIDATES = 2  # extra candidates for a sentence whose first draft a wr
 VOICE_MARGIN = 0.05  # how much closer to the author a model rephrasing must be to replace the writer's
 AVOID_COST = 0.5  # voice charge per word the author keeps cutting (learned from rewrites)
 # Restoring searches every gap of the note; a note longer than this is left to the model's own
-# sentences (it is rarely a note any more, and the search would cost seconds).
-RESTORE_MAX_WORDS = 40
+# sentences (it is rarely a note any more, and the search would cost seconds). A long note that
+# is a sentence of notes ("…, saw some people say…") is still restored: it needs its subject back.
+RESTORE_MAX_WORDS = 64
 
 
 class Streamer(Protocol):
@@ -106,8 +107,9 @@ def parse_bullets(text: str) -> list[str]:
     return out
 
 
-# A stop inside a bullet, then the next word (a note's sentences need not start with a capital).
-NOTE_STOP = re.compile(r"(?<=[.!?])\s+(?=[\w\"'“‘(-])")
+# A stop inside a bullet, then the next word (a note's sentences need not start with a capital);
+# an ellipsis ends a sentence only where a capital follows ("what to omit … In the midst of…").
+NOTE_STOP = re.compile(r"(?<=[.!?])\s+(?=[\w\"'“‘(-])|(?<=…)\s+(?=[A-Z])")
 
 
 def note_sentences(bullet: str) -> list[str]:
@@ -118,7 +120,7 @@ def note_sentences(bullet: str) -> list[str]:
     pieces: list[str] = []
     for part in NOTE_STOP.split(bullet.strip()):
         last = pieces[-1].rstrip(".!?").rsplit(" ", 1)[-1].lower() if pieces else ""
-        if pieces and (last in ABBREVIATIONS or len(last) == 1 or not part.strip()):
+        if pieces and (last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or not part.strip()):
             pieces[-1] = f"{pieces[-1]} {part}"
         else:
             pieces.append(part)
