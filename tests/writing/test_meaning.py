@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from penna.writing.meaning import claim_words, judge, stem
+from penna.writing.meaning import claim_words, judge, names, stem
 
 
 def test_a_sentence_with_the_notes_words_and_only_small_words_added_is_faithful() -> None:
@@ -46,3 +46,13 @@ def test_added_content_words_beyond_the_allowance_change_the_claim() -> None:
 def test_word_order_is_measured() -> None:
     assert judge("dog bites man", "The dog bites the man.").order == 1.0
     assert judge("dog bites man", "The man bites the dog.").order < 1.0
+
+
+def test_names_that_swap_places_change_who_did_what() -> None:
+    note = "Boss told Snake that she had vision of world without borders"
+    assert judge(note, "The Boss told Snake that she had a vision of a world without borders.").faithful
+    swapped = judge(note, "Snake told the Boss that she had a vision of a world without borders.")
+    assert swapped.swapped and not swapped.faithful and "swaps who does what" in swapped.reason()
+    # A clause moved to the front keeps who did what; a capitalised small word opening the note is no name.
+    assert not judge("Boss told Snake before they fought", "Before they fought, the Boss told Snake.").swapped
+    assert names("The oven was cold, so Anna waited for Ben") == ["anna", "ben"]

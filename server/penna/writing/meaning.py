@@ -6,9 +6,12 @@ A sentence is faithful to its note when
   neither added nor dropped ("can take nine hours" must not become "takes nine or more hours");
 - it adds few content words of its own (an added noun or verb is usually an added claim).
 
-The check reads words only, so it cannot see every change of meaning (who did what is only
-approximated by the order of the note's words); it is the floor under every sentence penna
-writes, not a judge of style.
+- the names it shares with its note come in the note's order ("Boss told Snake" must not become
+  "Snake told the Boss": the same words, with who did what swapped).
+
+The check reads words only, so it cannot see every change of meaning (beyond names, who did what
+is only approximated by the order of the note's words); it is the floor under every sentence
+penna writes, not a judge of style.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from penna.knowledge.items import content_words
 from penna.vault.text import words
@@ -33,6 +37,7 @@ CONTRACTED = {"can't": ("can", "not"), "won't": ("will", "not"), "shan't": ("sha
               "cannot": ("can", "not")}
 DIGITS = re.compile(r"\d+(?:[.,:/]\d+)*")
 SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
 ADDED_ALLOWANCE = 0.2  # content words a sentence may add, per content word of its note (rounded down)
 
 
@@ -78,17 +83,18 @@ class Verdict:
     dropped_claims: list[str] = field(default_factory=list)  # claim words the sentence lacks
     added: list[str] = field(default_factory=list)  # content words the note does not have
     order: float = 1.0  # share of the note's words that keep their order in the sentence
+    swapped: bool = False  # the note's names come in another order: who did what changed
     allowance: int = 0
 
     @property
     def faithful(self) -> bool:
-        return (not self.dropped and not self.added_claims and not self.dropped_claims
+        return (not self.dropped and not self.added_claims and not self.dropped_claims and not self.swapped
                 and len(self.added) <= self.allowance)
 
     @property
     def faults(self) -> int:
         """How far from faithful: each missing, added or changed word counts once."""
-        return (len(self.dropped) + 2 * (len(self.added_claims) + len(self.dropped_claims))
+        return (len(self.dropped) + 2 * (len(self.added_claims) + len(self.dropped_claims) + self.swapped)
                 + max(0, len(self.added) - self.allowance))
 
     def reason(self) -> str:
@@ -101,6 +107,8 @@ class Verdict:
             parts.append("loses " + ", ".join(self.dropped_claims))
         if len(self.added) > self.allowance:
             parts.append("adds words " + ", ".join(self.added))
+        if self.swapped:
+            parts.append("swaps who does what")
         return "; ".join(parts) or "faithful"
 
 
@@ -121,7 +129,28 @@ def judge(note: str, sentence: str) -> Verdict:
     verdict.added_claims = sorted((sentence_claims - note_claims).elements())
     verdict.dropped_claims = sorted((note_claims - sentence_claims).elements())
     verdict.order = _ordered_share(positions)
+    verdict.swapped = _names_swapped(note, sentence)
     return verdict
+
+
+def names(note: str) -> list[str]:
+    """The note's capitalised words other than "I", in order, each once: the people and things a
+    note says did something. A capital on the note's first word counts only on a content word
+    (a name, not "The" or "When")."""
+    found: list[str] = []
+    for index, match in enumerate(WORD.finditer(note)):
+        word = match.group()
+        if word[0].isupper() and word != "I" and (index > 0 or content_words(word)):
+            found.append(word.lower())
+    return list(dict.fromkeys(found))
+
+
+def _names_swapped(note: str, sentence: str) -> bool:
+    """Two of the note's names in the sentence in the other order (each at its first mention)."""
+    said = words(sentence)
+    positions = [next((i for i, w in enumerate(said) if _same(name, w)), None) for name in names(note)]
+    found = [p for p in positions if p is not None]
+    return any(later < earlier for earlier, later in pairwise(found))
 
 
 def _claim_word(word: str) -> bool:
