@@ -55,3 +55,48 @@ def test_decoding_evaluates_the_prompt_in_its_slices_only(model: LlamaModel, mon
     with model.decoding(PROMPT + " the", stats=(again := GenerationStats())) as (decoder, _logits):
         assert again.reused_tokens == len(tokens) - 1 or again.reused_tokens == len(tokens)
         assert sum(calls) == len(model.tokenize(PROMPT + " the")) - again.reused_tokens  # only the new tail
+
+
+def _logit_calls(model: LlamaModel, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each model call, and whether it asked for logits."""
+    calls: list[bool] = []
+    llm: Any = model.llm
+    context = llm._ctx
+    real = context.decode
+
+    def counted(batch: Any) -> None:
+        calls.append(any(batch.batch.logits[i] for i in range(batch.batch.n_tokens)))
+        real(batch)
+
+    monkeypatch.setattr(context, "decode", counted)
+    return calls
+
+
+def test_a_repeated_evaluation_gives_the_same_logits_without_the_output_layer(
+        model: LlamaModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b, c = (model.tokenize(word, bos=False) for word in (" the", " a cold", " kitchen"))
+    model.llm.reset()
+    with model.decoding(PROMPT) as (decoder, _logits):
+        start = decoder.position
+        first = decoder.feed(a)
+        decoder.rewind(start)
+        decoder.feed(b)  # another filling tried
+        calls = _logit_calls(model, monkeypatch)
+        decoder.rewind(start)
+        again = decoder.feed(a)  # the chosen one committed
+        assert calls == [False]  # its KV cells only
+        assert np.array_equal(again, first)
+        assert not again.flags.writeable  # the decoder keeps it: nobody may change it
+        after = decoder.feed(c)  # evaluated on the rebuilt cells …
+        assert decoder.position == start + len(a) + len(c)
+        decoder.rewind(start)
+        model.llm.eval(a)
+        model.llm.eval(c)
+        assert np.array_equal(after, decoder.logits())  # … exactly as on cells evaluated with logits
+
+        decoder.rewind(start)
+        decoder.feed(a + c)
+        decoder.rewind(start + len(a))
+        calls.clear()
+        decoder.feed(c)  # after `a` as part of a longer batch (llama.cpp's results may differ): evaluated
+        assert calls == [True]

@@ -26,6 +26,7 @@ from penna.writing.backend import Cancelled, CancelToken, GenerationStats, Model
 PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
 STATE_CACHE_SIZE = 6
 EVICT_SAVE_MIN = 256  # cached tokens worth saving before a different prompt evicts them
+DECODER_MEMO = 32  # logits a decoder keeps for evaluations it may repeat (1 MB each at a 262k vocabulary)
 
 
 @dataclass
@@ -272,26 +273,65 @@ class LlamaModel:
 
 class Decoder:
     """Token-by-token access to the model for constrained decoding (`writing/bridge.py`): feed
-    tokens, read the next token's logits. Made by `LlamaModel.decoding`, which holds the lock."""
+    tokens, read the next token's logits. Made by `LlamaModel.decoding`, which holds the lock.
+
+    A search rewinds and feeds the same tokens again (a gap's chosen filling, evaluated while it
+    was scored, then committed after others were tried). Such a repeat keeps the logits of its
+    first evaluation and only rebuilds the KV cells, without the vocabulary-wide output layer (on
+    the 270M default that layer is about half of a short evaluation). It is a repeat only when the
+    cells before it came from the same evaluations, cut at the same places: llama.cpp's results
+    depend on how tokens were batched, so the logits are then exactly what evaluating again gives."""
 
     def __init__(self, model: LlamaModel, cancel: CancelToken | None, stats: GenerationStats, started: float) -> None:
         self.model = model
         self.cancel = cancel
         self.stats = stats
         self._started = started
+        self._anchor = int(model.llm.n_tokens)  # the prompt's end: nothing before it changes meanwhile
+        self._fed: list[tuple[tuple[int, ...], int]] = []  # evaluations after the anchor: (tokens, how many live)
+        self._known: OrderedDict[tuple[Any, ...], Any] = OrderedDict()  # (history, tokens) → logits (read-only)
 
     def feed(self, tokens: Sequence[int]) -> Any:
-        """Evaluate `tokens`; returns the logits (numpy, one row over the vocabulary) after them."""
+        """Evaluate `tokens`; returns the logits (numpy, one row over the vocabulary, read-only)
+        after them."""
         llm = self.model.llm
         if self.cancel is not None and self.cancel.cancelled:
             raise Cancelled()
         if llm.n_tokens + len(tokens) > self.model.n_ctx:
             raise ModelError(f"the answer does not fit the context window ({self.model.n_ctx} tokens)")
-        llm.eval(list(tokens))
-        return self.logits()
+        fed = tuple(tokens)
+        if not fed:
+            return self.logits()  # nothing new: what was evaluated last
+        key = (self._history(), fed)
+        known = self._known.get(key)
+        if known is not None:
+            _eval_without_logits(llm, fed)
+            self._known.move_to_end(key)
+        else:
+            llm.eval(list(fed))
+            known = self._known[key] = self.logits()
+            known.flags.writeable = False  # shared with the caller and kept
+            while len(self._known) > DECODER_MEMO:
+                self._known.popitem(last=False)
+        self._fed.append((fed, len(fed)))
+        return known
+
+    def _history(self) -> tuple[tuple[tuple[int, ...], int], ...]:
+        """The evaluations whose KV cells are live up to the current position (after a rewind,
+        the one it cut, with how much of it is kept)."""
+        live = int(self.model.llm.n_tokens) - self._anchor
+        kept: list[tuple[tuple[int, ...], int]] = []
+        for tokens, count in self._fed:
+            if live <= 0:
+                break
+            kept.append((tokens, min(count, live)))
+            live -= count
+        self._fed = kept
+        return tuple(kept)
 
     def logits(self) -> Any:
-        """The next token's logits after what was evaluated last (numpy, a copy)."""
+        """The next token's logits after the last evaluation that computed them (numpy, a copy;
+        a repeated `feed` computes none: use what it returns)."""
         import numpy as np
 
         llm = self.model.llm
@@ -311,6 +351,19 @@ class Decoder:
         if stats.first_token_seconds is None:
             stats.first_token_seconds = time.perf_counter() - self._started
         stats.seconds = time.perf_counter() - self._started
+
+
+def _eval_without_logits(llm: Any, tokens: Sequence[int]) -> None:
+    """`llm.eval(tokens)` (same batches, so the same KV cells) without the output layer: llama.cpp
+    computes logits only for the tokens a batch asks them for, and here none does."""
+    llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
+    for start in range(0, len(tokens), llm.n_batch):
+        batch = list(tokens[start: start + llm.n_batch])
+        llm._batch.set_batch(batch=batch, n_past=llm.n_tokens, logits_all=False)
+        llm._batch.batch.logits[len(batch) - 1] = False  # set_batch asks for the last token's
+        llm._ctx.decode(llm._batch)
+        llm.input_ids[llm.n_tokens: llm.n_tokens + len(batch)] = batch
+        llm.n_tokens += len(batch)
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
