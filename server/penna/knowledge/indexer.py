@@ -30,9 +30,11 @@ from penna.vault.note import Note, load_note
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
-# A sync writes its notes in batches, one commit each, rather than one commit per note. A batch
-# holds the index's write lock, so it is kept short: an editor's buffer waits at most this long.
-BATCH_SECONDS = 0.1
+# A sync writes its notes in batches, one commit each, rather than one commit per note: every
+# commit writes the full-text index's pending terms out as a new segment, later merged. A batch
+# holds the index's write lock, so a write from another thread (an editor's buffer) makes it
+# commit after the note in hand; another process on the same index waits at most this long.
+BATCH_SECONDS = 1.0
 
 
 @dataclass
@@ -164,13 +166,18 @@ class Indexer:
     @contextmanager
     def _batches(self) -> Iterator[Callable[[], None]]:
         """Yields a function to call before each note: it commits the open batch once it is
-        BATCH_SECONDS old and opens the next (each note is a savepoint inside it)."""
+        BATCH_SECONDS old, or at once when another thread waits to write (which then writes
+        before the next batch opens), and opens the next (see Writes.upsert_note for how one
+        note's failure is undone inside it)."""
         with ExitStack() as stack:
             opened = [0.0]
 
             def next_note() -> None:
-                if time.perf_counter() - opened[0] > BATCH_SECONDS:
+                waiting = self.index.writers_waiting > 0
+                if waiting or time.perf_counter() - opened[0] > BATCH_SECONDS:
                     stack.close()
+                    if waiting:
+                        self.index.make_way(timeout=BATCH_SECONDS)
                     stack.enter_context(self.index.transaction())
                     opened[0] = time.perf_counter()
 

@@ -24,6 +24,9 @@ class Store:
         self.vault_root = Path(vault_root).resolve()
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        # Threads blocked on the write lock, counted so that a sync's batch can step aside.
+        self._waiting = threading.Condition()
+        self._writers_waiting = 0
         self._all_connections: list[sqlite3.Connection] = []
         self.rebuilt_reason: str | None = None
         self._open_or_rebuild()
@@ -69,6 +72,36 @@ class Store:
         self._all_connections.clear()
         self._local = threading.local()
 
+    # --- the write lock ------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Holds the write lock (re-entrant). A thread that has to wait for it is counted in
+        writers_waiting until it has it."""
+        if not self._write_lock.acquire(blocking=False):
+            with self._waiting:
+                self._writers_waiting += 1
+            try:
+                self._write_lock.acquire()
+            finally:
+                with self._waiting:
+                    self._writers_waiting -= 1
+                    self._waiting.notify_all()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    @property
+    def writers_waiting(self) -> int:
+        """How many other threads are waiting for the write lock now."""
+        return self._writers_waiting
+
+    def make_way(self, timeout: float) -> None:
+        """Called without the write lock: returns once no thread is waiting for it (each has had
+        it) or after `timeout`, so that taking it again straight away does not jump the queue."""
+        with self._waiting:
+            self._waiting.wait_for(lambda: self._writers_waiting == 0, timeout)
+
     @contextmanager
     def transaction(self, undo: Callable[[sqlite3.Connection], None] | None = None) -> Iterator[sqlite3.Connection]:
         """One write transaction. A full or read-only cache becomes IndexUnavailable (a message
@@ -78,7 +111,7 @@ class Store:
         failure that statement undoes exactly, such as deleting a note that was not there
         before) it is no savepoint: FTS5 writes its pending terms out at every savepoint, which
         was a tenth of the CPU of indexing a vault cold."""
-        with self._write_lock:
+        with self.writing():
             conn = self.conn
             if conn.in_transaction:
                 try:
@@ -155,7 +188,7 @@ class Store:
                     raise IndexUnavailable(f"cannot replace the index at {self.db_path}: {error.strerror}") from error
             try:
                 if not self._has_schema():
-                    with self._write_lock:
+                    with self.writing():
                         vault = str(self.vault_root).replace("'", "''")
                         self.conn.executescript(
                             f"BEGIN IMMEDIATE;{SCHEMA}"

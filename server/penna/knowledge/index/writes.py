@@ -31,7 +31,7 @@ class Writes(Store):
                     chunks: Sequence[Chunk], style: StyleCounts | None, tokens: int) -> None:
         path_norm = norm(note.rel_path)
         headings = [{"level": h.level, "text": h.text, "line": h.line} for h in note.parsed.headings]
-        with self._write_lock:
+        with self.writing():
             conn = self.conn
             # In a sync's batch, a note not in the index yet is undone by deleting it (its rows
             # cascade): no savepoint needed, so none is taken (see Store.transaction).
