@@ -252,3 +252,13 @@ def test_counter_order_is_kept() -> None:
     fast = fast_counts(["I think; it's fine — maybe. Colour (and color)!"])
     assert list(fast.punctuation) == list(PUNCTUATION)
     assert isinstance(fast.function_words, Counter)
+
+
+def test_the_generic_quick_test_lets_non_ascii_text_through_as_the_full_pattern_would() -> None:
+    """Beyond ASCII the quick test matches in any case, as the full pattern does: the long s
+    (U+017F) matches s under IGNORECASE, though its lower() is itself."""
+    phrase = next(p for p in generic_phrases() if "s" in p)
+    odd = phrase.replace("s", "\u017f", 1)
+    assert style.find_generic_phrases(f"Café. {odd}.")
+    assert style._may_hold_generic(f"Café. {odd}.")
+    assert not style._may_hold_generic("Café au lait, naïvely.")

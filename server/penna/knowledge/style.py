@@ -94,6 +94,13 @@ def _generic_literals() -> re.Pattern[str] | None:
     return re.compile(_literal_trie(phrases))
 
 
+@functools.cache
+def _generic_literals_any_case() -> re.Pattern[str] | None:
+    """The same literals matched in any case, as generic_phrase_pattern matches them."""
+    literals = _generic_literals()
+    return None if literals is None else re.compile(literals.pattern, re.IGNORECASE)
+
+
 def _literal_trie(literals: Sequence[str]) -> str:
     """A pattern matching exactly the same literals as their plain alternation, with shared
     prefixes factored out ("it(?:'s|…)"): a flat alternation of 60 phrases tried every phrase at
@@ -121,13 +128,17 @@ def _literal_trie(literals: Sequence[str]) -> str:
 
 def _may_hold_generic(text: str) -> bool:
     """False only when generic_phrase_pattern finds nothing in `text` or in any of its sentences.
-    For ASCII text a case-insensitive match is a lower-case substring, and every sentence's text
-    (whitespace collapsed) appears in the paragraph's, whitespace collapsed the same way, except
-    across a join after an abbreviation's full stop, which no phrase holds."""
-    literals = _generic_literals()
-    if literals is None or not text.isascii():
+    Every sentence's text (whitespace collapsed) appears in the paragraph's, whitespace collapsed
+    the same way, except across a join after an abbreviation's full stop, which no phrase holds.
+    For ASCII text a case-insensitive match is a lower-case substring (the faster search); beyond
+    ASCII, lower() is not what IGNORECASE matches (the long s matches s, the Kelvin sign matches
+    k), so the literals are searched for in any case."""
+    literals, any_case = _generic_literals(), _generic_literals_any_case()
+    if literals is None or any_case is None:
         return True
-    return literals.search(" ".join(text.lower().split())) is not None
+    if text.isascii():
+        return literals.search(" ".join(text.lower().split())) is not None
+    return any_case.search(" ".join(text.split())) is not None
 
 
 @dataclass
