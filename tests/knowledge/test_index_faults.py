@@ -26,6 +26,8 @@ from penna.config import Settings
 from penna.knowledge.index import Index
 from penna.knowledge.indexer import Indexer
 
+BIGGER = 4000
+
 
 def penna(*args: str, cache: Path, argv_wrap: Callable[[list[str]], list[str]] = lambda a: a, timeout: float = 300,
           **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -56,6 +58,14 @@ def consistent(db: Path) -> sqlite3.Connection:
 def big_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("synthetic") / "vault"
     generate_vault(root, 600, seed=11)
+    return root
+
+
+@pytest.fixture(scope="module")
+def bigger_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Big enough that a cold index commits several batches (each up to BATCH_SECONDS long)."""
+    root = tmp_path_factory.mktemp("synthetic-bigger") / "vault"
+    generate_vault(root, BIGGER, seed=12)
     return root
 
 
@@ -135,10 +145,10 @@ def test_two_processes_on_one_vault_at_once(big_vault: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_kill_9_while_indexing_then_restart_continues_without_a_rebuild(big_vault: Path, tmp_path: Path) -> None:
+def test_kill_9_while_indexing_then_restart_continues_without_a_rebuild(bigger_vault: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env = {**os.environ, "PENNA_CACHE_DIR": str(cache)}
-    proc = subprocess.Popen([sys.executable, "-m", "penna", "index", str(big_vault)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "penna", "index", str(bigger_vault)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = None
     indexed = 0
@@ -152,18 +162,18 @@ def test_kill_9_while_indexing_then_restart_continues_without_a_rebuild(big_vaul
                     indexed = conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
             except sqlite3.Error:
                 indexed = 0
-            if indexed >= 100:
+            if indexed > 0:  # one batch committed
                 break
         time.sleep(0.02)
     assert proc.poll() is None, "indexing finished before it could be killed; use a bigger vault"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert db is not None and 100 <= indexed < 600
+    assert db is not None and 0 < indexed < BIGGER
     before = consistent(db).execute("SELECT COUNT(*) FROM notes").fetchone()[0]
     assert before >= indexed
-    index = Index(db, big_vault)
+    index = Index(db, bigger_vault)
     assert index.rebuilt_reason is None, index.rebuilt_reason  # no full rebuild needed
     report = Indexer(index, Settings()).sync()
-    assert report.added == 600 - before and report.updated == 0
+    assert report.added == BIGGER - before and report.updated == 0
     index.close()
-    assert consistent(db).execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 600
+    assert consistent(db).execute("SELECT COUNT(*) FROM notes").fetchone()[0] == BIGGER
