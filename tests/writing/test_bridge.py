@@ -356,11 +356,16 @@ def test_a_note_ending_in_an_ellipsis_ends_with_one(model: LlamaModel) -> None:
     assert sentence is not None and sentence.endswith("omit…") and "…" not in sentence[:-1], sentence
 
 
-def test_what_follows_a_note_word_is_its_own_mark_the_next_word_or_the_end() -> None:
+def test_what_follows_a_note_word_is_its_next_words_up_to_its_own_mark_or_the_end() -> None:
     parts = note_parts("cold kitchen, 17°C — everything slow")
     assert parts is not None
     assert [_following(parts, gap, ".") for gap in range(len(parts))] == [
         " kitchen", ",", " —", " slow", "."]
+    assert [_following(parts, gap, ".", words=2) for gap in range(len(parts))] == [
+        " kitchen,", ",", " —", " slow.", "."]
+    parts = note_parts("concat does all heavy lifting in place")
+    assert parts is not None
+    assert _following(parts, 2, ".", words=2) == " heavy lifting"
 
 
 @pytest.mark.model

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from penna.writing.backend import GenerationStats
+from penna.writing.bridge import log_softmax
 from penna.writing.model import LlamaModel
 
 pytestmark = pytest.mark.model
@@ -100,3 +101,32 @@ def test_a_repeated_evaluation_gives_the_same_logits_without_the_output_layer(
         calls.clear()
         decoder.feed(c)  # after `a` as part of a longer batch (llama.cpp's results may differ): evaluated
         assert calls == [True]
+
+
+def test_score_sums_each_tokens_log_probability_in_one_call_and_keeps_the_logits_after_a_prefix(
+        model: LlamaModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    filling, following = model.tokenize(" a cold", bos=False), model.tokenize(" kitchen today", bos=False)
+    tokens = filling + following
+    model.llm.reset()
+    with model.decoding(PROMPT) as (decoder, prompt_logits):
+        start = decoder.position
+        calls = _logit_calls(model, monkeypatch)
+        total, kept = decoder.score(tokens, 1, len(filling))
+        assert calls == [True]  # one model call for the whole continuation
+        assert decoder.position == start + len(tokens)
+        assert not kept.flags.writeable
+
+        decoder.rewind(start)  # the same figures, token by token
+        expected, logits, after_filling = 0.0, prompt_logits, None
+        for number, token in enumerate(tokens):
+            if number >= 1:
+                expected += float(log_softmax(logits)[token])
+            logits = decoder.feed([token])
+            if number + 1 == len(filling):
+                after_filling = logits
+        assert total < 0 and abs(total - expected) < 0.05 * len(tokens)  # batched and one by one differ in float
+        assert after_filling is not None and int(np.argmax(kept)) == int(np.argmax(after_filling))
+        likeliest = np.argsort(after_filling)[-10:]  # the tokens a search would try next, within float noise
+        assert np.abs(log_softmax(kept)[likeliest] - log_softmax(after_filling)[likeliest]).max() < 0.3
+        with pytest.raises(ValueError):
+            decoder.score(tokens, 0, 1)  # the first token's probability is not in this call's logits

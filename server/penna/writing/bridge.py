@@ -46,6 +46,10 @@ OPENING_WORDS = 2  # … and before the first note word ("In the", "It is")
 TAIL_WORDS = 2  # small words after the note's last word ("… to it.")
 BEAM = 3  # hypotheses kept per depth in a gap
 EXPAND = 4  # small words tried after each hypothesis (the model's likeliest)
+# A filling is judged with every token of its note word and of this many note words after it (up
+# to the note's own mark): "to test [the] gigantic model" sees all of " gigantic model". Two words
+# also right noun phrases but pull toward notes-style, dropping auxiliaries (docs/voice.md, E19-E20).
+LOOKAHEAD_WORDS = 1
 SAMPLED_LOOKAHEADS = 4  # fillings rescored with their lookahead when one is sampled (later variants)
 ALTERNATIVE_MARGIN = 2.0  # a gap's other fillings kept as alternatives: at most this many nats less likely
 ALTERNATIVES_PER_GAP = 2  # … and at most this many per gap
@@ -378,11 +382,12 @@ class Bridge:
              question: bool = False) -> tuple[list[str], Any, list[tuple[list[str], float]]]:
         """The best way to fill one gap and then write `target` (a note word, or the end): a beam
         search over small words, each hypothesis scored with the model's log-probabilities plus
-        `bonus` per small word, finished by the target's first token and then by the first token
-        of what follows it in the note (`following`: the next word, the note's mark, or the end),
-        so "in error" does not beat "in an error" before "message", nor "is not" "does not" before
-        "have". Commits the winner and returns its words, the logits after it and (if
-        `alternatives`) the next-best fillings within `ALTERNATIVE_MARGIN` with their losses."""
+        `bonus` per small word, finished by the target's first token; the finished ones are then
+        ranked with the rest of the target's tokens and what follows it in the note (`following`:
+        the next word whole, the note's mark, or the end), so "in error" does not beat "in an error"
+        before "message", nor "is not" "does not" before "have". Commits the winner and returns its
+        words, the logits after it and (if `alternatives`) the next-best fillings within
+        `ALTERNATIVE_MARGIN` with their losses."""
         start = decoder.position
         ahead = _Lookahead(self, decoder, start, following)
         negation = target.lower() in NEGATION_WORDS
@@ -451,13 +456,18 @@ def _options(steer: dict[str, float], after: str, *, capital: bool, negation: bo
     return options
 
 
-def _following(parts: Sequence[tuple[str, str]], gap: int, end: str) -> str:
-    """What the note puts right after its word number `gap`: its own mark, the next word, or the
-    sentence's end."""
-    mark = parts[gap][1].strip()
-    if mark:
-        return mark if mark in MARKS else " " + mark
-    return " " + surface(parts[gap + 1][0], False) if gap + 1 < len(parts) else end
+def _following(parts: Sequence[tuple[str, str]], gap: int, end: str, words: int = LOOKAHEAD_WORDS) -> str:
+    """What the note puts right after its word number `gap`: up to `words` next words, ending at
+    the note's own mark or the sentence's end where one comes first."""
+    text = ""
+    for index in range(gap, gap + words):
+        mark = parts[index][1].strip()
+        if mark:
+            return text + (mark if mark in MARKS else " " + mark)
+        if index + 1 == len(parts):
+            return text + end
+        text += " " + surface(parts[index + 1][0], False)
+    return text
 
 
 class _Lookahead:
@@ -469,26 +479,33 @@ class _Lookahead:
         self.bridge = bridge
         self.decoder = decoder
         self.start = start
-        self.token = bridge.tokens(following)[0] if following else None
+        self.following = bridge.tokens(following) if following else None
         self.known: dict[tuple[int, ...], float] = {}
         self.fed: tuple[int, ...] | None = None  # the tokens of the decoder's last evaluation, if it was ours
         self.logits: Any = None  # … and the logits after them
 
     def total(self, hypothesis: Hypothesis) -> Hypothesis:
-        if self.token is None:
+        """`hypothesis` with the log-probability of the rest of its note word (its score has
+        only the first token) and of what follows it in the note."""
+        if self.following is None:
             return hypothesis
         found = self.known.get(hypothesis.tokens)
         if found is None:
             self.decoder.rewind(self.start)
-            self.logits = self.decoder.feed(hypothesis.tokens)
+            first = len(hypothesis.tokens) - len(self.bridge.tokens(hypothesis.words[-1])) + 1
+            found, self.logits = self.decoder.score(hypothesis.tokens + self.following, first,
+                                                    len(hypothesis.tokens))
             self.fed = hypothesis.tokens
-            found = self.known[hypothesis.tokens] = float(log_softmax(self.logits)[self.token])
+            self.known[hypothesis.tokens] = found
         return Hypothesis(hypothesis.words, hypothesis.tokens, hypothesis.score + found)
 
     def commit(self, chosen: Hypothesis) -> Any:
         """Leave the decoder after `chosen` and return the logits there. When its lookahead was
-        the last evaluation (the usual case) they are at hand, and nothing is evaluated again."""
-        if self.fed != chosen.tokens:
+        the last evaluation (the usual case) they are at hand: the decoder rewinds past the
+        lookahead's tokens, and nothing is evaluated again."""
+        if self.fed == chosen.tokens:
+            self.decoder.rewind(self.start + len(chosen.tokens))
+        else:
             self.decoder.rewind(self.start)
             self.logits = self.decoder.feed(chosen.tokens)
         return self.logits

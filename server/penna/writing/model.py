@@ -316,6 +316,44 @@ class Decoder:
         self._fed.append((fed, len(fed)))
         return known
 
+    def score(self, tokens: Sequence[int], first: int, after: int) -> tuple[float, Any]:
+        """Evaluate `tokens` (at most one batch) and return the log-probability of
+        `tokens[first:]`, each given every token before it, with the logits after
+        `tokens[:after]` (read-only), for a search that scores a continuation it may then cut
+        off by rewinding. 1 <= first and 1 <= after <= len(tokens)."""
+        import numpy as np
+
+        llm = self.model.llm
+        if self.cancel is not None and self.cancel.cancelled:
+            raise Cancelled()
+        fed = tuple(tokens)
+        if llm.n_tokens + len(fed) > self.model.n_ctx:
+            raise ModelError(f"the answer does not fit the context window ({self.model.n_ctx} tokens)")
+        if len(fed) > llm.n_batch or not (first >= 1 and 1 <= after <= len(fed)):
+            raise ValueError("score: tokens beyond one batch, or first/after out of range")
+        self._history()  # cut the evaluations a rewind dropped before this one joins them
+        rows = sorted({*range(first - 1, len(fed) - 1), after - 1})
+        llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
+        llm._batch.set_batch(batch=list(fed), n_past=llm.n_tokens, logits_all=False)
+        llm._batch.batch.logits[len(fed) - 1] = False
+        for row in rows:
+            llm._batch.batch.logits[row] = True
+        llm._ctx.decode(llm._batch)
+        llm.input_ids[llm.n_tokens: llm.n_tokens + len(fed)] = fed
+        llm.n_tokens += len(fed)
+        self._fed.append((fed, len(fed)))
+        total = 0.0
+        kept: Any = None
+        for row in rows:
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(row), shape=(llm.n_vocab(),))
+            if row == after - 1:
+                kept = logits.copy()
+                kept.flags.writeable = False
+            if first - 1 <= row < len(fed) - 1:
+                top = float(logits.max())
+                total += float(logits[fed[row + 1]]) - top - float(np.log(np.exp(logits - top).sum()))
+        return total, kept
+
     def _history(self) -> tuple[tuple[tuple[int, ...], int], ...]:
         """The evaluations whose KV cells are live up to the current position (after a rewind,
         the one it cut, with how much of it is kept)."""
