@@ -34,3 +34,27 @@ def test_a_long_grammatical_sentence_is_not_charged_for_a_sampled_linkage() -> N
     # failed post-processing; the parser now weighs enough linkages to find the clean one.
     sentence = "Some models are trained on larger contexts, and their effective context length is much smaller."
     assert grammar.unattached(sentence) == 0
+
+
+@pytest.mark.parametrize(("fragment", "clause"), [
+    ("Tried it.", "I tried it."),  # a participle phrase (Wg)
+    ("Compared to a human, tiny.", "Compared to a human, it is tiny."),
+    ("Cold kitchen, 17°C, everything slow.", "My kitchen is cold."),  # a bare noun phrase (Wa)
+])
+def test_a_sentence_no_linkage_reads_as_a_clause_is_charged_as_a_fragment(fragment: str, clause: str) -> None:
+    # Link Grammar links every word of "Tried it." but only as a phrase, never with a finite verb.
+    found, repaired = grammar.unattached(fragment), grammar.unattached(clause)
+    assert found is not None and found >= grammar.FRAGMENT_COST
+    assert repaired == 0
+
+
+def test_a_clause_is_not_charged_when_the_first_linkage_reads_a_noun_phrase() -> None:
+    # The parser's first linkage of this sentence links "the Boss" to the wall as a bare noun
+    # phrase; a later one reads the clause, and that is the reading a person makes.
+    sentence = "The Boss told Snake that she had a vision of a world without borders shortly before they fought."
+    assert grammar.unattached(sentence) == 0
+
+
+def test_imperatives_questions_and_opening_conjunctions_are_clauses() -> None:
+    for sentence in ("Pop the remaining stack into the queue.", "Why does it fail?", "But it was fun to explore."):
+        assert grammar.unattached(sentence) == 0, sentence

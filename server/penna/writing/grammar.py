@@ -37,9 +37,14 @@ LINKAGE_LIMIT = 100
 PARSE_SECONDS = 1  # per sentence; a long sentence that runs out of time is judged unknown
 LONG_SENTENCE_WORDS = 40  # longer sentences are split at their semicolons and dashes first
 MARKUP = re.compile(r"[`*_\[\]#<>|]")
-# A sentence the parser can only read as a bare noun phrase ("Cold kitchen, everything slow."),
-# linked to the wall by Wa, is a fragment: it counts as this many unattached words.
+# A sentence that no linkage reads as a clause (no finite verb, imperative, question or opening
+# conjunction at the wall) is a fragment: a bare noun phrase ("Minimal template use.", Wa), a
+# participle phrase ("Tried it.", Wg) or a bare prepositional phrase ("For code 2k lines
+# token-dense.", Wl). Link Grammar links every word of these; a fragment counts as this many
+# unattached words.
 FRAGMENT_COST = 2
+CLAUSE_WALLS = ("Wi", "Wc", "Wq", "Ws", "Wj", "Wv", "CP")
+GUESSED = ("[!", "[?]", "[~")  # how the parser marks a word it does not know, given a part of speech by its form
 UNITS = ((re.compile(r"(\d)\s?°\s?[CF]\b"), r"\1 degrees"), (re.compile(r"(\d)\s?%"), r"\1 percent"))
 
 
@@ -86,11 +91,26 @@ class _Parser:
                 linkages = parsed.parse()
                 if len(linkages) == 0:
                     return MAX_NULLS  # nothing parsed within the allowed nulls
-                linkage = next(iter(linkages))
-                fragment = any(link.left_word == "LEFT-WALL" and "Wa" in link.left_label for link in linkage.links())
+                # The first linkage is not always the reading a person would choose ("The Boss told
+                # Snake that…" can come first as a bare noun phrase): look on until one is a clause.
+                fragment = not any(map(_clause, linkages))
                 return int(parsed.null_count()) + (FRAGMENT_COST if fragment else 0)
             except Exception:  # noqa: BLE001 — a timeout or an internal error: unknown, not a crash
                 return None
+
+
+def _clause(linkage: Any) -> bool:
+    """A linkage that reads the sentence as a clause: a finite verb linked as a clause's head (WV,
+    from the wall or from a conjunction joining clauses), or at the wall an imperative, a question,
+    a conjunction opening a clause or reported speech. A head the parser only guessed is no verb
+    ("…GGUF quantizers." read with "quantizers" as one)."""
+    for link in linkage.links():
+        at_wall = link.left_word == "LEFT-WALL"
+        label = link.left_label
+        if ("WV" in label or (at_wall and any(kind in label for kind in CLAUSE_WALLS))) \
+                and not any(mark in link.right_word for mark in GUESSED):
+            return True
+    return False
 
 
 @functools.cache
