@@ -12,6 +12,7 @@ import pytest
 from penna.config import Settings
 from penna.engine import Engine
 from penna.writing.backend import Cancelled, CancelToken
+from penna.writing.bridge import Bridge
 from penna.writing.calibration_session import draft_order, needs_calibration, stored_calibration
 
 DRAFT = "Drafts/Winter loaf.md"
@@ -73,9 +74,11 @@ def test_writing_uses_the_last_profile_and_never_rebuilds_it_on_the_request(samp
 
 
 @pytest.mark.model
-def test_an_action_warmed_while_the_writer_picks_it_evaluates_only_its_tail(sample_vault: Path) -> None:
+def test_an_action_warmed_while_the_writer_picks_it_evaluates_only_its_tail(sample_vault: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The editor lists the actions before the writer picks one; warming the offered action then
-    leaves only the paragraph so far to evaluate when it runs, not the request's own passages."""
+    leaves only the paragraph so far to evaluate when it runs, not the request's own passages, and
+    its first sentence's first gap is searched already."""
     engine = Engine(sample_vault, Settings(seed=7, max_tokens=48))
     engine.sync()
     bullets = "- rye has no gluten, dough never feels ready"
@@ -83,12 +86,18 @@ def test_an_action_warmed_while_the_writer_picks_it_evaluates_only_its_tail(samp
         engine.generate("expand", DRAFT, "- cold kitchen, 17°C, everything slow", candidates=0)
         warmed = engine.warm_request("expand", DRAFT, bullets)
         assert warmed is not None and warmed.prompt_tokens > 0
+        searched: list[bool] = []  # per gap search of the request: was it the sentence's first gap?
+        search = Bridge._gap
+        monkeypatch.setattr(Bridge, "_gap",
+                            lambda self, *a, **k: searched.append(k["at_start"]) or search(self, *a, **k))
         result = engine.generate("expand", DRAFT, bullets, candidates=0)
+        monkeypatch.undo()
         model = engine.model()
         assert result.context.late  # the request's own passages: new to the cache but for the warm-up
         restoring = result.stats[0]  # the first draft of the first sentence: the note restored
         new_tokens = restoring.prompt_tokens - restoring.reused_tokens
         assert new_tokens * 4 < model.count(result.context.late_text), new_tokens
+        assert searched and not searched[0], searched  # its first gap came from the warm-up, not a search
         assert engine.warm_request("continue", DRAFT, "A paragraph.") is None  # built from another prompt
     finally:
         engine.close()

@@ -31,7 +31,7 @@ from penna.vault.classify import classify_note
 from penna.vault.files import VaultError, vault_folder, vault_relative
 from penna.vault.markdown import parse_note
 from penna.writing.backend import Backend, Cancelled, CancelToken, Counter, GenerationStats
-from penna.writing.calibration import TRIAL_SENTENCES, Calibration
+from penna.writing.calibration import TRIAL_SENTENCES, Calibration, DraftOrder
 from penna.writing.calibration_session import draft_order, run_calibration, settled_calibration
 from penna.writing.model_host import ModelHost, ModelState
 from penna.writing.prompt import PromptBuilder
@@ -43,6 +43,7 @@ from penna.writing.tasks import (
     run_chat,
     run_continue,
     run_sentences,
+    warm_opening,
 )
 
 __all__ = ["Engine", "Generation", "ModelState", "VaultError"]
@@ -242,7 +243,23 @@ class Engine:
         context = self.context(rel_path, kind, text)
         if cancel is not None and cancel.cancelled:  # a real request came while assembling
             raise Cancelled()
-        return model.warm(context.document, cancel, remember=False)
+        stats = model.warm(context.document, cancel, remember=False)
+        request = self._task_request(kind, text, self.current_note(rel_path).title, context,
+                                     order=draft_order(self.index, model), number=0, variants=1)
+        warm_opening(model, context.document, request, notes_for(kind, text), cancel=cancel)
+        return stats
+
+    def _task_request(self, kind: TaskKind, text: str, title: str, context: AssembledContext, *, order: DraftOrder,
+                      number: int, variants: int, candidates: int = 1, seed: int | None = None) -> TaskRequest:
+        """Answer `number` of `variants` to an action (the warm-up asks for the first one)."""
+        base_seed = self.settings.seed if seed is None else seed
+        # The demo pairs are in `context.document` already, before the request's passages
+        # (cached with the note's prefix), so the task's tail carries none.
+        return TaskRequest(kind, text, title, demo="",
+                           max_tokens=context.budget.max_new_tokens,  # maxTokens, or less to fit (noted)
+                           temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
+                           seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates,
+                           variant=number, order=order)
 
     def calibrate(self, *, count: int = TRIAL_SENTENCES, cancel: CancelToken | None = None,
                   again: bool = False) -> Calibration:
@@ -272,18 +289,12 @@ class Engine:
         title = self.current_note(rel_path).title
         exemplars = context.exemplars()
         style = self._style().style  # the last profile built, as the prefix uses
-        base_seed = self.settings.seed if seed is None else seed
         order = draft_order(self.index, model)
         texts: list[str] = []
         stats: list[GenerationStats] = []
         for number in range(max(1, variants)):
-            # The demo pairs are in `context.document` already, before the request's passages
-            # (cached with the note's prefix), so the task's tail carries none.
-            request = TaskRequest(kind, text, title, demo="",
-                                  max_tokens=context.budget.max_new_tokens,  # maxTokens, or less to fit (noted)
-                                  temperature=self.settings.temperature + (0.15 * number if variants > 1 else 0.0),
-                                  seed=base_seed + 101 * number if base_seed >= 0 else -1, candidates=candidates,
-                                  variant=number, order=order)
+            request = self._task_request(kind, text, title, context, order=order, number=number, variants=variants,
+                                         candidates=candidates, seed=seed)
             progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None
             if model.is_chat:
                 result: TaskResult = run_chat(model, context, request, cancel=cancel, on_text=progress)

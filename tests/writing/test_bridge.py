@@ -422,3 +422,35 @@ def test_a_note_opening_with_not_gets_a_subject_not_a_bare_auxiliary(model: Llam
     assert first == "not" or first in OPENING_SUBJECTS, sentence
     question = Bridge(model).sentence(PROSE, "not time to go?", credit=0.0, steering=False, prepositions=False)
     assert question is not None and question.endswith("?"), question
+
+
+class CountingBridge(Bridge):
+    """A bridge that counts its gap searches (instrumentation: the model and search are real)."""
+
+    searched = 0
+
+    def _gap(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.searched += 1
+        return super()._gap(*args, **kwargs)
+
+
+@pytest.mark.model
+def test_a_first_gap_searched_ahead_of_its_request_is_kept_and_the_sentence_is_the_same(model: LlamaModel) -> None:
+    note = "kitchen cold, dough needs longer proof"
+    prompt = PROMPT + "It was winter."
+    restoring = {"credit": 0.0, "steering": False, "prepositions": False, "alternatives": True}
+    expected = Bridge(model).restore(prompt, note, **restoring)  # type: ignore[arg-type]
+    assert expected is not None
+    bridge = CountingBridge(model)
+    bridge.restore(prompt, note, first_gap_only=True, **restoring)  # type: ignore[arg-type]
+    assert bridge.searched == 1  # only the first gap, while the writer picks the action
+    found = bridge.restore(prompt, note, **restoring)  # type: ignore[arg-type]
+    assert found is not None and found.text == expected.text
+    assert found.gaps[0].written == expected.gaps[0].written
+    assert bridge.searched == len(expected.gaps)  # the request searched every gap but the first
+    bridge.restore(prompt + " It was cold.", note, first_gap_only=True, **restoring)  # type: ignore[arg-type]
+    assert bridge.searched == len(expected.gaps) + 1  # another paragraph so far: searched afresh
+    bridge.restore(prompt, note, first_gap_only=True, steering=True)  # steered by what was written lately
+    assert bridge.searched == len(expected.gaps) + 2  # … depends on more than the prompt: never kept
+    bridge.restore(prompt, note, first_gap_only=True, steering=True)
+    assert bridge.searched == len(expected.gaps) + 3

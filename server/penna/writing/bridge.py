@@ -26,10 +26,12 @@ open one: the same answer as the full search, in about the time of writing freel
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -53,6 +55,7 @@ LOOKAHEAD_WORDS = 1
 SAMPLED_LOOKAHEADS = 4  # fillings rescored with their lookahead when one is sampled (later variants)
 ALTERNATIVE_MARGIN = 2.0  # a gap's other fillings kept as alternatives: at most this many nats less likely
 ALTERNATIVES_PER_GAP = 2  # … and at most this many per gap
+OPENINGS_KEPT = 8  # first gaps searched ahead of their request (`first_gap_only`), latest kept
 SMALL_WORD_BONUS = 3.5  # log-probability credit per small word: without it the model copies the note bare
 PACE = 2.0  # extra credit per small word the sentence owes against the author's density
 STEER = 1.5  # credit per use a small word is behind the author's rate (a charge per use ahead of it)
@@ -137,6 +140,16 @@ class GapChoice:
 
 
 Switch = tuple[int, int]  # (gap, which of its alternatives)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A sentence's first gap as searched ahead of its request: the filling, its tokens and the
+    next-best fillings, for a search that would find the same (same prompt, note and settings)."""
+
+    fill: tuple[str, ...]
+    tokens: tuple[int, ...]
+    others: tuple[tuple[tuple[str, ...], float], ...]
 
 
 @dataclass(frozen=True)
@@ -263,6 +276,7 @@ class Bridge:
         self._tokens: dict[str, tuple[int, ...]] = {}
         self._glue_for: dict[tuple[str, ...], list[str]] = {}
         self.ledger = Ledger()
+        self._openings: OrderedDict[tuple[Any, ...], Opening] = OrderedDict()
 
     @property
     def model(self) -> Decoding:
@@ -292,7 +306,8 @@ class Bridge:
                 glue_ratio: float = 1.0, rates: dict[str, float] | None = None, temperature: float = 0.0,
                 seed: int = -1, on_words: Callable[[str], None] | None = None,
                 credit: float = SMALL_WORD_BONUS, steering: bool = True,
-                prepositions: bool = True, alternatives: bool = False) -> Restoration | None:
+                prepositions: bool = True, alternatives: bool = False,
+                first_gap_only: bool = False) -> Restoration | None:
         """One sentence holding every word of `note` in order, or None if the note cannot be
         bridged (code, links, markup). At temperature 0 (the first answer) each gap takes the
         model's best filling, so the same prompt and note give the same sentence; above 0 (more
@@ -308,7 +323,12 @@ class Bridge:
         can beat the best one found, which makes it nearly as fast as writing freely.
         `prepositions` False adds none (`PREPOSITIONS`): a note's own are where it wants them.
         `alternatives` (at temperature 0) keeps each gap's next-best fillings within
-        `ALTERNATIVE_MARGIN`, at the cost of a few more model evaluations per gap."""
+        `ALTERNATIVE_MARGIN`, at the cost of a few more model evaluations per gap.
+
+        `first_gap_only` searches the sentence's first gap and stops: done while the writer picks
+        an action from the editor's list, it is kept (for a search that depends only on the prompt,
+        the note and the settings: temperature 0, no steering), and the request then starts from
+        it, its first words shown after a single model call."""
         found = note_parts(note)
         if found is None:
             return None
@@ -323,6 +343,8 @@ class Bridge:
         small_words = function_word_set() | EXTRA_STOPWORDS
         counts = dict(self.ledger.counts)
         end = note.rstrip()[-1] if note.rstrip().endswith(END_MARKS) else OPEN_END
+        opening_key = ((prompt, note, author_words, glue_ratio, credit, prepositions, alternatives)
+                       if temperature <= 0 and not steering else None)
         with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, prompt_logits):
             logits = prompt_logits  # after the prompt, then after each gap and note word written
             for gap in range(len(required) + 1):
@@ -338,12 +360,13 @@ class Bridge:
                 if at_start and steering:  # "This is … This is … This is": the small model's favourite habit
                     steer = {w: v - (REPEAT_OPENING if w in self.ledger.openings else 0.0) for w, v in steer.items()}
                 previous = parts[-1].strip().lower() if parts else ""
-                fill, logits, others = self._gap(
-                    decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
+                search = functools.partial(
+                    self._gap, decoder, logits, target, at_start=at_start, last=last, bonus=bonus,
                     previous=COMMA if previous.endswith((*MARKS, *DASHES, ELLIPSIS)) else previous,
                     steer=steer, temperature=temperature, rng=rng, prune=not steering and bonus <= 0,
                     following=None if last else _following(found, gap, end[0]),
                     alternatives=alternatives and temperature <= 0, question=end == "?")
+                fill, logits, others = self._kept_or_searched(decoder, opening_key if at_start else None, search)
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
                         counts[w.strip().lower()] = counts.get(w.strip().lower(), 0.0) + 1
@@ -360,7 +383,27 @@ class Bridge:
                 gaps.append(GapChoice(tuple(fill), tuple((tuple(w), loss) for w, loss in others)))
                 if on_words is not None and not last:
                     on_words("".join(parts).strip())  # the editor shows the sentence as it grows
+                if first_gap_only:
+                    break
         return Restoration(tuple(gaps), author_words)
+
+    def _kept_or_searched(self, decoder: Decoder, key: tuple[Any, ...] | None,
+                          search: Callable[[], tuple[list[str], Any, list[tuple[list[str], float]]]],
+                          ) -> tuple[list[str], Any, list[tuple[list[str], float]]]:
+        """A sentence's first gap (`key` given: its prompt, note and settings) as an earlier
+        search found it, fed in one model call; else searched now, and kept."""
+        kept = self._openings.get(key) if key is not None else None
+        if kept is not None:
+            logits = decoder.feed(kept.tokens)
+            decoder.generated(len(kept.tokens))
+            return list(kept.fill), logits, [(list(w), loss) for w, loss in kept.others]
+        fill, logits, others = search()
+        if key is not None:
+            self._openings[key] = Opening(tuple(fill), tuple(t for w in fill for t in self.tokens(w)),
+                                          tuple((tuple(w), loss) for w, loss in others))
+            while len(self._openings) > OPENINGS_KEPT:
+                self._openings.popitem(last=False)
+        return fill, logits, others
 
     def _glue(self, author_words: tuple[str, ...], prepositions: bool) -> list[str]:
         glue = self._glue_for.get(author_words)

@@ -319,10 +319,12 @@ class _SentenceWriter:
         self.remaining = max(16, self.remaining - stats.generated_tokens)
         return clean_sentence("".join(pieces))
 
-    def _restored(self, index: int, note: str, written: Sequence[str], *, steering: bool) -> Restoration | None:
+    def _restored(self, index: int, note: str, written: Sequence[str], *, steering: bool,
+                  first_gap_only: bool = False) -> Restoration | None:
         """The note's words in order, joined by the small words the model finds likeliest after
         the paragraph so far (`prose_tail`): the articles, auxiliaries and subjects a writer
-        leaves out of a note come back, and nothing else is added."""
+        leaves out of a note come back, and nothing else is added. `first_gap_only`: only
+        the first gap, searched ahead of the request (`Bridge.restore`)."""
         assert self.bridge is not None
         stats = GenerationStats()
         request = self.request
@@ -333,12 +335,24 @@ class _SentenceWriter:
                                        temperature=request.temperature if request.variant else 0.0,
                                        seed=request.seed + 7919 * index if request.seed >= 0 else -1,
                                        credit=0.0, steering=steering, prepositions=False,
-                                       alternatives=not steering)
+                                       alternatives=not steering, first_gap_only=first_gap_only)
         except ModelError:  # the context window is full: the other candidates stand
             return None
         finally:
             self.result.stats.append(stats)
             self.remaining = max(16, self.remaining - stats.generated_tokens)
+
+
+def warm_opening(model: Streamer, prefix: str, request: TaskRequest, notes: Sequence[str], *,
+                 cancel: CancelToken | None) -> None:
+    """Search the first gap of the sentence `run_sentences` restores first, ahead of the request
+    (while the writer picks the action from the editor's list): the request then shows its first
+    words after one model call. Nothing where the first draft is not a restoration."""
+    writer = _SentenceWriter(model, prefix, request, None, [], (), cancel, TaskResult(""))
+    if (writer.bridge is None or request.kind != "expand" or request.order == "free" or request.variant
+            or not notes or len(notes[0].split()) > RESTORE_MAX_WORDS):
+        return
+    writer._restored(0, notes[0], [], steering=False, first_gap_only=True)
 
 
 def run_trial(model: Streamer, prefix: str, request: TaskRequest, notes: Sequence[TrialNote], *,
