@@ -31,15 +31,16 @@ $(VENV)/.llama: $(VENV)/.installed
 	touch $@
 
 # Link Grammar judges grammar when penna chooses among sentences and in `penna eval`. It comes from
-# Debian's packages (not on PyPI); where apt-get cannot run, penna works without it and says so.
-GRAMMAR_CHECK = $(BIN)/python -c "import sys; sys.path.append('/usr/lib/python3/dist-packages'); import linkgrammar"
-$(VENV)/.grammar: | $(BIN)/python
+# Debian's package (the C library and its dictionary, called through ctypes; not on PyPI); where
+# apt-get cannot run, penna works without it and says so.
+GRAMMAR_CHECK = $(BIN)/python -c "from penna.writing import grammar; assert grammar.available()"
+$(VENV)/.grammar: $(VENV)/.installed
 	@$(GRAMMAR_CHECK) 2>/dev/null || { command -v apt-get >/dev/null && \
 	  { [ "$$(id -u)" = 0 ] && SUDO= || SUDO="sudo -n"; } && \
-	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq link-grammar python3-link-grammar >/dev/null 2>&1 || \
-	    { $$SUDO apt-get update -qq >/dev/null 2>&1 && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq link-grammar python3-link-grammar >/dev/null 2>&1; }; }; } || true
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq link-grammar >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -qq >/dev/null 2>&1 && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq link-grammar >/dev/null 2>&1; }; }; } || true
 	@$(GRAMMAR_CHECK) 2>/dev/null && echo "Link Grammar: installed" || \
-	  echo "Link Grammar: not installed (sudo apt-get install python3-link-grammar); penna chooses sentences without a grammar check"
+	  echo "Link Grammar: not installed (sudo apt-get install link-grammar); penna chooses sentences without a grammar check"
 	touch $@
 
 # The VS Code extension's build and tests need its npm packages (Node 20 is required).

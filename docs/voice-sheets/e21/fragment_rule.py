@@ -11,28 +11,44 @@ from __future__ import annotations
 import collections
 import json
 import re
+import sys
 from pathlib import Path
 
 from penna.writing import grammar
 
 
 def before(sentence: str) -> int | None:
-    """The judge as it was before E21 (first linkage, Wa)."""
-    parser = grammar._parser()
+    """The judge as it was before E21 (first linkage, Wa), through Link Grammar's Python binding
+    (Debian's python3-link-grammar, for the system Python's version)."""
+    sys.path.append("/usr/lib/python3/dist-packages")
+    import linkgrammar  # noqa: PLC0415 — only this measurement uses the binding
+
+    linkgrammar.LG_Error.set_handler(lambda _error, _data: None)
+    dictionary = _dictionary(linkgrammar)
+    options = linkgrammar.ParseOptions(max_null_count=grammar.MAX_NULLS, linkage_limit=grammar.LINKAGE_LIMIT,
+                                       max_parse_time=grammar.PARSE_SECONDS, verbosity=0)
     text = grammar._prepare(sentence)
-    if parser is None or len(text.split()) > grammar.LONG_SENTENCE_WORDS:
+    if len(text.split()) > grammar.LONG_SENTENCE_WORDS:
         return None
-    with parser.lock:
-        parsed = parser.binding.Sentence(text, parser.dictionary, parser.options)
-        try:
-            linkages = parsed.parse()
-        except Exception:  # noqa: BLE001 — a timeout: unknown
-            return None
-        if len(linkages) == 0:
-            return grammar.MAX_NULLS
-        first = next(iter(linkages))
-        wa = any(link.left_word == "LEFT-WALL" and "Wa" in link.left_label for link in first.links())
-        return int(parsed.null_count()) + (grammar.FRAGMENT_COST if wa else 0)
+    parsed = linkgrammar.Sentence(text, dictionary, options)
+    try:
+        linkages = parsed.parse()
+    except Exception:  # noqa: BLE001 — a timeout: unknown
+        return None
+    if len(linkages) == 0:
+        return grammar.MAX_NULLS
+    first = next(iter(linkages))
+    wa = any(link.left_word == "LEFT-WALL" and "Wa" in link.left_label for link in first.links())
+    return int(parsed.null_count()) + (grammar.FRAGMENT_COST if wa else 0)
+
+
+_DICTIONARIES: dict[str, object] = {}
+
+
+def _dictionary(linkgrammar: object) -> object:
+    if "en" not in _DICTIONARIES:
+        _DICTIONARIES["en"] = linkgrammar.Dictionary("en")  # type: ignore[attr-defined]
+    return _DICTIONARIES["en"]
 
 
 def marks() -> list[tuple[str, str, str]]:

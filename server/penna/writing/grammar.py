@@ -6,20 +6,20 @@ rule-based parser: it links the words of a sentence by English grammar and repor
 words it could not link (`unattached`). Technical terms and symbols cost a few, fragments and
 word salad many; compare candidates for the same note, or a text with its author's own.
 
-Link Grammar comes from Debian's packages (`link-grammar`, `python3-link-grammar`), which install
-the binding for the system Python; a virtual environment on the same Python version can import
-it from there. Without it `available()` is False and every sentence is judged as unknown (None):
+Link Grammar comes from Debian's packages (`link-grammar`: the library and its English
+dictionary), called through ctypes so that a parse lets the server's other threads run (see
+`_Library`). Without it `available()` is False and every sentence is judged as unknown (None):
 penna then chooses sentences on meaning and voice alone, and says so in `penna model`.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
 import functools
-import importlib
 import logging
 import re
-import sys
 import threading
 from typing import Any
 
@@ -27,7 +27,7 @@ from penna.vault.text import sentences, words
 
 log = logging.getLogger("penna.grammar")
 
-SYSTEM_SITE = ("/usr/lib/python3/dist-packages",)
+LIBRARY_NAMES = ("link-grammar",)  # liblink-grammar.so.5, from Debian's link-grammar packages
 MAX_NULLS = 8  # beyond this many unattached words a sentence is word salad; no need to count exactly
 # Linkages post-processed per null count before Link Grammar tries one more null. With 1, a single
 # randomly sampled linkage that fails post-processing made a grammatical sentence count as
@@ -48,80 +48,129 @@ GUESSED = ("[!", "[?]", "[~")  # how the parser marks a word it does not know, g
 UNITS = ((re.compile(r"(\d)\s?°\s?[CF]\b"), r"\1 degrees"), (re.compile(r"(\d)\s?%"), r"\1 percent"))
 
 
-@functools.cache
-def _binding() -> Any | None:
-    try:
-        return importlib.import_module("linkgrammar")
-    except ImportError:
-        pass
-    for folder in SYSTEM_SITE:
-        if folder not in sys.path:
-            sys.path.append(folder)
-            try:
-                return importlib.import_module("linkgrammar")
-            except ImportError:
-                continue
-            finally:
-                sys.path.remove(folder)
-    log.info("Link Grammar is not installed: sentences are chosen without a grammar check")
-    return None
+class _Library:
+    """The parser's C library through ctypes, which lets go of Python's lock (the GIL) during each
+    call: a parse takes up to a second (tens of milliseconds for a long sentence), and through the
+    Python binding Debian ships (SWIG, built without thread support) it held the lock throughout,
+    so the server's other requests waited for every parse of a generation running beside them."""
+
+    def __init__(self, path: str) -> None:
+        lib = ctypes.CDLL(path)
+        pointer, size, text = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p
+        for name, result, arguments in (
+                ("dictionary_create_lang", pointer, [text]), ("dictionary_delete", None, [pointer]),
+                ("parse_options_create", pointer, []), ("parse_options_timer_expired", ctypes.c_bool, [pointer]),
+                ("sentence_create", pointer, [text, pointer]), ("sentence_delete", None, [pointer]),
+                ("sentence_parse", ctypes.c_int, [pointer, pointer]),
+                ("sentence_null_count", ctypes.c_int, [pointer]),
+                ("sentence_num_valid_linkages", ctypes.c_int, [pointer]),
+                ("linkage_create", pointer, [size, pointer, pointer]), ("linkage_delete", None, [pointer]),
+                ("linkage_get_num_links", size, [pointer]), ("linkage_get_link_lword", size, [pointer, size]),
+                ("linkage_get_link_rword", size, [pointer, size]), ("linkage_get_link_llabel", text, [pointer, size]),
+                ("linkage_get_word", text, [pointer, size]), ("lg_error_set_handler", pointer, [pointer, pointer])):
+            function = getattr(lib, name)
+            function.restype, function.argtypes = result, arguments
+        for name, kind in (("verbosity", ctypes.c_int), ("linkage_limit", ctypes.c_int),
+                           ("min_null_count", ctypes.c_int), ("max_null_count", ctypes.c_int),
+                           ("islands_ok", ctypes.c_bool), ("short_length", ctypes.c_int),
+                           ("all_short_connectors", ctypes.c_bool), ("display_morphology", ctypes.c_int),
+                           ("spell_guess", ctypes.c_int), ("use_sat_parser", ctypes.c_bool),
+                           ("max_parse_time", ctypes.c_int), ("repeatable_rand", ctypes.c_bool),
+                           ("test", text), ("debug", text), ("dialect", text)):
+            function = getattr(lib, f"parse_options_set_{name}")
+            function.restype, function.argtypes = None, [pointer, kind]
+        self.lib = lib
+
+
+class _Linkage:
+    def __init__(self, lib: Any, handle: int) -> None:
+        self.lib, self.handle = lib, handle
+
+    def walls_and_heads(self) -> list[tuple[bool, str, str]]:
+        """Per link: from the wall?, its left label, the word on its right."""
+        lib, handle = self.lib, self.handle
+        found = []
+        for index in range(lib.linkage_get_num_links(handle)):
+            left = lib.linkage_get_word(handle, lib.linkage_get_link_lword(handle, index)) or b""
+            right = lib.linkage_get_word(handle, lib.linkage_get_link_rword(handle, index)) or b""
+            label = lib.linkage_get_link_llabel(handle, index) or b""
+            found.append((left == b"LEFT-WALL", label.decode("utf-8", "replace"), right.decode("utf-8", "replace")))
+        return found
 
 
 class _Parser:
-    def __init__(self, binding: Any) -> None:
-        self.binding = binding
-        # The library prints its notes on stdout, which is the CLI's output: send them to the log.
-        binding.LG_Error.set_handler(lambda error, _data: log.debug("link-grammar: %s", error))
-        self.dictionary = binding.Dictionary("en")
-        self.options = binding.ParseOptions(max_null_count=MAX_NULLS, linkage_limit=LINKAGE_LIMIT,
-                                            max_parse_time=PARSE_SECONDS, verbosity=0)
+    def __init__(self, library: _Library) -> None:
+        lib = self.lib = library.lib
+        # The library prints its notes on stdout, which is the CLI's output: they are dropped.
+        self._quiet = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)(lambda _error, _data: None)
+        lib.lg_error_set_handler(ctypes.cast(self._quiet, ctypes.c_void_p), None)
+        self.dictionary = lib.dictionary_create_lang(b"en")
+        if not self.dictionary:
+            raise RuntimeError("the English dictionary of Link Grammar could not be read")
+        self.options = lib.parse_options_create()
+        # The options Link Grammar's own Python binding sets, so that parses are the ones it gave.
+        for name, value in (("verbosity", 0), ("linkage_limit", LINKAGE_LIMIT), ("min_null_count", 0),
+                            ("max_null_count", MAX_NULLS), ("islands_ok", False), ("short_length", 16),
+                            ("all_short_connectors", False), ("display_morphology", 1), ("spell_guess", 0),
+                            ("use_sat_parser", False), ("max_parse_time", PARSE_SECONDS), ("repeatable_rand", True),
+                            ("test", b""), ("debug", b""), ("dialect", b"")):
+            getattr(lib, f"parse_options_set_{name}")(self.options, value)
         self.lock = threading.Lock()  # one dictionary, parsed from one thread at a time
-        atexit.register(self.close)  # the binding's finaliser fails if it runs during interpreter shutdown
+        atexit.register(self.close)
 
     def close(self) -> None:
         with self.lock:
+            if self.dictionary:
+                self.lib.dictionary_delete(self.dictionary)
             self.dictionary = None
 
     def unattached(self, sentence: str) -> int | None:
+        lib = self.lib
         with self.lock:
-            if self.dictionary is None:
+            if not self.dictionary:
+                return None
+            handle = lib.sentence_create(sentence.encode("utf-8"), self.dictionary)
+            if not handle:
                 return None
             try:
-                parsed = self.binding.Sentence(sentence, self.dictionary, self.options)
-                linkages = parsed.parse()
-                if len(linkages) == 0:
+                if lib.sentence_parse(handle, self.options) < 0 or lib.parse_options_timer_expired(self.options):
+                    return None  # a parse error or out of time: unknown, not a crash
+                count = lib.sentence_num_valid_linkages(handle)
+                if count == 0:
                     return MAX_NULLS  # nothing parsed within the allowed nulls
-                # The first linkage is not always the reading a person would choose ("The Boss told
-                # Snake that…" can come first as a bare noun phrase): look on until one is a clause.
-                fragment = not any(map(_clause, linkages))
-                return int(parsed.null_count()) + (FRAGMENT_COST if fragment else 0)
-            except Exception:  # noqa: BLE001 — a timeout or an internal error: unknown, not a crash
-                return None
+                fragment = not any(self._reads_a_clause(handle, index) for index in range(count))
+                return int(lib.sentence_null_count(handle)) + (FRAGMENT_COST if fragment else 0)
+            finally:
+                lib.sentence_delete(handle)
+
+    def _reads_a_clause(self, sentence: int, index: int) -> bool:
+        linkage = self.lib.linkage_create(index, sentence, self.options)
+        if not linkage:
+            return False
+        try:
+            return _clause(_Linkage(self.lib, linkage).walls_and_heads())
+        finally:
+            self.lib.linkage_delete(linkage)
 
 
-def _clause(linkage: Any) -> bool:
+def _clause(links: list[tuple[bool, str, str]]) -> bool:
     """A linkage that reads the sentence as a clause: a finite verb linked as a clause's head (WV,
     from the wall or from a conjunction joining clauses), or at the wall an imperative, a question,
     a conjunction opening a clause or reported speech. A head the parser only guessed is no verb
     ("…GGUF quantizers." read with "quantizers" as one)."""
-    for link in linkage.links():
-        at_wall = link.left_word == "LEFT-WALL"
-        label = link.left_label
-        if ("WV" in label or (at_wall and any(kind in label for kind in CLAUSE_WALLS))) \
-                and not any(mark in link.right_word for mark in GUESSED):
-            return True
-    return False
+    return any(("WV" in label or (at_wall and any(kind in label for kind in CLAUSE_WALLS)))
+               and not any(mark in head for mark in GUESSED) for at_wall, label, head in links)
 
 
 @functools.cache
 def _parser() -> _Parser | None:
-    binding = _binding()
-    if binding is None:
+    path = next((found for name in LIBRARY_NAMES if (found := ctypes.util.find_library(name))), None)
+    if path is None:
+        log.info("Link Grammar is not installed: sentences are chosen without a grammar check")
         return None
     try:
-        binding.Sentence  # noqa: B018 — the attribute a broken install lacks
-        return _Parser(binding)
-    except Exception as error:  # noqa: BLE001 — a broken dictionary must not stop penna
+        return _Parser(_Library(path))
+    except (OSError, AttributeError, RuntimeError) as error:  # a broken install must not stop penna
         log.warning("Link Grammar could not start: %s", error)
         return None
 
