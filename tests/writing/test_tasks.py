@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from penna.knowledge.items import notes_from_sentence
-from penna.writing.tasks import join_sentences, note_sentences, notes_for, parse_bullets, task_tail
+from penna.writing.tasks import join_sentences, keep_paragraphs, note_sentences, notes_for, parse_bullets, task_tail
 
 
 def test_nested_bullets_fold_into_their_parent() -> None:
@@ -29,6 +29,16 @@ def test_tail_shows_written_sentences_then_the_next_note() -> None:
 
 def test_sentences_join_into_capitalised_paragraphs() -> None:
     assert join_sentences(["it rose", "Then it fell."], None) == "It rose. Then it fell."
+
+
+def test_a_rephrase_keeps_the_writers_paragraphs() -> None:
+    original = "The oven was cold. I waited.\n\nThen it rose. It fell. It rose again."
+    edited = ["The oven was cold.", "I waited a while.", "Then it rose.", "It fell.", "It rose again."]
+    assert keep_paragraphs(original, edited) == ("The oven was cold. I waited a while.\n\n"
+                                                 "Then it rose. It fell. It rose again.")
+    long_one = " ".join(f"Sentence {n} is here." for n in range(12))  # one paragraph stays one paragraph
+    assert keep_paragraphs(long_one, [f"Sentence {n} is here." for n in range(12)]) == long_one
+    assert keep_paragraphs(original, edited[:3]) is None  # sentences that do not line up: not guessed
 
 
 # --- choosing among candidates -----------------------------------------------------------------

@@ -187,7 +187,8 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
         if on_text:
             on_text(" ".join(written))
     result.pieces = written
-    result.text = join_sentences(written, profile)
+    kept = keep_paragraphs(request.text, written) if request.kind == "rephrase" else None
+    result.text = kept if kept is not None else join_sentences(written, profile)
     return result
 
 
@@ -381,6 +382,20 @@ def _small_word_rates(profile: StyleProfile | None) -> dict[str, float]:
     if profile.mfw is not None:
         rates.update(zip(profile.mfw.vocabulary, profile.mfw.means, strict=False))
     return rates
+
+
+def keep_paragraphs(original: str, written: Sequence[str]) -> str | None:
+    """Rephrased sentences (one for each sentence of `original`, in order) in the paragraphs the
+    writer's text had: a rephrase edits sentences, it does not split or join paragraphs. None
+    when the sentences do not line up with the paragraphs."""
+    counts = [len([s for s in sentences(p) if s.strip()]) for p in re.split(r"\n\s*\n", original) if p.strip()]
+    if sum(counts) != len(written):
+        return None
+    paragraphs, start = [], 0
+    for count in counts:
+        paragraphs.append(" ".join(w.strip() for w in written[start:start + count] if w.strip()))
+        start += count
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def join_sentences(pieces: Sequence[str], profile: StyleProfile | None) -> str:
