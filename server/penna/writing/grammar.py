@@ -82,20 +82,15 @@ class _Library:
         self.lib = lib
 
 
-class _Linkage:
-    def __init__(self, lib: Any, handle: int) -> None:
-        self.lib, self.handle = lib, handle
-
-    def walls_and_heads(self) -> list[tuple[bool, str, str]]:
-        """Per link: from the wall?, its left label, the word on its right."""
-        lib, handle = self.lib, self.handle
-        found = []
-        for index in range(lib.linkage_get_num_links(handle)):
-            left = lib.linkage_get_word(handle, lib.linkage_get_link_lword(handle, index)) or b""
-            right = lib.linkage_get_word(handle, lib.linkage_get_link_rword(handle, index)) or b""
-            label = lib.linkage_get_link_llabel(handle, index) or b""
-            found.append((left == b"LEFT-WALL", label.decode("utf-8", "replace"), right.decode("utf-8", "replace")))
-        return found
+def _links(lib: Any, linkage: int) -> list[tuple[bool, str, str]]:
+    """Per link of a linkage: from the wall?, its left label, the word on its right."""
+    found = []
+    for index in range(lib.linkage_get_num_links(linkage)):
+        left = lib.linkage_get_word(linkage, lib.linkage_get_link_lword(linkage, index)) or b""
+        right = lib.linkage_get_word(linkage, lib.linkage_get_link_rword(linkage, index)) or b""
+        label = lib.linkage_get_link_llabel(linkage, index) or b""
+        found.append((left == b"LEFT-WALL", label.decode("utf-8", "replace"), right.decode("utf-8", "replace")))
+    return found
 
 
 class _Parser:
@@ -148,7 +143,7 @@ class _Parser:
         if not linkage:
             return False
         try:
-            return _clause(_Linkage(self.lib, linkage).walls_and_heads())
+            return _clause(_links(self.lib, linkage))
         finally:
             self.lib.linkage_delete(linkage)
 
