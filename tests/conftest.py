@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import shutil
 import socket
 import tempfile
@@ -26,7 +27,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """With pytest-xdist (`make test` runs two workers), assemble the default model once, before
     the workers start: two workers assembling it at the same moment could each load the other's
     half-written file. Without workers, the first test that needs it assembles it as penna does."""
-    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+    if hasattr(config, "workerinput"):
+        _own_a_cpu(config.workerinput)
+        return
+    if not getattr(config.option, "numprocesses", None):
         return
     from penna.writing.backend import ModelError
     from penna.writing.registry import default_model_path
@@ -35,6 +39,21 @@ def pytest_configure(config: pytest.Config) -> None:
         default_model_path()
     except ModelError:
         pass  # the tests that need the model say why
+
+
+def _own_a_cpu(workerinput: dict[str, Any]) -> None:
+    """Each pytest-xdist worker runs on CPUs of its own, and so does everything it starts (the
+    servers, Neovim, the model): penna sizes the model's threads to the CPUs it may use
+    (`config.usable_cpus`). Without this, two workers each start a model with one thread per core
+    and llama.cpp's threads spin-wait for CPUs the other worker holds."""
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    workers, index = int(workerinput["workercount"]), int(workerinput["workerid"].removeprefix("gw"))
+    if workers > len(cpus):
+        return  # more workers than CPUs: nothing to own
+    share = len(cpus) // workers
+    os.sched_setaffinity(0, cpus[index * share:(index + 1) * share])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,10 +78,11 @@ def default_model() -> Any:
     """The default model, loaded once for the in-process tests that tokenize, decode and generate
     with it. They share it safely: none changes its settings, and what one call leaves behind is
     llama.cpp's evaluated prefix, which the next call reuses or discards."""
+    from penna.config import usable_cpus
     from penna.writing.model import LlamaModel
     from penna.writing.registry import resolve_model
 
-    return LlamaModel.load(resolve_model("default").path, n_ctx=1024, threads=2)
+    return LlamaModel.load(resolve_model("default").path, n_ctx=1024, threads=usable_cpus())
 
 
 @pytest.fixture(autouse=True)

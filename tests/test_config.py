@@ -3,6 +3,8 @@ is allowed, the previous value is kept, and the other keys still apply."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from penna.config import FIELDS, Settings, settings_from_dict
@@ -58,3 +60,14 @@ def test_unknown_keys_and_nulls() -> None:
     settings, problems = settings_from_dict({"nctx": 4096, "temperature": None, "maxTokens": 64})
     assert problems == ["penna: unknown setting 'nctx' ignored"]
     assert settings.temperature == Settings().temperature and settings.max_tokens == 64
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is a Linux call")
+def test_threads_default_to_the_cpus_penna_may_run_on_not_every_core() -> None:
+    allowed = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(allowed)})  # as `taskset -c 0 penna serve` would start it
+        assert Settings().threads == 1
+    finally:
+        os.sched_setaffinity(0, allowed)
+    assert Settings().threads == len(allowed)

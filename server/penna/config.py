@@ -17,13 +17,23 @@ DEFAULT_READING_FOLDERS = ("Clippings", "Readwise", "References", "Sources")
 HOVER_MODES = ("off", "cached", "generate")
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on: all of them, or fewer under `taskset` or a container's
+    cpuset. The model's threads default to this; more threads than CPUs make llama.cpp's threads
+    spin-wait for each other, which is far slower than fewer threads."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class Settings:
     model: str = "default"
     remote_url: str = ""
     model_folders: tuple[str, ...] = ()  # searched by `penna model list` and for model names
     n_ctx: int = 2048
-    threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    threads: int = field(default_factory=usable_cpus)
     temperature: float = 0.7
     max_tokens: int = 256
     seed: int = -1

@@ -25,7 +25,7 @@ def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> N
     out = tmp_path / "voice.json"
     done = subprocess.run(
         [sys.executable, "-m", "penna", "eval", "voice", str(CORPUS), "--paragraphs", "3", "--holdout", "0.25",
-         "--seed", "3", "--replicates", "200", "--threads", "2", "--json", str(out), "--bullets", "natural",
+         "--seed", "3", "--replicates", "200", "--json", str(out), "--bullets", "natural",
          "--sheet", str(tmp_path / "sheet")],
         capture_output=True, text=True, timeout=900, check=False)  # ~30 s of CPU; generous for a shared machine
     assert done.returncode == 0, done.stderr

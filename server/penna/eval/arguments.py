@@ -27,7 +27,7 @@ def add_voice_arguments(parser: argparse.ArgumentParser) -> None:
                              "same paragraphs with the same seed and temperature (repeatable; for experiments on "
                              "one system)")
     parser.add_argument("--model", default="default", help="'default', a .gguf path, or ollama:NAME:TAG")
-    parser.add_argument("--threads", type=int, help="model threads (default: all cores)")
+    parser.add_argument("--threads", type=int, help="model threads (default: the CPUs penna may run on)")
     parser.add_argument("--temperature", type=float, help="sampling temperature for every system (default: penna's)")
     parser.add_argument("--bullets", choices=("telegraphic", "natural", "both"), default="both",
                         help="how bullets are derived from the held-out sentences: content words only "
