@@ -26,6 +26,7 @@ def unprivileged(argv: list[str]) -> list[str]:
     """`argv` run as an unprivileged user. Root ignores permission bits, so permission tests
     drop to `nobody` with setpriv; a normal user runs the command as is."""
     import shutil
+    import sys
 
     import pytest
 
@@ -34,6 +35,10 @@ def unprivileged(argv: list[str]) -> list[str]:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("running as root without setpriv: permission bits would not be enforced")
+    for needed in (Path(__file__).resolve().parent, Path(sys.prefix).resolve()):
+        closed = next((p for p in (needed, *needed.parents) if not p.stat().st_mode & 0o001), None)
+        if closed is not None:  # e.g. a checkout inside a `mktemp -d` folder (mode 0700)
+            pytest.skip(f"{closed} is closed to other users, so `nobody` could not start penna from it")
     return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
 
 
