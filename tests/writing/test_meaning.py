@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from penna.writing.meaning import claim_words, judge, names, stem
+from penna.writing.meaning import claim_words, judge, names, stem, terms
 
 
 def test_a_sentence_with_the_notes_words_and_only_small_words_added_is_faithful() -> None:
@@ -56,3 +56,21 @@ def test_names_that_swap_places_change_who_did_what() -> None:
     # A clause moved to the front keeps who did what; a capitalised small word opening the note is no name.
     assert not judge("Boss told Snake before they fought", "Before they fought, the Boss told Snake.").swapped
     assert names("The oven was cold, so Anna waited for Ben") == ["anna", "ben"]
+
+
+def test_a_technical_term_must_come_back_letter_for_letter() -> None:
+    note = "look for matching GGUF model: bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
+    # The word check alone passes this ("instructgguf" starts with "instruct").
+    mangled = judge(note, "Look for the matching GGUF model: bartowski/Meta-Llama-3.1-8B-InstructGGUF.")
+    assert not mangled.faithful and mangled.dropped == ["bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"]
+    assert judge(note, "Look for the matching GGUF model: bartowski/Meta-Llama-3.1-8B-Instruct-GGUF.").faithful
+    assert not judge("pass -lchkstk to the linker", "Pass lchkstk to the linker.").faithful
+    assert judge("c++filt no use on MSVC", "C++filt is no use on MSVC.").faithful  # a capital opening the sentence
+
+
+def test_terms_are_paths_flags_versions_and_mixed_words_not_amounts_or_abbreviations() -> None:
+    assert terms("debug builds i.e. -O0 much slower, typically ~10x, 4GB arena, SDL2 for llama.cpp") == [
+        "-O0", "SDL2", "llama.cpp"]
+    assert terms("double-agent mission, goldfish-sized memory, 17°C, 78% hydration") == []
+    assert terms("w64devkit as libchkstk (-lchkstk), c++filt, InstructGGUF") == [
+        "w64devkit", "-lchkstk", "c++filt", "InstructGGUF"]

@@ -7,7 +7,10 @@ A sentence is faithful to its note when
 - it adds few content words of its own (an added noun or verb is usually an added claim).
 
 - the names it shares with its note come in the note's order ("Boss told Snake" must not become
-  "Snake told the Boss": the same words, with who did what swapped).
+  "Snake told the Boss": the same words, with who did what swapped);
+- the note's technical terms are in it letter for letter: a model name, a path, a flag or a
+  version ("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF" must not become "…-8B-InstructGGUF",
+  which the word check would pass, as it matches "instructgguf" with "instruct").
 
 The check reads words only, so it cannot see every change of meaning (beyond names, who did what
 is only approximated by the order of the note's words); it is the floor under every sentence
@@ -38,6 +41,12 @@ CONTRACTED = {"can't": ("can", "not"), "won't": ("will", "not"), "shan't": ("sha
 DIGITS = re.compile(r"\d+(?:[.,:/]\d+)*")
 SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# A term: a word with a path, package or flag mark in it ("c++filt", "llama.cpp", "-lchkstk"), or
+# letters and digits together ("SDL3", "w64devkit"), or a capital inside it ("InstructGGUF").
+TERM = re.compile(r"[/_+]|\w\.\w|^-[^\W\d]|[^\W\d_]\d|\d[^\W\d_]|[a-z][A-Z]")
+INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]?\.?")  # "i.e.", "e.g.": abbreviations, not terms
+AMOUNT = re.compile(r"~?\d+(?:[.,]\d+)?[^\W\d_]{1,3}")  # "4GB", "10x", "2k": numbers (`claim_words`), "4 GB" alike
+TERM_EDGES = "\"'`“”‘’()[]{}<>,;:!?…*"
 ADDED_ALLOWANCE = 0.2  # content words a sentence may add, per content word of its note (rounded down)
 
 
@@ -130,7 +139,20 @@ def judge(note: str, sentence: str) -> Verdict:
     verdict.dropped_claims = sorted((note_claims - sentence_claims).elements())
     verdict.order = _ordered_share(positions)
     verdict.swapped = _names_swapped(note, sentence)
+    said = sentence.lower()
+    verdict.dropped += [term for term in terms(note) if term.lower() not in said]
     return verdict
+
+
+def terms(text: str) -> list[str]:
+    """The technical terms of `text`, as written (`TERM`), each once."""
+    found = []
+    for token in text.split():
+        term = token.strip(TERM_EDGES).rstrip(".")
+        if (term and TERM.search(term) and not INITIALISM.fullmatch(token.strip(TERM_EDGES))
+                and not AMOUNT.fullmatch(term)):
+            found.append(term)
+    return list(dict.fromkeys(found))
 
 
 def names(note: str) -> list[str]:
