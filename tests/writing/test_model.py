@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from penna.config import usable_cpus
 from penna.writing.backend import GenerationStats
 from penna.writing.bridge import log_softmax
 from penna.writing.model import LlamaModel
@@ -130,3 +131,38 @@ def test_score_sums_each_tokens_log_probability_in_one_call_and_keeps_the_logits
         assert np.abs(log_softmax(kept)[likeliest] - log_softmax(after_filling)[likeliest]).max() < 0.3
         with pytest.raises(ValueError):
             decoder.score(tokens, 0, 1)  # the first token's probability is not in this call's logits
+
+
+def test_each_evaluation_runs_on_the_threads_the_cpu_share_gives_it(
+        model: LlamaModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    import llama_cpp
+
+    from penna.writing.cpu_share import CpuShare
+
+    now = [0.0]
+    share = CpuShare(clock=lambda: now[0], reader=lambda: None)
+    monkeypatch.setattr(model, "share", share)
+    monkeypatch.setattr(model, "most_threads", 2)  # as on a 2-core machine, whatever this worker has
+    context = model.llm._ctx.ctx
+    seen: list[int] = []
+    real = model.llm.eval
+
+    def recorded(tokens: list[int]) -> None:
+        seen.append(llama_cpp.llama_n_threads(context))
+        real(tokens)
+
+    monkeypatch.setattr(model.llm, "eval", recorded)
+    try:
+        model.llm.reset()
+        with model.decoding(PROMPT) as (decoder, _logits):
+            decoder.feed(model.tokenize(" quiet", bos=False))
+            share.client_active()  # the editor asks for a hover
+            decoder.feed(model.tokenize(" then", bos=False))
+            now[0] += 10  # … and has been quiet since
+            decoder.feed(model.tokenize(" busy", bos=False))
+        assert seen[-3:] == [2, 1, 2]
+        pieces = list(model.stream(PROMPT, max_tokens=3, temperature=0, seed=1, stop=[]))
+        assert pieces and llama_cpp.llama_n_threads(context) == 2
+    finally:  # back to the shared model's own count (tests/conftest.py)
+        llama_cpp.llama_set_n_threads(context, usable_cpus(), usable_cpus())
+        model.threads_now = usable_cpus()

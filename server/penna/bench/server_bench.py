@@ -162,12 +162,13 @@ async def model_phase(client: LspClient, vault: Path, draft: Draft, spots: Spots
 
 
 async def run_session(vault: Path, cache_dir: Path, spots: Spots, *, settings: dict[str, Any], passes: int,
-                      stderr_path: Path, draft: Draft | None = None, cancel_repeats: int = 0) -> ServerResults:
+                      stderr_path: Path, draft: Draft | None = None, cancel_repeats: int = 0,
+                      env: dict[str, str] | None = None) -> ServerResults:
     results = ServerResults()
     first = next((s for group in spots.by_kind().values() for s in group), None)
     if first is None:
         raise RuntimeError(f"no place to send requests to in {vault}")
-    client = await LspClient.start(env={"PENNA_CACHE_DIR": str(cache_dir)}, stderr_path=stderr_path)
+    client = await LspClient.start(env={**(env or {}), "PENNA_CACHE_DIR": str(cache_dir)}, stderr_path=stderr_path)
     try:
         await client.initialize(vault, settings)
         await asyncio.sleep(0.3)

@@ -32,10 +32,11 @@ from penna.knowledge.index import IndexUnavailable
 from penna.lsp.edits import uri_to_path
 from penna.lsp.framing import INVALID_REQUEST, PARSE_ERROR, Rejected
 from penna.lsp.generation import GenerationRunner
-from penna.lsp.protocol import RESULT_NOTIFICATION, ArgumentError, ResultNotification, check_arguments
+from penna.lsp.protocol import ACTIONS, RESULT_NOTIFICATION, ArgumentError, ResultNotification, check_arguments
 from penna.lsp.tracking import RewriteTracker
 from penna.vault.files import MAX_NOTE_BYTES, NotANote, NoteTooLarge, read_request_text
 from penna.writing.backend import CancelToken
+from penna.writing.cpu_share import SHARE
 
 log = logging.getLogger("penna.lsp")
 
@@ -100,6 +101,8 @@ class PennaProtocol(LanguageServerProtocol):
                 return
         elif method and not self._admit(method, msg_id):
             return
+        if waits_for_an_answer(method, msg_id, message):
+            SHARE.client_active()  # the model leaves this answer a core (writing/cpu_share.py)
         super().handle_message(message)
 
     def _exit(self) -> bool:
@@ -163,6 +166,19 @@ class PennaProtocol(LanguageServerProtocol):
             pending = asyncio.ensure_future(written)
             self._pending_writes.add(pending)
             pending.add_done_callback(self._pending_writes.discard)
+
+
+def waits_for_an_answer(method: str | None, msg_id: Any, message: Any) -> bool:
+    """The writer types (didChange) or the editor asks for something it shows (hover,
+    completion, code actions, status…); not a request for the model's writing itself."""
+    if method == types.TEXT_DOCUMENT_DID_CHANGE:
+        return True
+    if msg_id is None or method is None:
+        return False
+    if method == types.WORKSPACE_EXECUTE_COMMAND:
+        command = getattr(getattr(message, "params", None), "command", "")
+        return command.removeprefix("penna.") not in ACTIONS
+    return True
 
 
 VAULT_MARKERS = (".obsidian", ".git")

@@ -6,6 +6,8 @@
 - Cancellation: the prompt is evaluated in small slices and tokens are produced one at a time,
   with the cancel token checked between each, so a cancel lands within one slice (~0.1–0.2 s).
 - One generation at a time: a llama context is not thread-safe; callers queue on `lock`.
+- Threads: before every evaluation the model asks `writing/cpu_share.py` how many cores are its
+  to use (fewer while the editor talks to the server or other programs hold a core).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
+from penna.writing.cpu_share import SHARE, CpuShare
 
 PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
 STATE_CACHE_SIZE = 6
@@ -81,6 +84,19 @@ class LlamaModel:
         self.architecture = meta.get("general.architecture", "unknown")
         self.name = meta.get("general.name") or path.stem
         self.chat_stop: list[str] = []
+        self.most_threads = int(getattr(llm, "n_threads", 1) or 1)  # the `threads` setting
+        self.threads_now = self.most_threads
+        self.share: CpuShare = SHARE
+
+    def fit_threads(self) -> None:
+        """Run the next evaluation on as many threads as the CPUs have free for it (called with
+        the lock held, before each evaluation)."""
+        wanted = self.share.threads(self.most_threads)
+        if wanted != self.threads_now:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(self.llm._ctx.ctx, wanted, wanted)
+            self.threads_now = wanted
 
     @classmethod
     def load(cls, path: Path, *, n_ctx: int, threads: int, vocab_only: bool = False) -> LlamaModel:
@@ -202,6 +218,7 @@ class LlamaModel:
         for start in range(keep, end, PREFILL_SLICE):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
+            self.fit_threads()
             llm.eval(list(tokens[start: min(start + PREFILL_SLICE, end)]))
 
     def warm(self, prompt: str, cancel: CancelToken | None = None, *, remember: bool = True) -> GenerationStats:
@@ -232,6 +249,7 @@ class LlamaModel:
                         f"the prompt ({len(tokens)} tokens) does not fit the context window ({self.n_ctx})")
             self.prefill(tokens, cancel, stats)
             stats.prefill_seconds = time.perf_counter() - started
+            self.fit_threads()
             pieces = self.llm.create_completion(
                 tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p, repeat_penalty=repeat_penalty,
                 seed=seed if seed >= 0 else None, stop=list(stop), stream=True)
@@ -239,6 +257,7 @@ class LlamaModel:
                 for chunk in pieces:
                     if cancel is not None and cancel.cancelled:
                         raise Cancelled()
+                    self.fit_threads()  # for the next token, evaluated when the loop asks for it
                     text = chunk["choices"][0]["text"]
                     stats.generated_tokens += 1
                     if stats.first_token_seconds is None:
@@ -304,6 +323,7 @@ class Decoder:
             return self.logits()  # nothing new: what was evaluated last
         key = (self._history(), fed)
         known = self._known.get(key)
+        self.model.fit_threads()
         if known is not None:
             _eval_without_logits(llm, fed)
             self._known.move_to_end(key)
@@ -332,6 +352,7 @@ class Decoder:
         if len(fed) > llm.n_batch or not (first >= 1 and 1 <= after <= len(fed)):
             raise ValueError("score: tokens beyond one batch, or first/after out of range")
         self._history()  # cut the evaluations a rewind dropped before this one joins them
+        self.model.fit_threads()
         rows = sorted({*range(first - 1, len(fed) - 1), after - 1})
         llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
         llm._batch.set_batch(batch=list(fed), n_past=llm.n_tokens, logits_all=False)
