@@ -278,6 +278,10 @@ class Bridge:
         self.ledger = Ledger()
         self._openings: OrderedDict[tuple[Any, ...], Opening] = OrderedDict()
 
+    def forget_openings(self) -> None:
+        """Drop the first gaps searched ahead (a benchmark times each request from scratch)."""
+        self._openings.clear()
+
     @property
     def model(self) -> Decoding:
         found = self._model()
