@@ -1,6 +1,6 @@
 """`penna eval voice` end to end: the real command, the real default model, a tiny corpus.
 
-Three held-out paragraphs of the fixture corpus, as natural notes, go through all three systems;
+Two held-out paragraphs of the fixture corpus, as natural notes, go through all three systems;
 the table, the JSON and the blind reading sheet must be well formed and every figure in its range.
 (The numbers themselves are measured on real corpora and recorded in docs/voice.md; a tiny corpus
 says nothing about voice.)
@@ -24,7 +24,7 @@ CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> None:
     out = tmp_path / "voice.json"
     done = subprocess.run(
-        [sys.executable, "-m", "penna", "eval", "voice", str(CORPUS), "--paragraphs", "3", "--holdout", "0.25",
+        [sys.executable, "-m", "penna", "eval", "voice", str(CORPUS), "--paragraphs", "2", "--holdout", "0.25",
          "--seed", "3", "--replicates", "200", "--json", str(out), "--bullets", "natural",
          "--sheet", str(tmp_path / "sheet")],
         capture_output=True, text=True, timeout=900, check=False)  # ~30 s of CPU; generous for a shared machine
@@ -34,7 +34,7 @@ def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> N
     assert "seed 3" in done.stdout and "split by date" in done.stdout and "targets:" in done.stdout
 
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["config"]["seed"] == 3 and report["config"]["paragraphs"] == 3
+    assert report["config"]["seed"] == 3 and report["config"]["paragraphs"] == 2
     assert report["config"]["bullets"] == "natural"
     assert report["config"]["split"] == {"method": "date", "cut": "2024-07-11", "holdout": 0.25, "train_posts": 6,
                                          "held_out_posts": 2}
@@ -56,7 +56,7 @@ def test_eval_voice_runs_all_three_systems_on_a_tiny_corpus(tmp_path: Path) -> N
             "gap_closed_at_least_0.5", "beats_rag", "punctuation_below_nocontext"} <= set(report["targets"])
     sheet = (tmp_path / "sheet" / "sheet.md").read_text(encoding="utf-8")
     labels = json.loads((tmp_path / "sheet" / "key.json").read_text(encoding="utf-8"))["labels"]
-    assert sheet.count("## Paragraph ") == 3 and "- [ ] " in sheet
+    assert sheet.count("## Paragraph ") == 2 and "- [ ] " in sheet
     assert all(set(row.values()) == {"nocontext", "rag", "penna", "author"} for row in labels.values())
     for item in report["items"]:
         assert item["bullets"] and set(item["outputs"]) == {"nocontext", "rag", "penna"}
