@@ -156,18 +156,18 @@ def test_changed_rules_reclass_and_drop_notes_whose_bytes_did_not_change(sample_
 
 def test_a_note_that_breaks_the_parser_is_skipped_and_the_sync_goes_on(sample_vault, monkeypatch) -> None:
     # The parser has no known crash left, so one is injected (a stand-in for the next unknown one).
-    import penna.knowledge.indexer as indexer_module
+    import penna.knowledge.prepare as prepare_module
     from penna.config import Settings
     from penna.engine import Engine
 
-    real_load = indexer_module.load_note
+    real_load = prepare_module.load_note
 
     def load(rel_path, *args, **kwargs):  # type: ignore[no-untyped-def]
         if rel_path == "Notes/Scoring.md":
             raise TypeError("unhashable type: 'list'")
         return real_load(rel_path, *args, **kwargs)
 
-    monkeypatch.setattr(indexer_module, "load_note", load)
+    monkeypatch.setattr(prepare_module, "load_note", load)
     engine = Engine(sample_vault, Settings())
     report = engine.sync()
     assert [path for path, _ in report.skipped] == ["Notes/Scoring.md"]

@@ -23,9 +23,9 @@ from pathlib import Path
 from penna.config import Settings
 from penna.knowledge.chunks import make_chunks
 from penna.knowledge.index import Index, IndexUnavailable, NoteRow
-from penna.knowledge.style import StyleCounts
+from penna.knowledge.prepare import Prepared, prepare, prepared_in_order, style_of
 from penna.vault.classify import classify_note
-from penna.vault.files import NotANote, decode_note, is_note_path, locate, normalise_rel, read_note, scan_vault
+from penna.vault.files import NotANote, is_note_path, locate, normalise_rel, scan_vault
 from penna.vault.note import Note, load_note
 
 log = logging.getLogger(__name__)
@@ -52,22 +52,6 @@ class SyncReport:
                 f"{len(self.skipped)} skipped in {self.seconds:.2f}s")
 
 
-def style_of(note: Note) -> StyleCounts | None:
-    """Per-note style counts, from written prose only (clippings and quotes never count)."""
-    if note.origin != "written":
-        return None
-    counts = StyleCounts()
-    for passage in note.passages:
-        if passage.origin != "written":
-            continue
-        if passage.kind == "paragraph":
-            counts.add_paragraph(passage.text)
-        elif passage.kind == "list":
-            for _ in passage.text.split("\n"):
-                counts.add_list_item()
-    return counts if (counts.words or counts.list_items) else None
-
-
 class Indexer:
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
@@ -81,6 +65,29 @@ class Indexer:
         chunks = make_chunks(note.passages)
         self.index.upsert_note(note, mtime=mtime, size=size, content_hash=content_hash, chunks=chunks,
                                style=style_of(note), tokens=sum(c.tokens for c in chunks))
+
+    def store_prepared(self, prepared: Prepared) -> str:
+        """`index_file` for a note read and taken apart elsewhere (`knowledge/prepare.py`)."""
+        rel_path = prepared.rel_path
+        if prepared.failure == "missing":
+            return "removed" if self.index.remove_note(rel_path) else "unchanged"
+        if prepared.failure is not None and prepared.failure.startswith("not a note: "):
+            self.index.remove_note(rel_path)
+            return "skipped: " + prepared.failure.removeprefix("not a note: ")
+        if prepared.failure is not None and prepared.failure.startswith("unreadable: "):
+            return "skipped: " + prepared.failure.removeprefix("unreadable: ")
+        known = self.index.note(rel_path)
+        if known and known.hash == prepared.digest and self.classed_as_stored(known):
+            self.index.touch_note(rel_path, prepared.mtime, prepared.size)
+            return "touched"
+        if prepared.note is None:  # it could not be taken apart: said once, the sync goes on
+            reason = (prepared.failure or "").removeprefix("failed: ")
+            log.warning("could not index %s: %s", rel_path, reason)
+            return f"skipped: penna could not read it ({reason})"
+        chunks = prepared.chunks
+        self.index.upsert_note(prepared.note, mtime=prepared.mtime, size=prepared.size, content_hash=prepared.digest,
+                               chunks=chunks, style=prepared.style, tokens=sum(c.tokens for c in chunks))
+        return "updated" if known else "added"
 
     def index_text(self, rel_path: str, text: str, *, mtime: float | None = None,
                    content_hash: str | None = None) -> Note:
@@ -98,28 +105,17 @@ class Indexer:
         if not is_note_path(rel_path, self.settings.exclude):  # excluded since it was indexed: it leaves
             return "removed" if self.index.remove_note(rel_path) else "skipped: not a note"
         try:
-            path = locate(self.root, rel_path)
-            stat = path.stat()
-            known = self.index.note(rel_path)
-            if known and known.mtime == stat.st_mtime and known.size == stat.st_size and self.classed_as_stored(known):
-                return "unchanged"
-            data = path.read_bytes() if stat.st_size <= 4 * 2**20 else None
-            note_text = decode_note(data) if data is not None else read_note(path)
+            stat = locate(self.root, rel_path).stat()
         except FileNotFoundError:
             return "removed" if self.index.remove_note(rel_path) else "unchanged"
-        except NotANote as error:
-            self.index.remove_note(rel_path)
-            return f"skipped: {error}"
-        except OSError as error:
-            return f"skipped: {error.strerror or error}"
-        digest = hashlib.sha1(note_text.text.encode("utf-8", "replace")).hexdigest()
-        if known and known.hash == digest and self.classed_as_stored(known):
-            self.index.touch_note(rel_path, stat.st_mtime, stat.st_size)
-            return "touched"
-        note = load_note(rel_path, note_text.text, self.settings.reading_folders, self.settings.author_name,
-                         note_text.warnings)
-        self.store(note, mtime=stat.st_mtime, size=stat.st_size, content_hash=digest)
-        return "updated" if known else "added"
+        except (NotANote, OSError):
+            stat = None  # `prepare` says what is wrong with it
+        known = self.index.note(rel_path)
+        if (stat is not None and known and known.mtime == stat.st_mtime and known.size == stat.st_size
+                and self.classed_as_stored(known)):
+            return "unchanged"
+        return self.store_prepared(prepare(self.root, rel_path, self.settings.reading_folders,
+                                           self.settings.author_name))
 
     def classed_as_stored(self, known: NoteRow) -> bool:
         """Whether today's rules give the note the origin (and reason) it was stored with."""
@@ -147,21 +143,34 @@ class Indexer:
         for path in set(known) - on_disk:
             self.index.remove_note(path)
             report.removed += 1
+        # What changed on disk (or is to be checked against new rules), read and taken apart by a
+        # helper process when there are many; written here, in order.
+        changed = [file.rel_path for file in files if self._needs_reading(file.rel_path, known.get(file.rel_path),
+                                                                         (file.mtime, file.size), recheck)]
+        unchanged = len(files) - len(changed)
         with self._batches() as next_note:
-            for number, file in enumerate(files, start=1):
-                state = known.get(file.rel_path)
-                if state and state[0] == file.mtime and state[1] == file.size and not recheck:
-                    continue
+            notes = prepared_in_order(self.root, changed, self.settings.reading_folders, self.settings.author_name)
+            for number, prepared in enumerate(notes, start=unchanged + 1):
                 next_note()
-                self._sync_one(file.rel_path, report)
+                self._sync_one(prepared, report)
                 if progress and (number % 50 == 0 or number == len(files)):
-                    progress(number, len(files), file.rel_path)
+                    progress(number, len(files), prepared.rel_path)
         if progress:
             progress(len(files), len(files), "")
         if recheck:
             self.index.set_meta("rules", rules)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _needs_reading(self, rel_path: str, state: tuple[float, int, str] | None, on_disk: tuple[float, int],
+                       recheck: bool) -> bool:
+        """New or changed on disk, or (after the rules changed) now classed otherwise."""
+        if state is None or (state[0], state[1]) != on_disk:
+            return True
+        if not recheck:
+            return False
+        known = self.index.note(rel_path)
+        return known is None or not self.classed_as_stored(known)
 
     @contextmanager
     def _batches(self) -> Iterator[Callable[[], None]]:
@@ -183,9 +192,10 @@ class Indexer:
 
             yield next_note
 
-    def _sync_one(self, rel_path: str, report: SyncReport) -> None:
+    def _sync_one(self, prepared: Prepared, report: SyncReport) -> None:
+        rel_path = prepared.rel_path
         try:
-            outcome = self.index_file(rel_path)
+            outcome = self.store_prepared(prepared)
         except IndexUnavailable:
             raise  # the cache is full or read-only: no other note would fare better, so say it once
         except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
