@@ -103,8 +103,11 @@ notes = prepared_in_order(vault, paths, ("Clippings",), "", helpers=2)
 next(notes)  # the helpers are at work
 
 def parent_of(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[1])
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except OSError:  # it ended meanwhile
+        return None
 
 print(" ".join(p for p in os.listdir("/proc") if p.isdigit() and parent_of(p) == os.getpid()), flush=True)
 os._exit(0)  # as the server exits: without waiting for anything

@@ -80,6 +80,21 @@ def test_a_core_another_program_keeps_busy_is_left_to_it(clock: Clock) -> None:
     assert share.threads(2) == 2
 
 
+def test_a_reading_from_before_a_quiet_spell_is_not_averaged_over_it(clock: Clock) -> None:
+    readings = Readings(clock)
+    share = CpuShare(clock=clock, reader=readings)
+    share.threads(2)
+    readings.others = 1.0  # a build that ran for a minute while penna was idle, and ended
+    clock.now += 60
+    readings()  # (its ticks are counted up to now)
+    readings.others = 0.0
+    clock.now += 0.01
+    assert share.threads(2) == 2  # the minute is not blamed on now
+    readings.others = 1.0  # a program busy now is seen at the next look
+    clock.now += SAMPLE_EVERY
+    assert share.threads(2) == 1
+
+
 def test_never_fewer_than_one_thread(clock: Clock) -> None:
     readings = Readings(clock)
     share = CpuShare(clock=clock, reader=readings)

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,8 +148,8 @@ class Indexer:
         changed = [file.rel_path for file in files if self._needs_reading(file.rel_path, known.get(file.rel_path),
                                                                          (file.mtime, file.size), recheck)]
         unchanged = len(files) - len(changed)
-        with self._batches() as next_note:
-            notes = prepared_in_order(self.root, changed, self.settings.reading_folders, self.settings.author_name)
+        notes = prepared_in_order(self.root, changed, self.settings.reading_folders, self.settings.author_name)
+        with self._batches() as next_note, closing(notes):  # closing: helpers stop when the sync does
             for number, prepared in enumerate(notes, start=unchanged + 1):
                 next_note()
                 self._sync_one(prepared, report)

@@ -17,8 +17,9 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Generator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ PARALLEL_FROM = 1500
 MOST_HELPERS = 4  # beyond this the SQLite writer is the bottleneck
 PARENT_CHECK = 0.5  # seconds between a helper's looks at whether its parent is still there
 CHUNKSIZE = 32  # notes per message to and from a helper
+AHEAD = 3  # batches handed to each helper before the writer has taken the first
 LARGE_NOTE = 4 * 2**20  # bytes read at once; a larger file is read in pieces (`read_note`)
 
 
@@ -118,29 +120,33 @@ def helpers_for(notes: int) -> int:
 
 
 def prepared_in_order(root: Path, rel_paths: Sequence[str], reading_folders: Sequence[str], author_name: str, *,
-                      helpers: int | None = None) -> Iterator[Prepared]:
+                      helpers: int | None = None) -> Generator[Prepared, None, None]:
     """Each note of `rel_paths` prepared, in order: by `helpers` helper processes (None: as
     `helpers_for` says), else here. If the helpers cannot start or die, the notes they did not
     hand back are prepared here."""
     count = helpers_for(len(rel_paths)) if helpers is None else helpers
     done = 0
     if count > 0 and rel_paths:
-        batches = [rel_paths[i: i + CHUNKSIZE] for i in range(0, len(rel_paths), CHUNKSIZE)]
+        batches = iter([rel_paths[i: i + CHUNKSIZE] for i in range(0, len(rel_paths), CHUNKSIZE)])
         try:
             # spawn: the server has threads, and a forked copy of a process with threads may hang.
             with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                      initializer=_end_with, initargs=(os.getpid(),)) as pool:
-                futures = [pool.submit(_prepare_batch, root, batch, tuple(reading_folders), author_name)
-                           for batch in batches]
+                # A few batches ahead of the writer per helper, no more: memory stays flat.
+                pending: deque[Future[list[Prepared]]] = deque()
                 try:
-                    for future in futures:
-                        for prepared in future.result():
+                    while True:
+                        while len(pending) < AHEAD * count and (batch := next(batches, None)) is not None:
+                            pending.append(pool.submit(_prepare_batch, root, batch, tuple(reading_folders),
+                                                       author_name))
+                        if not pending:
+                            break
+                        for prepared in pending.popleft().result():
                             yield prepared
                             done += 1
-                finally:
-                    for future in futures:
-                        future.cancel()  # the caller stopped early (an error, a closed vault)
-        except (OSError, RuntimeError, EOFError, ImportError) as error:  # BrokenProcessPool is a RuntimeError
+                finally:  # also when the caller stops early (an error, a closed vault)
+                    pool.shutdown(wait=True, cancel_futures=True)
+        except Exception as error:  # noqa: BLE001 - BrokenProcessPool, a pickling error…: the sync goes on here
             log.warning("preparing notes in a helper process failed (%s: %s); going on here",
                         type(error).__name__, error)
     for rel_path in rel_paths[done:]:

@@ -8,7 +8,8 @@ server answers while the model holds every core waits for one. So the model give
 - while the editor is talking to the server (a message arrived within `CLIENT_QUIET` seconds):
   the writer's typing, hovers and completions get a core of their own;
 - for every core other programs kept busy over the last look at /proc/stat (a browser, a sync
-  client, a build): threads that would only spin are not started.
+  client, a build, and penna's own helper processes while they index a large vault): threads
+  that would only spin are not started.
 
 It never goes below one thread. Decisions are cheap: /proc is read at most every `SAMPLE_EVERY`
 seconds, and llama.cpp takes a new thread count at the next evaluation.
@@ -37,30 +38,27 @@ class CpuTimes:
 
 
 def read_cpu_times(cpus: frozenset[int] | None = None) -> CpuTimes | None:
-    """From /proc/stat and /proc/self/stat; None where there is no /proc (not Linux)."""
+    """From /proc/stat and /proc/self/stat; None where there is no /proc (not Linux) or it reads
+    otherwise than expected. Where no CPU line matches `cpus` (a container that numbers its
+    CPUs afresh), every CPU listed counts."""
     try:
         with open("/proc/stat", encoding="ascii") as stat:
             lines = stat.read().splitlines()
         with open("/proc/self/stat", encoding="ascii") as own_stat:
             fields = own_stat.read().rsplit(")", 1)[1].split()
         own = int(fields[11]) + int(fields[12])  # utime + stime, every thread of the process
+        per_cpu = [(int(name[3:]), [int(value) for value in rest.split()[:8]])
+                   for name, _, rest in (line.partition(" ") for line in lines)
+                   if name.startswith("cpu") and name != "cpu"]
     except (OSError, IndexError, ValueError):
         return None
-    busy = total = counted = 0
-    for line in lines:
-        name, _, rest = line.partition(" ")
-        if not name.startswith("cpu") or name == "cpu":
-            continue
-        if cpus is not None and int(name[3:]) not in cpus:
-            continue
-        # user nice system idle iowait irq softirq steal …: idle and iowait are free time
-        ticks = [int(value) for value in rest.split()[:8]]
-        total += sum(ticks)
-        busy += sum(ticks) - ticks[3] - ticks[4]
-        counted += 1
-    if counted == 0:
+    chosen = [ticks for number, ticks in per_cpu if cpus is None or number in cpus] or [t for _, t in per_cpu]
+    if not chosen or any(len(ticks) < 5 for ticks in chosen):
         return None
-    return CpuTimes(busy=busy, total=total, own=own, cpus=counted)
+    # user nice system idle iowait irq softirq steal: idle and iowait are free time
+    total = sum(sum(ticks) for ticks in chosen)
+    busy = total - sum(ticks[3] + ticks[4] for ticks in chosen)
+    return CpuTimes(busy=busy, total=total, own=own, cpus=len(chosen))
 
 
 def busy_elsewhere(before: CpuTimes, after: CpuTimes) -> float:
@@ -105,8 +103,10 @@ class CpuShare:
         with self._lock:
             if now - self._sampled_at >= SAMPLE_EVERY:
                 reading = self._read()
-                if reading is not None and self._last is not None:
-                    self._elsewhere = busy_elsewhere(self._last, reading)
+                # A reading from before a quiet spell would average minutes: start afresh.
+                fresh = now - self._sampled_at <= 2 * SAMPLE_EVERY
+                self._elsewhere = (busy_elsewhere(self._last, reading)
+                                   if fresh and reading is not None and self._last is not None else 0.0)
                 self._last, self._sampled_at = reading, now
             return self._elsewhere
 
