@@ -71,19 +71,18 @@ class Indexer:
         rel_path = prepared.rel_path
         if prepared.failure == "missing":
             return "removed" if self.index.remove_note(rel_path) else "unchanged"
-        if prepared.failure is not None and prepared.failure.startswith("not a note: "):
+        if prepared.failure == "not a note":
             self.index.remove_note(rel_path)
-            return "skipped: " + prepared.failure.removeprefix("not a note: ")
-        if prepared.failure is not None and prepared.failure.startswith("unreadable: "):
-            return "skipped: " + prepared.failure.removeprefix("unreadable: ")
+            return f"skipped: {prepared.reason}"
+        if prepared.failure == "unreadable":
+            return f"skipped: {prepared.reason}"
         known = self.index.note(rel_path)
         if known and known.hash == prepared.digest and self.classed_as_stored(known):
             self.index.touch_note(rel_path, prepared.mtime, prepared.size)
             return "touched"
         if prepared.note is None:  # it could not be taken apart: said once, the sync goes on
-            reason = (prepared.failure or "").removeprefix("failed: ")
-            log.warning("could not index %s: %s", rel_path, reason)
-            return f"skipped: penna could not read it ({reason})"
+            log.warning("could not index %s: %s", rel_path, prepared.reason)
+            return f"skipped: penna could not read it ({prepared.reason})"
         chunks = prepared.chunks
         self.index.upsert_note(prepared.note, mtime=prepared.mtime, size=prepared.size, content_hash=prepared.digest,
                                chunks=chunks, style=prepared.style, tokens=sum(c.tokens for c in chunks))

@@ -22,6 +22,7 @@ from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from penna.config import usable_cpus
 from penna.knowledge.chunks import Chunk, make_chunks
@@ -41,6 +42,11 @@ AHEAD = 3  # batches handed to each helper before the writer has taken the first
 LARGE_NOTE = 4 * 2**20  # bytes read at once; a larger file is read in pieces (`read_note`)
 
 
+# missing: gone from disk; not a note: refused (binary, a link out of the vault); unreadable: the
+# OS said no; failed: read, but taking it apart raised.
+Failure = Literal["missing", "not a note", "unreadable", "failed"]
+
+
 @dataclass
 class Prepared:
     """What the index needs of one note on disk, or why it has none (`failure`)."""
@@ -52,7 +58,8 @@ class Prepared:
     note: Note | None = None
     chunks: tuple[Chunk, ...] = ()
     style: StyleCounts | None = None
-    failure: str | None = None  # "missing", or "not a note: …", "unreadable: …", "failed: …"
+    failure: Failure | None = None
+    reason: str = ""  # what went wrong, for the sync's report
 
 
 def style_of(note: Note) -> StyleCounts | None:
@@ -81,11 +88,11 @@ def prepare(root: Path, rel_path: str, reading_folders: Sequence[str], author_na
     except FileNotFoundError:
         return Prepared(rel_path, failure="missing")
     except NotANote as error:
-        return Prepared(rel_path, failure=f"not a note: {error}")
+        return Prepared(rel_path, failure="not a note", reason=str(error))
     except OSError as error:
-        return Prepared(rel_path, failure=f"unreadable: {error.strerror or error}")
+        return Prepared(rel_path, failure="unreadable", reason=str(error.strerror or error))
     except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
-        return Prepared(rel_path, failure=f"failed: {type(error).__name__}: {error}")
+        return Prepared(rel_path, failure="failed", reason=f"{type(error).__name__}: {error}")
     digest = hashlib.sha1(note_text.text.encode("utf-8", "replace")).hexdigest()
     try:
         note = load_note(rel_path, note_text.text, reading_folders, author_name, note_text.warnings)
@@ -93,7 +100,7 @@ def prepare(root: Path, rel_path: str, reading_folders: Sequence[str], author_na
         style = style_of(note)
     except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
         return Prepared(rel_path, stat.st_mtime, stat.st_size, digest,
-                        failure=f"failed: {type(error).__name__}: {error}")
+                        failure="failed", reason=f"{type(error).__name__}: {error}")
     return Prepared(rel_path, stat.st_mtime, stat.st_size, digest, note, chunks, style)
 
 
