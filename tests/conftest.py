@@ -1,5 +1,5 @@
 """Shared fixtures. Every test gets its own cache directory, so no test sees another's index
-and nothing is ever written to the user's real cache."""
+(or another's kept prompt states) and nothing is ever written to the user's real cache."""
 
 from __future__ import annotations
 

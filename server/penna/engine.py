@@ -57,7 +57,10 @@ class Generation:
 
 
 class Engine:
-    def __init__(self, vault: Path, settings: Settings | None = None, *, db_path: Path | None = None) -> None:
+    def __init__(self, vault: Path, settings: Settings | None = None, *, db_path: Path | None = None,
+                 state_dir: Path | None = None) -> None:
+        """`state_dir`: where the model keeps long prompt evaluations for the next start (the
+        server's engines; a command-line run starts cold, so the same run writes the same text)."""
         self.vault = vault_folder(vault)  # raises VaultError
         self.settings = settings or Settings()
         self.index = Index(db_path or index_path(self.vault), self.vault)
@@ -67,7 +70,7 @@ class Engine:
         self.follower = VaultFollower(self.indexer, self.buffers, on_caught_up=self._caught_up,
                                       on_indexed=self._indexed)
         self._profile_soon = False  # a save or a close: rebuild the profile after the next change
-        self.model_host = ModelHost(self.settings)
+        self.model_host = ModelHost(self.settings, state_dir=state_dir)
         self.prompts = PromptBuilder(self.index)
 
     def close(self) -> None:

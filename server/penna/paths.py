@@ -26,3 +26,12 @@ def index_path(vault: Path) -> Path:
     digest = hashlib.sha1(resolved.encode("utf-8")).hexdigest()[:12]
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(resolved).name).strip("-")[:40] or "vault"
     return cache_dir() / "index" / f"{slug}-{digest}.sqlite"
+
+
+def state_dir() -> Path | None:
+    """Where evaluated prompt prefixes are kept across restarts (`writing/state_store.py`):
+    `PENNA_STATE_DIR` if set ("off" keeps none), else in the cache."""
+    override = os.environ.get("PENNA_STATE_DIR")
+    if override is not None and override.strip().lower() == "off":
+        return None
+    return Path(override) if override else cache_dir() / "states"

@@ -18,8 +18,8 @@ import pytest
 from penna.bench.figures import Figure, p95, percentile, table
 
 FIGURE_KEYS = {"index_vok_cold", "index_vok_reopen", "index_synthetic_cold", "context_p95", "update", "throughput",
-               "ttft_second", "ttft_listed", "ttft_warm", "expand_vs_plain", "requests_p95", "requests_vok",
-               "hover_first", "cancel", "rss", "rss_model"}
+               "ttft_second", "ttft_listed", "ttft_warm", "ttft_restart", "expand_vs_plain", "requests_p95",
+               "requests_vok", "hover_first", "cancel", "rss", "rss_model"}
 
 
 def test_percentiles_interpolate_like_numpy() -> None:
@@ -84,6 +84,8 @@ def test_quick_bench_runs_and_writes_table_json_and_png(tmp_path: Path) -> None:
     assert figures["rss_model"]["value"] > figures["rss"]["value"]  # loading the model costs memory
     assert figures["ttft_second"]["reference_value"] > 0 and figures["cancel"]["samples"]
     assert figures["ttft_listed"]["samples"] and figures["ttft_listed"]["reference"] == "first action cold"
+    restarts = data["details"]["model"]["restarted"]  # the prefix an earlier server kept was loaded from disk
+    assert restarts and all(r["state_loaded"] and r["reused_tokens"] > 0 for r in restarts)
     assert all(v for v in data["distributions"].values()), "an empty latency distribution"
 
     for figure in data["figures"]:  # every figure is a row of the table on stdout

@@ -11,12 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from penna.bench.workloads import Draft, bullet_text
 from penna.engine import Engine
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats
 from penna.writing.model import LlamaModel
+from penna.writing.state_store import StateStore
 
 
 class AfterFirstToken(CancelToken):
@@ -69,10 +71,12 @@ class FirstTokenProbe:
 
         return probed
 
-    def forget(self) -> None:
-        """A cold model: nothing evaluated, no saved prefix states."""
+    def forget(self, store: StateStore | None = None) -> None:
+        """A cold model: nothing evaluated, no saved prefix states, and none on disk unless
+        `store` is given (a restarted server that finds what an earlier one kept)."""
         self.model.llm.reset()
         self.model._states.clear()  # the benchmark needs a truly cold start
+        self.model.disk = store
 
 
 @dataclass
@@ -91,6 +95,7 @@ class ModelResults:
     listed: list[Ttft] = field(default_factory=list)  # a second action warmed when the editor listed it
     listed_warm_seconds: list[float] = field(default_factory=list)  # … and that warm-up itself
     warm: list[Ttft] = field(default_factory=list)
+    restarted: list[Ttft] = field(default_factory=list)  # a first action after a restart, the prefix on disk
     warm_seconds: list[float] = field(default_factory=list)  # the background warm-up itself
     penna_rates: list[float] = field(default_factory=list)  # decode tokens/s
     bare_rates: list[float] = field(default_factory=list)
@@ -148,6 +153,25 @@ def measure_ttft(engine: Engine, drafts: list[Draft], repeats: int, results: Mod
         engine.warm(other.rel_path)
         results.warm_seconds.append(time.perf_counter() - started)
         results.warm.append(first_token(engine, probe, other, note.bullets))
+
+
+def measure_restart(engine: Engine, drafts: list[Draft], repeats: int, results: ModelResults, folder: Path) -> None:
+    """Per repeat: a note warmed by an earlier server, which kept its prefix on disk; then a
+    restart (nothing in memory) and at once a first action on the note, before any warm-up."""
+    probe = install_probe(engine)
+    store = StateStore(folder)
+    usable = [d for d in drafts if len(d.bullets) >= 2]
+    try:
+        for number in range(repeats):
+            note = usable[(2 * number) % len(usable)]
+            probe.forget(store)
+            engine.refresh(note.rel_path)
+            engine.warm(note.rel_path)  # the earlier server
+            probe.forget(store)  # the restart
+            engine.refresh(note.rel_path)
+            results.restarted.append(first_token(engine, probe, note, note.bullets))
+    finally:
+        probe.forget()
 
 
 def measure_throughput(engine: Engine, draft: Draft, *, tokens: int, repeats: int, results: ModelResults,

@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -36,9 +37,9 @@ from penna.bench.workloads import (
 from penna.lsp.features.actions import WARM_SETTLE_SECONDS
 from penna.writing.model import PREFILL_SLICE
 
-ORDER = ("throughput", "ttft_second", "ttft_warm", "expand_vs_plain", "cancel", "requests_p95", "requests_vok",
-         "requests_during", "hover_first", "context", "index_vok_cold", "index_vok_reopen", "index_synthetic",
-         "index_", "update", "rss", "scale_index", "scale_requests")
+ORDER = ("throughput", "ttft_second", "ttft_warm", "ttft_restart", "expand_vs_plain", "cancel", "requests_p95",
+         "requests_vok", "requests_during", "hover_first", "context", "index_vok_cold", "index_vok_reopen",
+         "index_synthetic", "index_", "update", "rss", "scale_index", "scale_requests")
 SERVER_SETTINGS = {"hover": "cached", "seed": 7, "maxTokens": 120}  # hover: the instant part only
 
 
@@ -241,7 +242,7 @@ class Bench:
 
     # --- model -------------------------------------------------------------------------------
     def model_figures(self, engine: Any, vault: Vault) -> None:
-        from penna.bench.model_bench import ModelResults, measure_throughput, measure_ttft
+        from penna.bench.model_bench import ModelResults, measure_restart, measure_throughput, measure_ttft
 
         results = ModelResults()
         found = drafts(vault.path, 2 * self.plan.repeats + 2)
@@ -250,6 +251,9 @@ class Bench:
         engine.model()
         results.load_seconds = time.perf_counter() - started
         measure_ttft(engine, found, self.plan.repeats, results)
+        states = self.work / "states"
+        shutil.rmtree(states, ignore_errors=True)
+        measure_restart(engine, found, self.plan.repeats, results, states)
         self.log("throughput: penna against a bare llama-cpp-python loop")
         measure_throughput(engine, found[0], tokens=self.plan.throughput_tokens, repeats=self.plan.throughput_repeats,
                            results=results, prompt_chars=1200 if self.plan.quick else None)
@@ -264,6 +268,7 @@ class Bench:
             "cold": [t.__dict__ for t in results.cold], "second": [t.__dict__ for t in results.second],
             "listed": [t.__dict__ for t in results.listed], "listed_warm_up_seconds": results.listed_warm_seconds,
             "warm": [t.__dict__ for t in results.warm], "warm_up_seconds": results.warm_seconds,
+            "restarted": [t.__dict__ for t in results.restarted],
             "throughput_prompt_tokens": results.prompt_tokens, "throughput_tokens": results.throughput_tokens}
         pairs = [a / b for a, b in zip(results.penna_rates, results.bare_rates, strict=True) if b]
         self.add(Figure("throughput", "generation throughput", "tok/s", "ratio_min", 0.97, "≥ 0.97× bare",
@@ -290,6 +295,14 @@ class Bench:
                         p50(warm), "p50", warm, reference="without warm-up (cold)", reference_value=p50(cold),
                         workload=vault.name, note=f"the warm-up itself took p50 {p50(results.warm_seconds):.1f} s; "
                                                   f"model load {results.load_seconds:.2f} s"))
+        restarted = [t.seconds for t in results.restarted]
+        self.distributions["first token, first action after a restart"] = restarted
+        loaded = sum(t.state_loaded for t in results.restarted)
+        self.add(Figure("ttft_restart", "first token, first action after a restart", "s", "report", None, "",
+                        p50(restarted), "p50", restarted, reference="first action cold", reference_value=p50(cold),
+                        reference_samples=cold, workload=vault.name,
+                        note=f"the note's prefix as an earlier server kept it on disk (loaded in {loaded} of "
+                             f"{len(restarted)}); nothing in memory, no warm-up"))
 
         self.expand_figure(engine, found[0])
 

@@ -34,6 +34,7 @@ from penna.lsp.framing import INVALID_REQUEST, PARSE_ERROR, Rejected
 from penna.lsp.generation import GenerationRunner
 from penna.lsp.protocol import ACTIONS, RESULT_NOTIFICATION, ArgumentError, ResultNotification, check_arguments
 from penna.lsp.tracking import RewriteTracker
+from penna.paths import state_dir
 from penna.vault.files import MAX_NOTE_BYTES, NotANote, NoteTooLarge, read_request_text
 from penna.writing.backend import CancelToken
 from penna.writing.cpu_share import SHARE
@@ -351,7 +352,7 @@ class PennaServer(LanguageServer):
             key = root.resolve()
             if key not in self.engines:
                 try:
-                    engine = Engine(key, self.settings_for(key))
+                    engine = Engine(key, self.settings_for(key), state_dir=state_dir())
                 except (VaultError, IndexUnavailable) as error:
                     self.show(f"penna: {error}", types.MessageType.Error)
                     return None

@@ -25,10 +25,13 @@ from typing import Any
 
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 from penna.writing.cpu_share import SHARE, CpuShare
+from penna.writing.state_store import StateStore
+from penna.writing.state_store import common_prefix as _common_prefix
 
 PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
 STATE_CACHE_SIZE = 6
 EVICT_SAVE_MIN = 256  # cached tokens worth saving before a different prompt evicts them
+DISK_SAVE_MIN = 256  # tokens evaluated in one prefill that make its state worth keeping on disk
 DECODER_MEMO = 32  # logits a decoder keeps for evaluations it may repeat (1 MB each at a 262k vocabulary)
 
 
@@ -73,12 +76,13 @@ def check_gguf(path: Path) -> None:
 class LlamaModel:
     """One loaded GGUF model. Create it with `LlamaModel.load`."""
 
-    def __init__(self, llm: Any, path: Path, n_ctx: int) -> None:
+    def __init__(self, llm: Any, path: Path, n_ctx: int, states: StateStore | None = None) -> None:
         self.llm = llm
         self.path = path
         self.n_ctx = n_ctx
         self.lock = threading.Lock()
         self._states: OrderedDict[tuple[int, ...], SavedState] = OrderedDict()
+        self.disk = states  # long prompt evaluations kept across restarts (`writing/state_store.py`)
         meta = dict(llm.metadata or {})
         self.chat_template: str | None = meta.get("tokenizer.chat_template")
         self.architecture = meta.get("general.architecture", "unknown")
@@ -99,7 +103,9 @@ class LlamaModel:
             self.threads_now = wanted
 
     @classmethod
-    def load(cls, path: Path, *, n_ctx: int, threads: int, vocab_only: bool = False) -> LlamaModel:
+    def load(cls, path: Path, *, n_ctx: int, threads: int, vocab_only: bool = False,
+             state_dir: Path | None = None) -> LlamaModel:
+        """`state_dir`: where long prompt evaluations are kept across restarts (none without it)."""
         check_gguf(path)
         try:
             from llama_cpp import Llama
@@ -115,7 +121,8 @@ class LlamaModel:
                 raise ModelError(f"could not create a {n_ctx}-token context for {path.name}: not enough memory? "
                                  f"Lower nCtx (--n-ctx).") from error
             raise ModelError(f"could not load the model {path.name}: {error} (is the file complete?)") from error
-        return cls(llm, path, n_ctx)
+        states = StateStore.for_model(state_dir, path, n_ctx) if state_dir is not None and not vocab_only else None
+        return cls(llm, path, n_ctx, states)
 
     exact_count = True  # the model's own tokenizer
     decodes_tokens = True  # `tokenize` and `decoding`, for constrained decoding
@@ -159,40 +166,67 @@ class LlamaModel:
     def _cached_tokens(self) -> list[int]:
         return list(self.llm.input_ids[: self.llm.n_tokens])
 
-    def save_prefix(self) -> None:
-        """Remember the current KV state (only the llama state and the tokens: the stock
-        `save_state` also copies a logits array hundreds of MB large)."""
-        llm = self.llm
+    def save_prefix(self) -> SavedState:
+        """Remember the current KV state, to come back to after another note's prompt."""
+        state = self._capture()
+        self._states[state.tokens] = state
+        self._states.move_to_end(state.tokens)
+        while len(self._states) > STATE_CACHE_SIZE:
+            self._states.popitem(last=False)
+        return state
+
+    def _capture(self) -> SavedState:
+        """The current KV state: only the llama state and the tokens (the stock `save_state` also
+        copies a logits array hundreds of MB large)."""
         import llama_cpp
 
+        llm = self.llm
         size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
         buffer = (ctypes.c_uint8 * int(size))()
         written = llama_cpp.llama_state_get_data(llm._ctx.ctx, buffer, size)
-        tokens = tuple(self._cached_tokens())
-        self._states[tokens] = SavedState(tokens, bytes(buffer)[: int(written)])
-        self._states.move_to_end(tokens)
-        while len(self._states) > STATE_CACHE_SIZE:
-            self._states.popitem(last=False)
+        return SavedState(tuple(self._cached_tokens()), bytes(buffer)[: int(written)])
 
     def _restore_best_prefix(self, tokens: Sequence[int]) -> bool:
-        """Load a saved state if it shares a longer prefix with `tokens` than the live cache."""
+        """Load a saved state if it shares a longer prefix with `tokens` than the live cache:
+        one kept in memory, else one kept on disk by an earlier server."""
         live = _common_prefix(self._cached_tokens(), tokens)
         best, best_len = None, live
         for state in self._states.values():
             n = _common_prefix(state.tokens, tokens)
-            if n > best_len + 64:  # loading costs ~0.3 s: worth it only for a real gain
+            if n > best_len + 64:  # loading is fast, but not free: only for a real gain
                 best, best_len = state, n
-        if best is None:
+        if best is None and self.disk is not None:
+            best = self._from_disk(tokens, live)
+        if best is None or not self._load_state(best):
             return False
+        if best.tokens in self._states:
+            self._states.move_to_end(best.tokens)
+        # One from disk is not kept in memory: the prompts after it then reuse the live cache
+        # just as they did in the server that wrote it, so they are evaluated the same way.
+        return True
+
+    def _from_disk(self, tokens: Sequence[int], covered: int) -> SavedState | None:
+        assert self.disk is not None
+        found = self.disk.best(tokens, covered)
+        if found is None:
+            return None
+        data = self.disk.read(found[0])
+        return SavedState(found[0].tokens, data) if data is not None else None
+
+    def _load_state(self, state: SavedState) -> bool:
+        """Put a saved state in the context; False (and the cache emptied) if llama.cpp refuses
+        it, so the prompt is then evaluated from the start."""
         import llama_cpp
 
         llm = self.llm
-        buffer = (ctypes.c_uint8 * len(best.data)).from_buffer_copy(best.data)
-        llama_cpp.llama_state_set_data(llm._ctx.ctx, buffer, len(best.data))
-        llm.input_ids[: len(best.tokens)] = best.tokens
-        llm.n_tokens = len(best.tokens)
+        buffer = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)
+        if int(llama_cpp.llama_state_set_data(llm._ctx.ctx, buffer, len(state.data))) <= 0:
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            llm.n_tokens = 0
+            return False
+        llm.input_ids[: len(state.tokens)] = state.tokens
+        llm.n_tokens = len(state.tokens)
         llm._requires_eval = True
-        self._states.move_to_end(best.tokens)
         return True
 
     # --- evaluation --------------------------------------------------------------------------
@@ -220,6 +254,11 @@ class LlamaModel:
                 raise Cancelled()
             self.fit_threads()
             llm.eval(list(tokens[start: min(start + PREFILL_SLICE, end)]))
+        if self.disk is not None and end - keep >= DISK_SAVE_MIN:
+            # A prompt evaluated from far back (a note's prefix, cold): the next server start
+            # finds it on disk. Copying the state takes ~20 ms against seconds of evaluation.
+            state = self._capture()
+            self.disk.save(state.tokens, state.data)
 
     def warm(self, prompt: str, cancel: CancelToken | None = None, *, remember: bool = True) -> GenerationStats:
         """Evaluate a prompt prefix and keep its state (saved too if `remember`, to come back to
@@ -423,13 +462,3 @@ def _eval_without_logits(llm: Any, tokens: Sequence[int]) -> None:
         llm._ctx.decode(llm._batch)
         llm.input_ids[llm.n_tokens: llm.n_tokens + len(batch)] = batch
         llm.n_tokens += len(batch)
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):  # up to the shorter one
-        if x != y:
-            break
-        n += 1
-    return n
-

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from penna.config import Settings
 from penna.context.assemble import Counter
@@ -36,8 +37,9 @@ class ModelState:
 
 
 class ModelHost:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, state_dir: Path | None = None) -> None:
         self.settings = settings
+        self.state_dir = state_dir  # where a loaded model keeps long prompt evaluations across restarts
         # Told of every state change (from whichever thread loads it): the server reports
         # loading as progress and a failure once.
         self.listeners: list[Callable[[ModelState], None]] = []
@@ -126,7 +128,8 @@ class ModelHost:
                     choice = ModelChoice(backend.path, "remote", remote)
                 else:
                     choice = resolve_model(model_ref, folders=self.settings.model_folders)
-                    backend = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=self.settings.threads)
+                    backend = LlamaModel.load(choice.path, n_ctx=self.settings.n_ctx, threads=self.settings.threads,
+                                              state_dir=self.state_dir)
             except ModelError as error:
                 self.state = ModelState("error", str(error))
                 raise
