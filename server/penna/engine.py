@@ -13,7 +13,7 @@ is serialised by the model's lock; the model loads in the background on first ne
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from penna.config import Settings
@@ -25,6 +25,7 @@ from penna.knowledge.items import Section
 from penna.knowledge.perspectival import CurrentNote, current_note
 from penna.knowledge.procedural import Profile, ProfileCache
 from penna.knowledge.rewrites import avoid_words, store_rewrite
+from penna.knowledge.style import StyleProfile
 from penna.knowledge.watcher import BatchReport, VaultWatcher
 from penna.paths import index_path
 from penna.vault.classify import classify_note
@@ -43,6 +44,7 @@ from penna.writing.tasks import (
     run_chat,
     run_continue,
     run_sentences,
+    stitched_variant,
     warm_opening,
 )
 
@@ -290,22 +292,35 @@ class Engine:
         if cancel is not None and cancel.cancelled:  # cancelled while assembling: stop before the model
             raise Cancelled()
         title = self.current_note(rel_path).title
-        exemplars = context.exemplars()
         style = self._style().style  # the last profile built, as the prefix uses
         order = draft_order(self.index, model)
         texts: list[str] = []
         stats: list[GenerationStats] = []
+        first: TaskResult | None = None
         for number in range(max(1, variants)):
+            if number and first is not None and (stitched := stitched_variant(first, number, style)) is not None:
+                texts.append(stitched)  # the model's close second opinions, judged as the first draft was
+                if on_text:
+                    on_text(number, stitched)
+                continue
             request = self._task_request(kind, text, title, context, order=order, number=number, variants=variants,
                                          candidates=candidates, seed=seed)
+            if number == 0 and variants > 1 and kind == "expand":
+                request = replace(request, alternatives=variants - 1)
             progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None
-            if model.is_chat:
-                result: TaskResult = run_chat(model, context, request, cancel=cancel, on_text=progress)
-            elif kind == "continue":
-                result = run_continue(model, context.document, request, cancel=cancel, on_text=progress)
-            else:
-                result = run_sentences(model, context.document, request, notes_for(kind, text), profile=style,
-                                       exemplars=exemplars, cancel=cancel, on_text=progress, avoid=self._avoid())
+            result = self._run(model, context, request, style, cancel, progress)
             texts.append(result.text)
             stats.extend(result.stats)
+            if number == 0 and any(result.alternatives):
+                first = result
         return Generation(texts, context, stats)
+
+    def _run(self, model: Backend, context: AssembledContext, request: TaskRequest, style: StyleProfile | None,
+             cancel: CancelToken | None, progress: Callable[[str], None] | None) -> TaskResult:
+        """One answer to a request, by the task's runner for this kind of model."""
+        if model.is_chat:
+            return run_chat(model, context, request, cancel=cancel, on_text=progress)
+        if request.kind == "continue":
+            return run_continue(model, context.document, request, cancel=cancel, on_text=progress)
+        return run_sentences(model, context.document, request, notes_for(request.kind, request.text), profile=style,
+                             exemplars=context.exemplars(), cancel=cancel, on_text=progress, avoid=self._avoid())

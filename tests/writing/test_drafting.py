@@ -7,7 +7,8 @@ import pytest
 
 from penna.writing import grammar
 from penna.writing.bridge import ALTERNATIVE_MARGIN, GapChoice, Restoration
-from penna.writing.drafting import ECHO_GRAMMAR, Assessment, as_sentence, assess, best, mend
+from penna.writing.drafting import ECHO_GRAMMAR, Assessment, alternatives, as_sentence, assess, best, mend
+from penna.writing.tasks import TaskResult, stitched_variant
 
 needs_grammar = pytest.mark.skipif(not grammar.available(), reason="Link Grammar is not installed")
 NOTE = "you might be tempted to use flexible array member to pack size and array together as one allocation"
@@ -104,3 +105,43 @@ def test_a_variant_the_grammar_cannot_judge_does_not_count_as_better() -> None:
         return found
 
     assert mend(restoration, first, unknown) is None
+
+
+# --- the sentences of the other variants: the model's close second opinions ---------------------------
+OVEN_NOTE = "my oven runs hot, so lower it"
+
+
+def _oven(text: str) -> Assessment:
+    return assess(OVEN_NOTE, text, "restore", sources=[], before=[])
+
+
+@needs_grammar
+def test_alternatives_are_the_next_best_fillings_that_still_read_likeliest_first() -> None:
+    restoration = Restoration((
+        GapChoice(("My", " oven")), GapChoice((" runs",)), GapChoice((" hot,",)),
+        GapChoice((" so", " I", " lower"), (((" so", " you", " lower"), 0.4), ((" so", " lower"), 0.9))),
+        GapChoice((" it",), (((" it", " down"), 0.2),)), GapChoice((".",), (((",",), 0.1),)),
+    ))
+    chosen = _oven(restoration.text)
+    assert chosen.keepable
+    found = alternatives(restoration, chosen, _oven, 2)
+    # ", " for "." changes only a mark; "it down" adds a content word (not in the note): neither is offered.
+    assert found == ["My oven runs hot, so you lower it.", "My oven runs hot, so lower it."]
+    assert alternatives(restoration, chosen, _oven, 1) == found[:1]
+
+
+@needs_grammar
+def test_alternatives_start_from_the_mended_sentence_and_none_are_much_less_likely() -> None:
+    restoration = _restoration(0.5)
+    mended = mend(restoration, _judge(restoration.text), _judge)
+    assert mended is not None and mended.switches
+    assert alternatives(restoration, mended, _judge, 2) == []  # its one other filling is the one mended away
+    far = _restoration(ALTERNATIVE_MARGIN + 0.5)
+    assert alternatives(far, _judge(far.text), _judge, 2) == []
+
+
+def test_a_variant_takes_each_sentences_alternative_and_keeps_the_rest() -> None:
+    first = TaskResult("A. B. C.", pieces=["A.", "B.", "C."], alternatives=[["A2."], [], ["C2.", "C3."]])
+    assert stitched_variant(first, 1, None) == "A2. B. C2."
+    assert stitched_variant(first, 2, None) == "A. B. C3."
+    assert stitched_variant(first, 3, None) is None  # no sentence has a third: the variant is sampled instead

@@ -18,7 +18,7 @@ beats it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from penna.knowledge.style import StyleProfile
 from penna.vault.text import words
@@ -44,6 +44,7 @@ class Assessment:
     pasted: bool
     repeated: bool
     voice: float = 0.0  # higher is closer to the author (tie-breaker only)
+    switches: tuple[Switch, ...] = ()  # a restoration's gaps switched to reach this text (`mend`)
 
     @property
     def grammar_rank(self) -> int:
@@ -121,9 +122,35 @@ def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Ass
         if not better:
             break
         current, base = min(better, key=lambda f: (f[0].grammar_rank, restoration.loss(f[1])))
+        current = replace(current, switches=base)
         if current.keepable:
             break
     return None if current is first else current
+
+
+def alternatives(restoration: Restoration, chosen: Assessment, judge: Callable[[str], Assessment],
+                 count: int) -> list[str]:
+    """Up to `count` other sentences a writer could keep in place of `chosen` (the restoration,
+    perhaps mended): one more gap switched to the model's own next-best filling, at most
+    `ALTERNATIVE_MARGIN` nats less likely, that still says what the note says, parses as well
+    and differs in its words, not only its commas; the likeliest first. The sentences of the
+    other variants a writer stitches from: each is the model's close second opinion, judged as
+    the first was, where sampling would give a warmer and worse draft."""
+    base = chosen.switches
+    spent = restoration.loss(base)
+    found: list[str] = []
+    seen = {tuple(words(chosen.text))}
+    for variant in restoration.variants(base)[:MENDING_VARIANTS]:
+        if variant.loss - spent > ALTERNATIVE_MARGIN or len(found) == count:
+            break
+        if tuple(words(variant.text)) in seen:
+            continue
+        judged = judge(variant.text)
+        if (judged.verdict.faithful and not judged.pasted and not judged.repeated
+                and judged.unattached is not None and judged.grammar_rank <= chosen.grammar_rank):
+            found.append(variant.text)
+            seen.add(tuple(words(variant.text)))
+    return found
 
 
 def voice_score(text: str, profile: StyleProfile | None, before: Sequence[str]) -> float:

@@ -35,7 +35,7 @@ from penna.writing.backend import Cancelled, CancelToken, GenerationStats, Model
 from penna.writing.bridge import Bridge, Restoration, bridge_for
 from penna.writing.calibration import DraftOrder, Trial, TrialNote, fluent_enough
 from penna.writing.cleanup import clean_paragraph, clean_sentence
-from penna.writing.drafting import Assessment, as_sentence, assess, best, mend, voice_score
+from penna.writing.drafting import Assessment, alternatives, as_sentence, assess, best, mend, voice_score
 from penna.writing.plain import edit_sentence
 
 TaskKind = Literal["expand", "rephrase", "continue"]
@@ -68,6 +68,7 @@ class TaskRequest:
     candidates: int = DEFAULT_CANDIDATES  # extra candidates when the first draft is not keepable
     variant: int = 0  # which of several answers: the first is the model's best, the others sampled
     order: DraftOrder = "restore"  # what a local model drafts first for a note (`writing/calibration.py`)
+    alternatives: int = 0  # other keepable sentences to keep per note, for variants (`drafting.alternatives`)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class TaskResult:
     text: str
     stats: list[GenerationStats] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
+    alternatives: list[list[str]] = field(default_factory=list)  # per piece, when the request asked
 
 
 def parse_bullets(text: str) -> list[str]:
@@ -181,6 +183,8 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
             sentence = writer.rephrase(index, note, tail, written)
         else:
             sentence = writer.expand(index, note, tail, written)
+            if request.alternatives:
+                result.alternatives.append(writer.alternatives_to(sentence, note, written))
         if writer.bridge is not None:
             writer.bridge.ledger.observe(sentence)
         written.append(sentence)
@@ -206,6 +210,7 @@ class _SentenceWriter:
     result: TaskResult
     remaining: int = 0
     bridge: Bridge | None = None
+    restored: tuple[Restoration, Assessment] | None = None  # the last note's restoration, as chosen
 
     def __post_init__(self) -> None:
         self.remaining = self.request.max_tokens
@@ -271,14 +276,26 @@ class _SentenceWriter:
         model's next-best fillings where the parser finds one that reads better (the unmended
         restoration then stays among the drafts seen)."""
         found = self._restored(index, note, written, steering=False)
+        self.restored = None
         if found is None:
             return None
         first = self._assess(note, found.text, "restore", written)
         mended = mend(found, first, lambda text: self._assess_unless_cancelled(note, text, written))
+        self.restored = (found, mended or first)
         if mended is None:
             return found.text
         seen.append(first)
         return mended.text
+
+    def alternatives_to(self, sentence: str, note: str, written: Sequence[str]) -> list[str]:
+        """Other sentences for `note` a writer could keep in place of `sentence` (`request.alternatives`
+        at most), when it is the note's restoration: none for the model's own sentences or the
+        note itself."""
+        if self.restored is None or self.restored[1].text != sentence:
+            return []
+        found, chosen = self.restored
+        return alternatives(found, chosen, lambda text: self._assess_unless_cancelled(note, text, written),
+                            self.request.alternatives)
 
     def rephrase(self, index: int, sentence: str, tail: str, written: Sequence[str]) -> str:
         """The writer's sentence, edited: generic phrases made plain, then the model's version
@@ -396,6 +413,14 @@ def keep_paragraphs(original: str, written: Sequence[str]) -> str | None:
         paragraphs.append(" ".join(w.strip() for w in written[start:start + count] if w.strip()))
         start += count
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def stitched_variant(first: TaskResult, number: int, profile: StyleProfile | None) -> str | None:
+    """Variant `number` (1, 2, …) of an expand from the first one's alternatives: each sentence
+    that has a `number`-th alternative takes it, the others stay. None if no sentence has one."""
+    pieces = [alternatives[number - 1] if len(alternatives) >= number else piece
+              for piece, alternatives in zip(first.pieces, first.alternatives, strict=True)]
+    return None if pieces == first.pieces else join_sentences(pieces, profile)
 
 
 def join_sentences(pieces: Sequence[str], profile: StyleProfile | None) -> str:
