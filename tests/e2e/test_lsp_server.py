@@ -174,7 +174,10 @@ async def test_typing_during_generation_reanchors_or_refuses(client: LanguageCli
     assert "- start the levain" not in buffer.text
 
     # A change inside the target span cannot be re-anchored: refused, and the text is offered.
-    buffer = open_note(client, client.vault / "Notes/Scoring.md")
+    # One bullet in a note of its own: the refusal does not depend on how long the answer is.
+    short = client.vault / "Drafts/Scoring angle.md"
+    short.write_text("# Scoring angle\n\n- shallow angle for an ear\n", encoding="utf-8")
+    buffer = open_note(client, short)
     bullet_line = buffer.text.split("\n").index("- shallow angle for an ear")
     task = asyncio.ensure_future(client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": bullet_line, "character": 0}}])))

@@ -201,8 +201,7 @@ class LlamaModel:
             return False
         if best.tokens in self._states:
             self._states.move_to_end(best.tokens)
-        # One from disk is not kept in memory: the prompts after it then reuse the live cache
-        # just as they did in the server that wrote it, so they are evaluated the same way.
+        # One from disk stays there: memory keeps the states this server set aside (`save_prefix`).
         return True
 
     def _from_disk(self, tokens: Sequence[int], covered: int) -> SavedState | None:
