@@ -157,6 +157,19 @@ def test_neovim_end_to_end(tmp_path: Path) -> None:
     assert (vault / NOTE).read_text(encoding="utf-8") == NOTE_TEXT
 
 
+def test_stitching_asks_only_where_the_variants_differ(tmp_path: Path) -> None:
+    """Stitching without a server (tests/clients/neovim/stitch.lua): a sentence every variant has
+    is taken without a vim.ui.select and votes for no variant; variants that agree are one choice
+    labelled with all of them (and the note's own sentence joins a variant's choice it equals),
+    a vote for the lowest-numbered; when all variants are the same nothing is asked at all."""
+    proc = run_lua("stitch.lua", [str(PLUGIN)], tmp_path, timeout=60)
+    result = parse_result(proc, tmp_path)
+    assert result["ok"], result["failures"]
+    agreed = result["cases"]["agreed"]
+    assert [q["prompt"] for q in agreed["asked"]] == ["penna: sentence 2 of 2"], agreed
+    assert agreed["accepted"]["text"] == "I tried it. It held.", agreed
+
+
 WRITER_NOTE = "Drafts/Morning walks.md"
 WRITER_TEXT = """\
 # Morning walks
@@ -233,7 +246,11 @@ def test_writer_in_neovim(tmp_path: Path) -> None:
     assert not any("changed while writing" in m for m in steps["refused_messages"] if m not in kept), report
     # 4. Stitched from the picks, then written.
     assert steps["stitch_text"] == steps["stitch_expected"] and steps["stitch_in_buffer"], report
-    assert steps["stitch_prompts"][0]["prompt"].startswith("penna: sentence 1 of"), report
+    # Asked only where the variants differ, each sentence offered once.
+    prompts = steps["stitch_prompts"] or []
+    assert [p["position"] for p in prompts] == list(steps["stitch_differing"] or []), report
+    assert all(p["prompt"].startswith("penna: sentence ") for p in prompts), report
+    assert all(len(set(p["texts"])) == len(p["texts"]) for p in prompts), report
     # 1. Continuation: an item in the end; any empty ask before it said why.
     assert steps["continuation_items"], report
     if steps["continuation_tries"] > 1:

@@ -149,30 +149,85 @@ export function rangeOf(text: string, start: number, end: number): Range {
   return { start: positionOf(text, start), end: positionOf(text, end) };
 }
 
-/** One choice per source for a sentence position: the note's own, then each variant's. */
+/** A choice for a sentence position: a sentence with every source that has it, or leaving it out. */
 export interface StitchChoice {
   label: string;
   /** undefined: leave this sentence out. */
   text?: string;
-  /** 0 the note, k variant k. */
+  /** What learning counts the pick as: k > 0 a vote for variant k (the lowest-numbered variant
+   *  with this sentence); 0 no vote (the note's own sentence, or one every variant agrees on);
+   *  -1 left out. */
   source: number;
+  /** Every source with this sentence: 0 the note, k variant k (none for leaving it out). */
+  sources: number[];
+  /** Every variant with a sentence at this position has this one: taken without asking. */
+  agreed?: boolean;
 }
 
-export function stitchPositions(sentences: { note: string[]; variants: string[][] }): number {
+type Sentences = { note: string[]; variants: string[][] };
+
+export function stitchPositions(sentences: Sentences): number {
   return Math.max(sentences.note.length, ...sentences.variants.map((v) => v.length));
 }
 
-export function stitchChoices(sentences: { note: string[]; variants: string[][] }, position: number): StitchChoice[] {
-  const choices: StitchChoice[] = [];
+/** "your note", "variant 2", "variants 1, 3", "your note, variants 1, 3". */
+function sourceNames(sources: number[]): string {
+  const variants = sources.filter((s) => s > 0);
+  const names = sources.includes(0) ? ["your note"] : [];
+  if (variants.length > 0) {
+    names.push(`${variants.length === 1 ? "variant" : "variants"} ${variants.join(", ")}`);
+  }
+  return names.join(", ");
+}
+
+/** The choices at a sentence position. Where every variant with a sentence there has the same
+ *  one, that sentence alone (`agreed`, no vote). Otherwise each distinct sentence once, labelled
+ *  with its sources (the note's first, then the variants'), and leaving the sentence out. */
+export function stitchChoices(sentences: Sentences, position: number): StitchChoice[] {
   const sources = [sentences.note, ...sentences.variants];
+  const choices: StitchChoice[] = [];
   sources.forEach((list, source) => {
     const sentence = list[position];
-    if (sentence !== undefined) {
-      choices.push({ label: `${source === 0 ? "your note" : `variant ${source}`}: ${sentence}`, text: sentence, source });
+    if (sentence === undefined) {
+      return;
+    }
+    const same = choices.find((c) => c.text === sentence);
+    if (same) {
+      same.sources.push(source);
+    } else {
+      choices.push({ label: "", text: sentence, source: 0, sources: [source] });
     }
   });
-  choices.push({ label: "(leave this sentence out)", source: -1 });
+  const fromVariants = choices.filter((c) => c.sources.some((s) => s > 0));
+  if (fromVariants.length === 1) {
+    const agreed = fromVariants[0];
+    return [{ ...agreed, label: `${sourceNames(agreed.sources)}: ${agreed.text}`, source: 0, agreed: true }];
+  }
+  for (const choice of choices) {
+    choice.source = choice.sources.find((s) => s > 0) ?? 0;
+    choice.label = `${sourceNames(choice.sources)}: ${choice.text}`;
+  }
+  choices.push({ label: "(leave this sentence out)", source: -1, sources: [] });
   return choices;
+}
+
+/** One pick per sentence position: `ask` (one question, e.g. a QuickPick) only where the variants
+ *  differ; undefined when the writer stopped. */
+export async function stitchPicks(
+  sentences: Sentences,
+  ask: (choices: StitchChoice[], position: number, positions: number) => PromiseLike<StitchChoice | undefined>,
+): Promise<StitchChoice[] | undefined> {
+  const picks: StitchChoice[] = [];
+  const positions = stitchPositions(sentences);
+  for (let position = 0; position < positions; position++) {
+    const choices = stitchChoices(sentences, position);
+    const pick = choices[0].agreed ? choices[0] : await ask(choices, position, positions);
+    if (!pick) {
+      return undefined;
+    }
+    picks.push(pick);
+  }
+  return picks;
 }
 
 /** The stitched paragraph, and the variant most taken from (what learning compares it with). */
@@ -189,6 +244,10 @@ export function stitch(picks: StitchChoice[], variants: string[]): { text: strin
       best = source;
     }
   }
+  const generated = variants[best - 1] ?? variants[0] ?? "";
+  if (picks.every((p) => p.agreed) && variants.every((v) => v === variants[0])) {
+    return { text: generated, generated }; // nothing differed: the variants' own text, paragraphs kept
+  }
   const text = picks.filter((p) => p.text !== undefined).map((p) => p.text).join(" ");
-  return { text, generated: variants[best - 1] ?? variants[0] ?? "" };
+  return { text, generated };
 }

@@ -5,7 +5,7 @@
 
 import * as vscode from "vscode";
 import { LanguageClient } from "vscode-languageclient/node";
-import { acceptPlan, Draft, DraftNotification, Drafts, previewLine, PreviewResult, Range, stitch, stitchChoices, StitchChoice, stitchPositions } from "./drafts";
+import { acceptPlan, Draft, DraftNotification, Drafts, previewLine, PreviewResult, Range, stitch, StitchChoice, stitchPicks } from "./drafts";
 
 export const DRAFT_NOTIFICATION = "penna/draft";
 const CONTEXT_KEY = "penna.draftActive";
@@ -72,22 +72,13 @@ export class Previews implements vscode.Disposable {
     }
   }
 
-  private async pickSentences(sentences: { note: string[]; variants: string[][] }): Promise<StitchChoice[] | undefined> {
-    const picks: StitchChoice[] = [];
-    const positions = stitchPositions(sentences);
-    for (let position = 0; position < positions; position++) {
-      const choices = stitchChoices(sentences, position);
-      const pick = await vscode.window.showQuickPick(choices, {
-        title: `penna: sentence ${position + 1} of ${positions}`,
-        placeHolder: "Pick the sentence to keep at this place",
-        ignoreFocusOut: true,
-      });
-      if (!pick) {
-        return undefined;
-      }
-      picks.push(pick);
-    }
-    return picks;
+  /** One QuickPick per sentence position where the variants differ; the others are taken. */
+  private pickSentences(sentences: { note: string[]; variants: string[][] }): Promise<StitchChoice[] | undefined> {
+    return stitchPicks(sentences, (choices, position, positions) => vscode.window.showQuickPick(choices, {
+      title: `penna: sentence ${position + 1} of ${positions}`,
+      placeHolder: "Pick the sentence to keep at this place",
+      ignoreFocusOut: true,
+    }));
   }
 
   private render(draft: Draft): void {

@@ -280,21 +280,24 @@ local function main()
     result.steps.refused_kept_edit = lines(buf)[row] == "- very cold hands, warm tea"
   end)
 
-  -- 4. Three variants stitched sentence by sentence, then accepted.
+  -- 4. Three variants stitched sentence by sentence, then accepted. Only sentences where the
+  -- variants differ are asked about; a sentence every variant has is taken.
   step("stitch", function()
     local row = find_line(buf, "I keep a notebook")
     vim.api.nvim_win_set_cursor(0, { row, 2 })
     local asked = {}
     vim.ui.select = function(choices, opts, on_choice)
-      table.insert(asked, { prompt = opts.prompt, count = #choices })
-      -- First sentence from variant 2 (or the last variant offering one), the rest the note's own.
+      -- The first question: variant 2's sentence (else leave it out); later ones: the note's own.
       local pick = choices[#choices]
       for _, c in ipairs(choices) do
-        if (#asked == 1 and c.variant == 2) or (#asked > 1 and c.variant == 0) then
+        if vim.list_contains(c.sources or {}, #asked == 0 and 2 or 0) then
           pick = c
           break
         end
       end
+      table.insert(asked, { prompt = opts.prompt, count = #choices,
+        position = tonumber(opts.prompt:match("sentence (%d+) of")),
+        texts = vim.tbl_map(function(c) return c.text or "(out)" end, choices), picked = pick.text or false })
       vim.schedule(function() on_choice(pick) end)
     end
     local count = #result.notifications
@@ -306,15 +309,42 @@ local function main()
     local draft = preview.get(buf)
     assert(draft, "no stitched draft; said: " .. vim.inspect(vim.list_slice(result.notifications, count + 1)))
     local s = draft.result.sentences
-    local expected = { s.variants[2][1] or s.variants[#s.variants][1] }
-    for i = 2, math.max(#s.note, #s.variants[1], #s.variants[2], #s.variants[3]) do
-      if s.note[i] then table.insert(expected, s.note[i]) end
+    local at = {}
+    for _, a in ipairs(asked) do
+      at[a.position or -1] = a
+    end
+    local positions = #s.note
+    for _, list in ipairs(s.variants) do
+      positions = math.max(positions, #list)
+    end
+    local expected, differing = {}, {}
+    for i = 1, positions do
+      local here = {}
+      for _, list in ipairs(s.variants) do
+        if list[i] and not vim.list_contains(here, list[i]) then
+          table.insert(here, list[i])
+        end
+      end
+      if #here == 1 then
+        table.insert(expected, here[1])
+      else
+        table.insert(differing, i)
+        if at[i] and at[i].picked then
+          table.insert(expected, at[i].picked)
+        end
+      end
+    end
+    local variants = draft.result.variants
+    local expected_text = table.concat(expected, " ")
+    if #differing == 0 and variants[1] == variants[2] and variants[2] == variants[3] then
+      expected_text = variants[1] -- nothing differed: the variants' own text
     end
     result.steps.stitch_prompts = asked
-    result.steps.stitch_expected = table.concat(expected, " ")
+    result.steps.stitch_differing = differing
+    result.steps.stitch_expected = expected_text
     result.steps.stitch_text = draft.text
     vim.cmd("PennaAccept")
-    result.steps.stitch_in_buffer = find_line(buf, expected[1]) ~= nil
+    result.steps.stitch_in_buffer = find_line(buf, vim.split(expected_text, "\n", { plain = true })[1]) ~= nil
   end)
 
   -- 1. Prose continuation on <C-x><C-o>: it comes, or penna says why not (and then it comes).

@@ -273,24 +273,87 @@ function P.cancel_all()
   return count
 end
 
--- Variants: for each sentence position pick a variant's sentence, the note's own, or none;
--- the stitched paragraph then shows as the draft, to accept or cancel like any other.
+-- "your note", "variant 2", "variants 1, 3", "your note, variants 1, 3".
+local function source_names(sources)
+  local names, numbers = {}, {}
+  for _, source in ipairs(sources) do
+    if source == 0 then
+      table.insert(names, "your note")
+    else
+      table.insert(numbers, tostring(source))
+    end
+  end
+  if #numbers > 0 then
+    table.insert(names, (#numbers == 1 and "variant " or "variants ") .. table.concat(numbers, ", "))
+  end
+  return table.concat(names, ", ")
+end
+
+--- The choices at sentence `position` (1-based) of `sentences` ({note, variants}), each
+--- `{label, text?, variant, sources, agreed?}`: `sources` lists who has the sentence (0 the note,
+--- k variant k); `variant` is what learning counts the pick as (k > 0 a vote for variant k, the
+--- lowest-numbered with it; 0 none; -1 left out). Where every variant with a sentence there has
+--- the same one, that sentence alone (`agreed`, no vote); otherwise each distinct sentence once
+--- (the note's first), then leaving the sentence out.
+function P.stitch_choices(sentences, position)
+  local lists = { sentences.note or {} }
+  vim.list_extend(lists, sentences.variants or {})
+  local choices, from_variants = {}, {}
+  for index, list in ipairs(lists) do
+    local source, sentence = index - 1, list[position]
+    if sentence then
+      local same
+      for _, choice in ipairs(choices) do
+        if choice.text == sentence then
+          same = choice
+          break
+        end
+      end
+      if not same then
+        same = { text = sentence, variant = 0, sources = {} }
+        table.insert(choices, same)
+      end
+      table.insert(same.sources, source)
+      if source > 0 and not vim.list_contains(from_variants, same) then
+        table.insert(from_variants, same)
+      end
+    end
+  end
+  if #from_variants == 1 then
+    local agreed = from_variants[1]
+    agreed.label = ("%s: %s"):format(source_names(agreed.sources), agreed.text)
+    agreed.agreed = true
+    return { agreed }
+  end
+  for _, choice in ipairs(choices) do
+    choice.variant = choice.sources[1] > 0 and choice.sources[1] or (choice.sources[2] or 0)
+    choice.label = ("%s: %s"):format(source_names(choice.sources), choice.text)
+  end
+  table.insert(choices, { label = "(leave this sentence out)", text = nil, variant = -1, sources = {} })
+  return choices
+end
+
+-- Variants: for each sentence position where the variants differ, pick one's sentence, the
+-- note's own, or none (a sentence every variant has is taken without asking); the stitched
+-- paragraph then shows as the draft, to accept or cancel like any other.
 stitch = function(draft)
   local sentences = draft.result.sentences
-  local sources = { { name = "your note", list = sentences.note or {} } }
-  for number, list in ipairs(sentences.variants or {}) do
-    table.insert(sources, { name = "variant " .. number, list = list })
+  local positions = #(sentences.note or {})
+  for _, list in ipairs(sentences.variants or {}) do
+    positions = math.max(positions, #list)
   end
-  local positions = 0
-  for _, source in ipairs(sources) do
-    positions = math.max(positions, #source.list)
-  end
-  local picked, votes = {}, {}
+  local picked, votes, asked = {}, {}, false
   local function finish()
     if drafts[draft.buf] ~= draft then
       return
     end
-    draft.text = table.concat(picked, " ")
+    local variants = draft.result.variants or {}
+    local same = true
+    for _, variant in ipairs(variants) do
+      same = same and variant == variants[1]
+    end
+    -- Nothing differed: the variants' own text (its paragraphs kept).
+    draft.text = (not asked and same and variants[1]) or table.concat(picked, " ")
     -- Learning compares the stitched text with the variant the writer took most from.
     local best, most = 1, -1
     for number = 1, #(draft.partials or {}) do
@@ -301,21 +364,30 @@ stitch = function(draft)
     draft.generated = draft.partials[best] or draft.generated
     render(draft)
   end
+  local function take(choice)
+    if choice.text then
+      table.insert(picked, choice.text)
+      if choice.variant > 0 then
+        votes[choice.variant] = (votes[choice.variant] or 0) + 1
+      end
+    end
+  end
   local function ask(position)
     if drafts[draft.buf] ~= draft then
       return
     end
+    local choices
+    while position <= positions do
+      choices = P.stitch_choices(sentences, position)
+      if not choices[1].agreed then
+        break
+      end
+      take(choices[1])
+      position = position + 1
+    end
     if position > positions then
       return finish()
     end
-    local choices = {}
-    for index, source in ipairs(sources) do
-      if source.list[position] then
-        table.insert(choices, { label = ("%s: %s"):format(source.name, source.list[position]),
-          text = source.list[position], variant = index - 1 })
-      end
-    end
-    table.insert(choices, { label = "(leave this sentence out)", text = nil })
     vim.ui.select(choices, {
       prompt = ("penna: sentence %d of %d"):format(position, positions),
       format_item = function(choice) return choice.label end,
@@ -326,12 +398,8 @@ stitch = function(draft)
         penna().keep(table.concat(draft.partials, "\n\n"), "stitching stopped")
         return
       end
-      if choice.text then
-        table.insert(picked, choice.text)
-        if choice.variant > 0 then
-          votes[choice.variant] = (votes[choice.variant] or 0) + 1
-        end
-      end
+      asked = true
+      take(choice)
       ask(position + 1)
     end)
   end
