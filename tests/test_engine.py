@@ -11,6 +11,7 @@ import pytest
 
 from penna.config import Settings
 from penna.engine import Engine
+from penna.vault.text import sentences
 from penna.writing.backend import Cancelled, CancelToken
 from penna.writing.bridge import Bridge
 from penna.writing.calibration_session import draft_order, needs_calibration, stored_calibration
@@ -140,3 +141,24 @@ def test_the_model_is_tried_on_the_authors_sentences_and_the_result_kept(sample_
         assert not needs_calibration(engine.index, engine.model_host)
     finally:
         engine.close()
+
+
+@pytest.mark.model
+def test_the_other_variants_are_the_first_drafts_alternatives_without_writing_again(sample_vault: Path) -> None:
+    bullets = "- bulk ferment can take nine hours, watch the dough not the clock\n- bake in a covered pot for steam\n"
+    engine = Engine(sample_vault, Settings(seed=7, threads=1))
+    engine.sync()
+    shown: dict[int, list[str]] = {}
+    try:
+        three = engine.generate("expand", DRAFT, bullets, variants=3,
+                                on_text=lambda number, text: shown.setdefault(number, []).append(text))
+    finally:
+        engine.close()
+    assert len(shown[0]) == 2  # the first variant is written sentence by sentence, as an expand is
+    for number in (1, 2):
+        assert shown.get(number, []) == [three.texts[number]]  # the others come whole: stitched, not written again
+    assert three.texts[1] != three.texts[0]
+    first = sentences(three.texts[0])
+    for variant in three.texts[1:]:
+        assert len(sentences(variant)) == len(first)  # a sentence for each note, in order
+        assert any(a != b for a, b in zip(sentences(variant), first, strict=True))

@@ -281,12 +281,7 @@ class Engine:
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
                  cancel: CancelToken | None = None, on_text: Callable[[int, str], None] | None = None,
                  candidates: int = 1, seed: int | None = None) -> Generation:
-        if not text.strip():
-            raise ValueError("nothing to write from: the selection is empty")
-        if kind != "continue" and not notes_for(kind, text):
-            raise ValueError("no bullets or sentences found in the selection")
-        if cancel is not None and cancel.cancelled:  # cancelled while queued: nothing to do
-            raise Cancelled()
+        _check_request(kind, text, cancel)
         model = self.model(cancel)
         context = self.context(rel_path, kind, text)
         if cancel is not None and cancel.cancelled:  # cancelled while assembling: stop before the model
@@ -298,6 +293,8 @@ class Engine:
         stats: list[GenerationStats] = []
         first: TaskResult | None = None
         for number in range(max(1, variants)):
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled()
             if number and first is not None and (stitched := stitched_variant(first, number, style)) is not None:
                 texts.append(stitched)  # the model's close second opinions, judged as the first draft was
                 if on_text:
@@ -324,3 +321,13 @@ class Engine:
             return run_continue(model, context.document, request, cancel=cancel, on_text=progress)
         return run_sentences(model, context.document, request, notes_for(request.kind, request.text), profile=style,
                              exemplars=context.exemplars(), cancel=cancel, on_text=progress, avoid=self._avoid())
+
+
+def _check_request(kind: TaskKind, text: str, cancel: CancelToken | None) -> None:
+    """A request worth starting: something to write from, and not cancelled while queued."""
+    if not text.strip():
+        raise ValueError("nothing to write from: the selection is empty")
+    if kind != "continue" and not notes_for(kind, text):
+        raise ValueError("no bullets or sentences found in the selection")
+    if cancel is not None and cancel.cancelled:  # cancelled while queued: nothing to do
+        raise Cancelled()

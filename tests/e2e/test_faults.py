@@ -51,7 +51,7 @@ def test_client_vanishing_mid_generation_stops_it_and_the_server_exits(vault: Pa
                  and ":" in (m["params"]["value"].get("message") or ""), timeout=180)
         server.proc.stdin.close()  # type: ignore[union-attr] - the editor crashed: its pipes close
         server.proc.stdout.close()  # type: ignore[union-attr]
-        # 3 variants × 24 bullets take a minute or more; exiting within 15 s means the generation stopped.
+        # The first variant alone, 24 bullets, takes a minute or more; exiting within 15 s means the generation stopped.
         try:
             code = server.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -21,6 +21,7 @@ from penna.writing.state_store import SUFFIX, StateStore, file_name
 PREFIX = ("# My notebook\n\n## How I write\n" + "".join(f"- short sentences, note {n}, a cold kitchen and slow dough\n"
                                                        for n in range(30)) + "\n## Winter loaf\n")
 TAIL = "\nText: The kitchen is cold, and"
+MODEL, OTHER_MODEL = "0123456789abcdef", "fedcba9876543210"  # folders named as `fingerprint` names them
 
 
 def load(state_dir: Path | None, n_ctx: int = 1024) -> LlamaModel:
@@ -114,7 +115,7 @@ def test_a_store_that_cannot_be_written_only_costs_time(tmp_path: Path, caplog: 
 
 
 def test_the_store_keeps_the_most_recently_used_within_its_limits(tmp_path: Path) -> None:
-    store = StateStore(tmp_path, max_files=3, max_bytes=10_000)
+    store = StateStore(tmp_path / MODEL, max_files=3, max_bytes=10_000)
     for n in range(5):
         store.save([n, 1, 2, 3], bytes(100))
         time.sleep(0.02)  # distinct modification times: the order of use
@@ -128,7 +129,7 @@ def test_the_store_keeps_the_most_recently_used_within_its_limits(tmp_path: Path
 
 
 def test_a_kept_state_is_used_only_for_a_real_gain(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = StateStore(tmp_path / MODEL)
     long = list(range(200))
     store.save(long, b"state")
     hit = store.best([*long, 7, 7], covered=10)
@@ -138,12 +139,79 @@ def test_a_kept_state_is_used_only_for_a_real_gain(tmp_path: Path) -> None:
 
 
 def test_a_write_a_killed_process_left_half_done_is_cleared_later(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
-    tmp_path.mkdir(exist_ok=True)
-    old, recent = tmp_path / ".writing-old.tmp", tmp_path / ".writing-recent.tmp"
+    store = StateStore(tmp_path / MODEL)
+    (tmp_path / MODEL).mkdir()
+    old, recent = tmp_path / MODEL / ".writing-old.tmp", tmp_path / MODEL / ".writing-recent.tmp"
     old.write_bytes(b"half")
     recent.write_bytes(b"half")  # perhaps another server writing right now
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     store.save([1, 2, 3], b"state")
     assert not old.exists() and recent.exists()
     assert [f.name for f in kept(tmp_path)] == [file_name([1, 2, 3])]
+
+
+def test_the_limits_hold_over_every_models_folder_and_an_emptied_one_goes(tmp_path: Path) -> None:
+    old = StateStore(tmp_path / OTHER_MODEL, max_files=2)
+    old.save([1] * 10, bytes(100))  # left by another model file or llama.cpp build
+    time.sleep(0.02)
+    store = StateStore(tmp_path / MODEL, max_files=2)
+    store.save([2] * 10, bytes(100))
+    time.sleep(0.02)
+    store.save([3] * 10, bytes(100))
+    assert {f.name for f in kept(tmp_path)} == {file_name([2] * 10), file_name([3] * 10)}
+    assert not (tmp_path / OTHER_MODEL).exists()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / f"mine{SUFFIX}").write_bytes(b"x")  # not a model folder: never touched
+    store.save([4] * 10, bytes(100))
+    assert (tmp_path / "notes" / f"mine{SUFFIX}").exists()
+    StateStore(tmp_path / MODEL, max_bytes=50).save([5] * 10, bytes(100))  # larger than the store: not kept
+    assert file_name([5] * 10) not in {f.name for f in kept(tmp_path)}
+
+
+def test_a_file_whose_tokens_are_not_its_name_is_deleted(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / MODEL)
+    store.save(list(range(100)), b"state")
+    (file,) = kept(tmp_path)
+    file.rename(file.with_name(file_name(list(range(1, 101)))))  # as if a token id were damaged
+    assert StateStore(tmp_path / MODEL).best(list(range(100)), covered=0) is None
+    assert kept(tmp_path) == []
+
+
+def test_a_store_penna_may_read_but_not_change_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    # As root (CI) permission bits are not enforced, so the refusals are simulated.
+    store = StateStore(tmp_path / MODEL)
+    store.save(list(range(100)), b"state")
+    (file,) = kept(tmp_path)
+    file.write_bytes(file.read_bytes()[:-1] + b"X")  # damaged: reading it deletes it, which fails
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    monkeypatch.setattr(os, "utime", refused)
+    found = store.best([*range(100), 1], covered=0)
+    assert found is not None and store.read(found[0]) is None
+    assert "could not delete" in caplog.text
+    monkeypatch.setattr(Path, "is_file", refused)
+    store.save([7] * 100, b"other")  # no exception: a warning
+    assert "could not keep the evaluated prompt on disk" in caplog.text
+
+
+@pytest.mark.model
+def test_a_state_llama_cpp_refuses_is_deleted(tmp_path: Path) -> None:
+    load(tmp_path).warm(PREFIX)
+    (file,) = kept(tmp_path)
+    store = StateStore(file.parent)
+    restarted = load(tmp_path)
+    found = store.best(restarted.tokenize(PREFIX), covered=0)
+    assert found is not None
+    data = store.read(found[0])
+    assert data is not None
+    store.discard(found[0])
+    store.save(found[0].tokens, data[: len(data) // 2])  # cut short, with a checksum that holds
+    (cut,) = kept(tmp_path)
+    stats = GenerationStats()
+    assert write(restarted, PREFIX + TAIL, stats)
+    assert not stats.state_loaded and stats.reused_tokens == 0
+    assert not cut.exists()

@@ -304,7 +304,7 @@ class Bench:
                         p50(restarted), "p50", restarted, reference="first action cold", reference_value=p50(cold),
                         reference_samples=cold, workload=vault.name,
                         note=f"the note's prefix as an earlier server kept it on disk (loaded in {loaded} of "
-                             f"{len(restarted)}); nothing in memory, no warm-up"))
+                             f"{len(restarted)}; its file fresh in the page cache); nothing in memory, no warm-up"))
 
         self.expand_figure(engine, found[0])
 

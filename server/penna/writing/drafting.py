@@ -133,7 +133,8 @@ def alternatives(restoration: Restoration, chosen: Assessment, judge: Callable[[
     """Up to `count` other sentences a writer could keep in place of `chosen` (the restoration,
     perhaps mended): one more gap switched to the model's own next-best filling, at most
     `ALTERNATIVE_MARGIN` nats less likely, that still says what the note says, parses as well
-    and differs in its words, not only its commas; the likeliest first. The sentences of the
+    (and is keepable if `chosen` is), is no more the note given back bare than `chosen`, and
+    differs in its words, not only its commas; the likeliest first. The sentences of the
     other variants a writer stitches from: each is the model's close second opinion, judged as
     the first was, where sampling would give a warmer and worse draft."""
     base = chosen.switches
@@ -147,7 +148,8 @@ def alternatives(restoration: Restoration, chosen: Assessment, judge: Callable[[
             continue
         judged = judge(variant.text)
         if (judged.verdict.faithful and not judged.pasted and not judged.repeated
-                and judged.unattached is not None and judged.grammar_rank <= chosen.grammar_rank):
+                and judged.unattached is not None and judged.grammar_rank <= chosen.grammar_rank
+                and (judged.keepable or not chosen.keepable) and (not judged.echo or chosen.echo)):
             found.append(variant.text)
             seen.add(tuple(words(variant.text)))
     return found

@@ -31,7 +31,9 @@ from penna.writing.state_store import common_prefix as _common_prefix
 PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
 STATE_CACHE_SIZE = 6
 EVICT_SAVE_MIN = 256  # cached tokens worth saving before a different prompt evicts them
-DISK_SAVE_MIN = 256  # tokens evaluated in one prefill that make its state worth keeping on disk
+# Kept on disk: a prefill that reused fewer tokens than this and evaluated more (a cold request),
+# or a warm-up (a note's prefix) that evaluated more.
+DISK_SAVE_MIN = 256
 DECODER_MEMO = 32  # logits a decoder keeps for evaluations it may repeat (1 MB each at a 262k vocabulary)
 
 
@@ -196,21 +198,27 @@ class LlamaModel:
             if n > best_len + 64:  # loading is fast, but not free: only for a real gain
                 best, best_len = state, n
         if best is None and self.disk is not None:
-            best = self._from_disk(tokens, live)
+            return self._restore_from_disk(tokens, live)
         if best is None or not self._load_state(best):
             return False
-        if best.tokens in self._states:
-            self._states.move_to_end(best.tokens)
-        # One from disk stays there: memory keeps the states this server set aside (`save_prefix`).
+        self._states.move_to_end(best.tokens)
         return True
 
-    def _from_disk(self, tokens: Sequence[int], covered: int) -> SavedState | None:
+    def _restore_from_disk(self, tokens: Sequence[int], covered: int) -> bool:
+        """Load the state an earlier server kept that covers the most of `tokens`, if any; one
+        llama.cpp refuses is deleted. It is not kept in memory too: memory holds the states this
+        server set aside (`save_prefix`)."""
         assert self.disk is not None
         found = self.disk.best(tokens, covered)
         if found is None:
-            return None
+            return False
         data = self.disk.read(found[0])
-        return SavedState(found[0].tokens, data) if data is not None else None
+        if data is None:
+            return False
+        if not self._load_state(SavedState(found[0].tokens, data)):
+            self.disk.discard(found[0])
+            return False
+        return True
 
     def _load_state(self, state: SavedState) -> bool:
         """Put a saved state in the context; False (and the cache emptied) if llama.cpp refuses
@@ -230,7 +238,7 @@ class LlamaModel:
 
     # --- evaluation --------------------------------------------------------------------------
     def prefill(self, tokens: Sequence[int], cancel: CancelToken | None = None,
-                stats: GenerationStats | None = None, *, through_last: bool = False) -> None:
+                stats: GenerationStats | None = None, *, through_last: bool = False, to_disk: bool = True) -> None:
         """Evaluate all but the last token of `tokens` (all of them if `through_last`: the logits
         after the prompt are then ready to read), reusing whatever prefix is cached."""
         llm = self.llm
@@ -253,22 +261,27 @@ class LlamaModel:
                 raise Cancelled()
             self.fit_threads()
             llm.eval(list(tokens[start: min(start + PREFILL_SLICE, end)]))
-        if self.disk is not None and end - keep >= DISK_SAVE_MIN:
-            # A prompt evaluated from far back (a note's prefix, cold): the next server start
-            # finds it on disk. Copying the state takes ~20 ms against seconds of evaluation.
+        if to_disk and self.disk is not None and keep < DISK_SAVE_MIN <= end - keep:
+            # A prompt evaluated cold, from (nearly) the start: the next server start finds it on
+            # disk. Copying and writing the state takes 0.05-0.15 s against seconds of evaluation.
             state = self._capture()
             self.disk.save(state.tokens, state.data)
 
     def warm(self, prompt: str, cancel: CancelToken | None = None, *, remember: bool = True) -> GenerationStats:
         """Evaluate a prompt prefix and keep its state (saved too if `remember`, to come back to
-        after another note's prompt): the first real request then only pays for its own tail."""
+        after another note's prompt, and on disk for the next start when much of it was new):
+        the first real request then only pays for its own tail."""
         stats = GenerationStats()
         started = time.perf_counter()
         with self.lock:
             tokens = self.tokenize(prompt)
-            self.prefill([*tokens, 0], cancel, stats)  # the extra token makes the whole prefix evaluate
-            if remember:
-                self.save_prefix()
+            # The extra token makes the whole prefix evaluate.
+            self.prefill([*tokens, 0], cancel, stats, to_disk=False)
+            state = self.save_prefix() if remember else None
+            if self.disk is not None and stats.prompt_tokens - stats.reused_tokens > DISK_SAVE_MIN:
+                # A note's prefix (opening it warms it): kept for the next start too.
+                state = state or self._capture()
+                self.disk.save(state.tokens, state.data)
         stats.prefill_seconds = stats.seconds = time.perf_counter() - started
         return stats
 

@@ -66,7 +66,7 @@ class TaskRequest:
     temperature: float = 0.7
     seed: int = -1
     candidates: int = DEFAULT_CANDIDATES  # extra candidates when the first draft is not keepable
-    variant: int = 0  # which of several answers: the first is the model's best, the others sampled
+    variant: int = 0  # which of several answers: 0 is the model's best; a later one written anew is sampled
     order: DraftOrder = "restore"  # what a local model drafts first for a note (`writing/calibration.py`)
     alternatives: int = 0  # other keepable sentences to keep per note, for variants (`drafting.alternatives`)
 
@@ -221,6 +221,7 @@ class _SentenceWriter:
         sentence (its words in order, the small words it left out put back), else the model's
         own sentence; failing those, the best of a few more and the note itself."""
         seen: list[Assessment] = []
+        self.restored = None  # set again if this note is restored
 
         def from_model(attempt: int) -> Callable[[], tuple[str | None, str]]:
             return lambda: (self._free(index, attempt, note, tail), "model")
