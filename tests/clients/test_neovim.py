@@ -259,3 +259,135 @@ def test_writer_in_neovim(tmp_path: Path) -> None:
     assert "Create `About me.md`" in steps["checkhealth"], report
     # Nothing reached the disk.
     assert (vault / WRITER_NOTE).read_text(encoding="utf-8") == WRITER_TEXT
+
+
+WARM_NOTE = """\
+---
+tags:
+- listed in the frontmatter
+---
+# Morning walks
+
+- walking before work clears my head
+- the dog sets the pace, café or not
+  and then I follow
+
+A paragraph of prose here, with no bullets at all.
+
+* cold hands
+* warm tea
+
+```
+- inside a code fence
+```
+"""
+# Where a list block starts and ends: the cases where a line looks like a bullet but is not in a
+# list block, or a block goes on past a blank line or a continuation.
+BLOCKS_NOTE = """\
+---
+tags:
+  - a
+---
+# Title
+
+- one
+- two
+  continued
+    deeper continuation
+
+- after a blank, same list
+   1. nested numbered
+   2) nested paren
+
+  indented paragraph after a blank in the list
+- back
+
+
+- after two blanks
+Paragraph line
+  - an indented bullet continues the paragraph
+- an unindented bullet ends it
+
+* * *
+- - -
++ plus item
+-
+Setext heading
+-
+1234567890. too many digits
+123456789. nine digits
+
+```python
+- code
+```
+
+~~~~
+- tilde code
+~~~
+- still code
+~~~~
+
+> - quoted bullet
+> more
+
+| a | b |
+|---|---|
+| - x | y |
+
+<div>
+- html
+</div>
+
+[ref]: http://example.com
+  - after a reference definition
+
+    - four-space bullet after a blank
+-no space
+-\ttab after the marker
+- [ ] task
+- [x] done
+#not a heading
+- last
+"""
+
+
+def test_cursor_hold_on_bullets_asks_for_their_code_actions(tmp_path: Path) -> None:
+    """warm_on_hold: CursorHold on a bullet line sends one automatic textDocument/codeAction for
+    its block (again only after an edit or in another block; never off a bullet, during a draft,
+    outside normal mode, without a client, or with the option off). The Lua side
+    (tests/clients/neovim/warm.lua) runs against an in-process fake server, not the real one; here
+    the server's own functions check that each range sent is the span :PennaExpand reads at the
+    cursor (so the server warms exactly that), and that the plugin's list blocks are the server's."""
+    from lsprotocol import types
+    from pygls.workspace import TextDocument
+
+    from penna.lsp.edits import block_at, find_target, line_offsets, offset_of
+
+    (tmp_path / ".git").mkdir()
+    note = tmp_path / "Morning walks.md"
+    note.write_text(WARM_NOTE, encoding="utf-8")
+    blocks_note = tmp_path / "blocks.md"
+    blocks_note.write_text(BLOCKS_NOTE, encoding="utf-8")
+    proc = run_lua("warm.lua", [str(PLUGIN), str(note), str(blocks_note)], tmp_path, timeout=60)
+    result = parse_result(proc, tmp_path)
+    assert result["ok"], result["failures"]
+
+    requests = result["requests"]
+    assert len(requests) == 7, [r["params"]["range"] for r in requests]
+    for sent in requests:
+        text, rng = sent["text"], sent["params"]["range"]
+        doc = TextDocument(sent["params"]["textDocument"]["uri"], source=text)
+        start = offset_of(doc, types.Position(**rng["start"]))
+        end = offset_of(doc, types.Position(**rng["end"]))
+        cursor = line_offsets(text)[sent["row"] - 1]
+        selected = find_target(text, "expand", start, end)
+        at_cursor = find_target(text, "expand", cursor, cursor)
+        assert start != end and at_cursor is not None and at_cursor[1] == "bullets", sent
+        assert selected == at_cursor, (sent, selected, at_cursor)
+
+    lines = BLOCKS_NOTE.split("\n")
+    for row, got in enumerate(result["blocks"], start=1):
+        block = block_at(BLOCKS_NOTE, row - 1, ("list",))
+        want = [block.start + 1, block.end] if block else None
+        assert got == want, f"line {row} {lines[row - 1]!r}: plugin {got}, server {want}"
+    assert len(result["blocks"]) == len(lines) - 1  # the file's last line break ends no line

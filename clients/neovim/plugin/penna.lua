@@ -20,6 +20,12 @@ vim.api.nvim_create_autocmd("LspProgress", {
   group = group,
   callback = function(args) require("penna").on_progress(args) end,
 })
+-- A resting cursor on bullets asks for their code actions, so the server warms the expand
+-- (options.warm_on_hold).
+vim.api.nvim_create_autocmd("CursorHold", {
+  group = group,
+  callback = function(args) require("penna").warm_on_hold(args.buf) end,
+})
 
 local function command(name, desc, fn, range)
   vim.api.nvim_create_user_command(name, function(opts)

@@ -13,6 +13,7 @@ M.defaults = {
   preview = true, -- show drafts under the notes and write them only when accepted
   keys = { accept = "<Tab>", cancel = "<Esc>" }, -- normal-mode keys while a draft shows
   register = "p", -- where a result that could not be written is kept
+  warm_on_hold = true, -- CursorHold on bullets asks for their code actions: the server warms expand
 }
 M.options = vim.deepcopy(M.defaults)
 
@@ -154,6 +155,15 @@ local function lsp_position(bufnr, row, col, encoding)
   return { line = row, character = vim.str_utfindex(line, encoding, col, false) }
 end
 
+-- LSP range of whole lines line1..line2 (1-based, inclusive): the start of the first line to
+-- the end of the last, without its line break.
+local function line_range(bufnr, line1, line2, encoding)
+  return {
+    start = lsp_position(bufnr, line1 - 1, 0, encoding),
+    ["end"] = lsp_position(bufnr, line2 - 1, math.huge, encoding),
+  }
+end
+
 --- The `{uri, range, version}` argument for a penna command: the visual selection (charwise
 --- or by lines) when the command got a range, otherwise the cursor position, where the server
 --- picks the bullet block or paragraph itself.
@@ -172,10 +182,7 @@ function M.arguments(bufnr, client, cmd_opts)
       local stop = ve[2] < #last and ve[2] + 1 + vim.str_utf_end(last, ve[2] + 1) or #last
       range = { start = lsp_position(bufnr, vs[1] - 1, vs[2], enc), ["end"] = lsp_position(bufnr, ve[1] - 1, stop, enc) }
     else
-      range = {
-        start = lsp_position(bufnr, cmd_opts.line1 - 1, 0, enc),
-        ["end"] = lsp_position(bufnr, cmd_opts.line2 - 1, math.huge, enc),
-      }
+      range = line_range(bufnr, cmd_opts.line1, cmd_opts.line2, enc)
     end
   else
     local cursor = vim.api.nvim_win_get_cursor(0)
@@ -265,6 +272,201 @@ function M.code_action_command(command, ctx)
   if client then
     M.run(action, argument, ctx.bufnr, client)
   end
+end
+
+-- Warming the action under a resting cursor. While a code-action list stays current, the server
+-- evaluates what its expand would read (server actions.py `warm_offered`), so the action's first
+-- words then come at once. Neovim asks for code actions only on `gra`, so on CursorHold over
+-- bullets we ask ourselves and ignore the answer. The server warms an automatic request only when
+-- its range is not empty (editors ask with a bare cursor at every move), so the range is the
+-- whole block: the exact span :PennaExpand reads there.
+
+-- The block rules of server/penna/vault/markdown.py (`_scan_blocks`, `_scan_list`), as far as
+-- they decide where a list block starts and ends. Keep them in step with it.
+local function blank(line)
+  return not line:find("%S")
+end
+
+-- LIST_ITEM: indentation, `-`, `*`, `+` or 1-9 digits with `.` or `)`, then a blank or the end.
+-- Returns what follows the marker.
+local function list_item(line)
+  local rest = line:match("^[ \t]*[-*+](.*)$")
+  if not rest then
+    local digits
+    digits, rest = line:match("^[ \t]*(%d+)[.)](.*)$")
+    if digits and #digits > 9 then
+      rest = nil
+    end
+  end
+  if rest and (rest == "" or rest:find("^[ \t]")) then
+    return rest
+  end
+end
+
+-- `pattern` after at most three leading spaces (the ` {0,3}` of the server's patterns).
+local function indented_upto3(line, pattern)
+  local spaces, rest = line:match("^( *)(.*)$")
+  return #spaces <= 3 and rest:find(pattern) ~= nil
+end
+
+local function fence(line)
+  local spaces, marker = line:match("^( *)(```+)")
+  if not marker then
+    spaces, marker = line:match("^( *)(~~~+)")
+  end
+  return marker and #spaces <= 3 and marker or nil
+end
+
+local function closes_fence(line, marker)
+  local spaces, run, tail = line:match("^( *)([`~]+)(.*)$")
+  local c = marker:sub(1, 1)
+  return spaces ~= nil and #spaces <= 3 and run == c:rep(#run) and #run >= #marker and blank(tail)
+end
+
+local function atx_heading(line)
+  local spaces, hashes, rest = line:match("^( *)(#+)(.*)$")
+  return spaces ~= nil and #spaces <= 3 and #hashes <= 6 and (rest == "" or rest:find("^[ \t]") ~= nil)
+end
+
+local function thematic_break(line)
+  local spaces, rest = line:match("^( *)(.*)$")
+  local c = rest:sub(1, 1)
+  if #spaces > 3 or (c ~= "-" and c ~= "*" and c ~= "_") then
+    return false
+  end
+  local marks = rest:gsub("[ \t]", "")
+  return #marks >= 3 and marks == c:rep(#marks)
+end
+
+local function setext_underline(line)
+  local spaces, run = line:match("^( *)([=-]+)[ \t]*$")
+  return spaces ~= nil and #spaces <= 3 and (run == ("="):rep(#run) or run == ("-"):rep(#run))
+end
+
+local function quote(line)
+  return indented_upto3(line, "^>")
+end
+
+-- `_scan_list` from line i (an item): its last line (trailing blanks dropped) and where the scan
+-- goes on.
+local function scan_list(lines, i)
+  local start, n = i, #lines
+  while i <= n do
+    local line = lines[i]
+    if blank(line) then
+      local nxt = lines[i + 1]
+      if not (nxt and (list_item(nxt) or nxt:find("^  ") or nxt:find("^\t"))) then
+        break
+      end
+    elseif not list_item(line) and not line:find("^[ \t]") then
+      break -- neither an item nor its indented continuation
+    end
+    i = i + 1
+  end
+  local stop = i - 1
+  while stop > start and blank(lines[stop]) do
+    stop = stop - 1
+  end
+  return stop, i
+end
+
+--- The list block holding line `row` of `lines` (1-based), as the server parses the note:
+--- `first, last` (1-based, inclusive), or nil when that line is in no list block (frontmatter, a
+--- code fence, a paragraph an indented bullet continues, ...).
+---@param lines string[]
+---@param row integer
+---@return integer?, integer?
+function M.list_block(lines, row)
+  local n, i = #lines, 1
+  if lines[1] and lines[1]:gsub("%s+$", "") == "---" then
+    for k = 2, n do
+      local closing = lines[k]:gsub("%s+$", "")
+      if closing == "---" or closing == "..." then
+        i = k + 1
+        break
+      end
+    end
+  end
+  while i <= math.min(row, n) do
+    local line = lines[i]
+    local marker = fence(line)
+    if blank(line) or thematic_break(line) or indented_upto3(line, "^%[[^%]]+%]:[ \t]*%S") and not line:find("^ *%[%^") then
+      i = i + 1 -- nothing, or a reference definition
+    elseif marker then
+      i = i + 1
+      while i <= n and not closes_fence(lines[i], marker) do
+        i = i + 1
+      end
+      i = i + 1
+    elseif atx_heading(line) then
+      i = i + 1
+    elseif quote(line) or line:find("^%s*|") then
+      local same = quote(line) and quote or function(l) return l:find("^%s*|") ~= nil end
+      repeat
+        i = i + 1
+      until i > n or not same(lines[i])
+    elseif list_item(line) then
+      local last, nxt = scan_list(lines, i)
+      if row <= last then
+        return i, last
+      end
+      i = nxt
+    elseif indented_upto3(line, "^<[A-Za-z]") or indented_upto3(line, "^<!%-%-") then
+      repeat
+        i = i + 1
+      until i > n or blank(lines[i])
+    else -- a paragraph, up to a blank line or another block's start (an indented item continues it)
+      local j = i + 1
+      while j <= n and not blank(lines[j]) do
+        local l = lines[j]
+        if setext_underline(l) or fence(l) or atx_heading(l) or quote(l) or (list_item(l) and not l:find("^[ \t]")) then
+          break
+        end
+        j = j + 1
+      end
+      i = (j <= n and setext_underline(lines[j]) and not blank(lines[j])) and j + 1 or j
+    end
+  end
+  return nil
+end
+
+-- The block asked about last: buffer, changedtick, and its lines (1-based, inclusive).
+local last_warmed = nil ---@type {buf: integer, tick: integer, first: integer, last: integer}?
+
+--- CursorHold (plugin/penna.lua): on a bullet line of a penna buffer in normal mode, ask for the
+--- code actions of its block once per block and change, unless a draft is pending there.
+function M.warm_on_hold(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  if not M.options.warm_on_hold or vim.api.nvim_get_mode().mode ~= "n"
+    or bufnr ~= vim.api.nvim_get_current_buf() then
+    return
+  end
+  local row = vim.api.nvim_win_get_cursor(0)[1]
+  local line = vim.api.nvim_buf_get_lines(bufnr, row - 1, row, false)[1] or ""
+  if not (list_item(line) or ""):find("^[ \t]") then
+    return -- not a bullet (`- `, `* `, `+ `, `1. `)
+  end
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  local sent = last_warmed
+  if sent and sent.buf == bufnr and sent.tick == tick and row >= sent.first and row <= sent.last then
+    return -- this block, unchanged, was asked about already
+  end
+  local client = M.client(bufnr)
+  if not client or not client.initialized or require("penna.preview").get(bufnr) then
+    return
+  end
+  local first, last = M.list_block(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), row)
+  if not first then
+    return
+  end
+  local range = line_range(bufnr, first, last, client.offset_encoding)
+  last_warmed = { buf = bufnr, tick = tick, first = first, last = last }
+  -- Client:request sends pending changes first, so the server lists actions on this text.
+  client:request("textDocument/codeAction", {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = range,
+    context = { diagnostics = {}, only = nil, triggerKind = 2 }, -- 2: Automatic, not asked by the writer
+  }, function() end, bufnr)
 end
 
 --- `penna/hoverReady`: the model's rephrasing for a hover is written; show the hover again if
