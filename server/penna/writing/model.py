@@ -25,7 +25,7 @@ from typing import Any
 
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 from penna.writing.cpu_share import SHARE, CpuShare
-from penna.writing.state_store import StateStore
+from penna.writing.state_store import MIN_GAIN, StateStore
 from penna.writing.state_store import common_prefix as _common_prefix
 
 PREFILL_SLICE = 32  # tokens per prompt slice: ~0.15 s on 2 cores, the cancel granularity
@@ -195,9 +195,10 @@ class LlamaModel:
         best, best_len = None, live
         for state in self._states.values():
             n = _common_prefix(state.tokens, tokens)
-            if n > best_len + 64:  # loading is fast, but not free: only for a real gain
+            if n > best_len + MIN_GAIN:  # loading is fast, but not free: only for a real gain
                 best, best_len = state, n
-        if best is None and self.disk is not None:
+        if best is None and self.disk is not None and len(tokens) - live >= MIN_GAIN:
+            # (a prompt the live cache nearly covers, as each sentence of an expand is, skips the disk)
             return self._restore_from_disk(tokens, live)
         if best is None or not self._load_state(best):
             return False
