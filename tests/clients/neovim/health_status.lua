@@ -3,6 +3,7 @@
 --   nvim --headless -u NONE -l health_status.lua PLUGIN_DIR VAULT STATUSES_JSON
 -- Prints `PENNA_RESULT {json}` with `checkhealth`, one text per status.
 local plugin_dir, vault, statuses_json = unpack(arg)
+local H = dofile(vim.fs.dirname(arg[0]) .. "/harness.lua")
 local result = { ok = true, failures = {}, checkhealth = {} }
 
 local ok, err = pcall(function()
@@ -33,9 +34,4 @@ local ok, err = pcall(function()
     vim.cmd("tabclose")
   end
 end)
-if not ok then
-  table.insert(result.failures, tostring(err))
-end
-result.ok = #result.failures == 0
-io.stdout:write("PENNA_RESULT " .. vim.json.encode(result) .. "\n")
-os.exit(result.ok and 0 or 1)
+H.finish(result, ok, err)

@@ -1,6 +1,7 @@
 -- The plugin without a server: commands exist and explain themselves, :checkhealth penna runs.
 --   nvim --headless -u NONE -l no_server.lua PLUGIN_DIR
 local plugin_dir = arg[1]
+local H = dofile(vim.fs.dirname(arg[0]) .. "/harness.lua")
 local result = { ok = true, failures = {}, notifications = {} }
 
 vim.notify = function(msg, level)
@@ -51,9 +52,4 @@ local ok, err = pcall(function()
   vim.wait(10000, function() return vim.bo.filetype == "checkhealth" end, 50)
   result.checkhealth = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
 end)
-if not ok then
-  table.insert(result.failures, tostring(err))
-end
-result.ok = #result.failures == 0
-io.stdout:write("PENNA_RESULT " .. vim.json.encode(result) .. "\n")
-os.exit(result.ok and 0 or 1)
+H.finish(result, ok, err)

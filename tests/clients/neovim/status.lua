@@ -3,6 +3,7 @@
 --   nvim --headless -u NONE -l status.lua PLUGIN_DIR VAULT NOTE SERVER_CMD_JSON MODEL
 -- The model setting names a missing file: nothing is loaded. Prints `PENNA_RESULT {json}`.
 local plugin_dir, vault, note, cmd_json, model = unpack(arg)
+local H = dofile(vim.fs.dirname(arg[0]) .. "/harness.lua")
 local result = { ok = true, failures = {}, pushes = 0, lines = {}, notifications = {} }
 
 vim.notify = function(msg, level)
@@ -44,10 +45,4 @@ local ok, err = pcall(function()
   end, 100), "no pushed status with the model failed: " .. vim.inspect(penna.status(buf)))
   result.final = penna.statusline(buf)
 end)
-if not ok then
-  result.ok = false
-  table.insert(result.failures, tostring(err))
-end
-io.stdout:write("PENNA_RESULT " .. vim.json.encode(result) .. "\n")
-io.stdout:flush()
-os.exit(result.ok and 0 or 1)
+H.finish(result, ok, err)

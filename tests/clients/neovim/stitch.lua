@@ -3,18 +3,14 @@
 --   nvim --headless -u NONE -l stitch.lua PLUGIN_DIR
 -- The server's answer is handed to the plugin as `penna.execute`'s callback, as a real one would.
 local plugin_dir = arg[1]
+local H = dofile(vim.fs.dirname(arg[0]) .. "/harness.lua")
 local result = { ok = true, failures = {}, cases = {} }
 
 local function check(name, fn)
-  local ok, err = pcall(fn)
-  if not ok then
-    table.insert(result.failures, name .. ": " .. tostring(err))
-  end
+  H.check(result, name, fn)
 end
 
-local function eq(got, want, what)
-  assert(vim.deep_equal(got, want), ("%s: got %s, want %s"):format(what, vim.inspect(got), vim.inspect(want)))
-end
+local eq = H.eq
 
 local function labels(choices)
   return vim.tbl_map(function(c) return c.label end, choices)
@@ -139,9 +135,4 @@ local ok, err = pcall(function()
     eq(r.buffer, same, "buffer after accepting")
   end)
 end)
-if not ok then
-  table.insert(result.failures, tostring(err))
-end
-result.ok = #result.failures == 0
-io.stdout:write("PENNA_RESULT " .. vim.json.encode(result) .. "\n")
-os.exit(result.ok and 0 or 1)
+H.finish(result, ok, err)

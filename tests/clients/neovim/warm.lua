@@ -9,18 +9,14 @@
 -- `requests` and `blocks` (M.list_block on every line of BLOCKS_NOTE).
 -- Prints `PENNA_RESULT {json}`.
 local plugin_dir, note, blocks_note = unpack(arg)
+local H = dofile(vim.fs.dirname(arg[0]) .. "/harness.lua")
 local result = { ok = true, failures = {}, requests = {}, blocks = {} }
 
 local function check(name, fn)
-  local ok, err = pcall(fn)
-  if not ok then
-    table.insert(result.failures, name .. ": " .. tostring(err))
-  end
+  H.check(result, name, fn)
 end
 
-local function eq(got, want, what)
-  assert(vim.deep_equal(got, want), ("%s: got %s, want %s"):format(what, vim.inspect(got), vim.inspect(want)))
-end
+local eq = H.eq
 
 -- The fake server: every request and notification it receives, in order.
 local received = {}
@@ -229,10 +225,4 @@ local ok, err = pcall(function()
   end
   assert(client)
 end)
-if not ok then
-  table.insert(result.failures, tostring(err))
-end
-result.ok = #result.failures == 0
-io.stdout:write("PENNA_RESULT " .. vim.json.encode(result) .. "\n")
-io.stdout:flush()
-os.exit(result.ok and 0 or 1)
+H.finish(result, ok, err)
