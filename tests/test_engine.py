@@ -154,11 +154,13 @@ def test_the_other_variants_are_the_first_drafts_alternatives_without_writing_ag
                                 on_text=lambda number, text: shown.setdefault(number, []).append(text))
     finally:
         engine.close()
-    assert len(shown[0]) == 2  # the first variant is written sentence by sentence, as an expand is
+    first = sentences(three.texts[0])
+    # The first variant is written as an expand is: each restored sentence shown as it grows.
+    assert len(shown[0]) > len(first) and " ".join(shown[0][-1].split()) == " ".join(three.texts[0].split())
+    assert len(shown[0][0].split()) < len(first[0].split())  # the first words, before the sentence is done
     for number in (1, 2):
         assert shown.get(number, []) == [three.texts[number]]  # the others come whole: stitched, not written again
     assert three.texts[1] != three.texts[0]
-    first = sentences(three.texts[0])
     for variant in three.texts[1:]:
         assert len(sentences(variant)) == len(first)  # a sentence for each note, in order
         assert any(a != b for a, b in zip(sentences(variant), first, strict=True))

@@ -177,6 +177,9 @@ def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Seq
     result = TaskResult("")
     writer = _SentenceWriter(model, prefix, request, profile, [*exemplars, prefix], avoid, cancel, result)
     written: list[str] = []
+    if on_text:
+        # The editor shows a restored sentence as it grows; the sentence chosen replaces it.
+        writer.on_partial = lambda partial: on_text(" ".join([*written, partial]))
     for index, note in enumerate(notes):
         tail = task_tail(request.kind, request.title, notes, written, demo=request.demo)
         if request.kind == "rephrase":
@@ -211,6 +214,7 @@ class _SentenceWriter:
     remaining: int = 0
     bridge: Bridge | None = None
     restored: tuple[Restoration, Assessment] | None = None  # the last note's restoration, as chosen
+    on_partial: Callable[[str], None] | None = None  # told a first restoration's words as they come
 
     def __post_init__(self) -> None:
         self.remaining = self.request.max_tokens
@@ -354,7 +358,8 @@ class _SentenceWriter:
                                        temperature=request.temperature if request.variant else 0.0,
                                        seed=request.seed + 7919 * index if request.seed >= 0 else -1,
                                        credit=0.0, steering=steering, prepositions=False,
-                                       alternatives=not steering, first_gap_only=first_gap_only)
+                                       alternatives=not steering, first_gap_only=first_gap_only,
+                                       on_words=None if steering else self.on_partial)
         except ModelError:  # the context window is full: the other candidates stand
             return None
         finally:
