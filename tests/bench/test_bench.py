@@ -18,7 +18,8 @@ import pytest
 from penna.bench.figures import Figure, p95, percentile, table
 
 FIGURE_KEYS = {"index_vok_cold", "index_vok_reopen", "index_synthetic_cold", "context_p95", "update", "throughput",
-               "ttft_second", "ttft_listed", "ttft_warm", "ttft_restart", "expand_vs_plain", "requests_p95",
+               "ttft_second", "ttft_listed", "ttft_typed_at_once", "ttft_typed_after_3000ms", "ttft_warm",
+               "ttft_restart", "expand_vs_plain", "requests_p95",
                "requests_vok", "hover_first", "cancel", "rss", "rss_model"}
 
 
@@ -84,6 +85,8 @@ def test_quick_bench_runs_and_writes_table_json_and_png(tmp_path: Path) -> None:
     assert figures["rss_model"]["value"] > figures["rss"]["value"]  # loading the model costs memory
     assert figures["ttft_second"]["reference_value"] > 0 and figures["cancel"]["samples"]
     assert figures["ttft_listed"]["samples"] and figures["ttft_listed"]["reference"] == "first action cold"
+    for typed in ("ttft_typed_at_once", "ttft_typed_after_3000ms"):  # expands asked in the editor after typing bullets
+        assert figures[typed]["samples"] and figures[typed]["reference_value"] > 0, typed
     restarts = data["details"]["model"]["restarted"]  # the prefix an earlier server kept was loaded from disk
     assert restarts and all(r["state_loaded"] and r["reused_tokens"] > 0 for r in restarts)
     assert all(v for v in data["distributions"].values()), "an empty latency distribution"

@@ -1,12 +1,16 @@
-"""Listing the actions warms the one offered: while the writer picks it from the menu, the server
-evaluates what it reads before its first words, so it starts at once.
+"""Warming an action before the writer asks for it (`lsp/warming.py`). Listing the actions warms
+the one offered: while the writer picks it from the menu, the server evaluates what it reads
+before its first words, so it starts at once. A pause in typing bullets warms their expand the
+same way; an edit makes that warm-up stale.
 
-The real server object with its real features, the real default model and SQLite, in process:
-the workspace is set as initialize sets it, and the handlers are called as pygls calls them.
+The model tests use the real server object with its real features, the real default model and
+SQLite, in process: the workspace is set as initialize sets it, and the handlers are called as
+pygls calls them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,8 @@ from lsprotocol import types
 from pygls.workspace import Workspace
 
 from penna.lsp.app import create_server
+from penna.lsp.server import PennaServer
+from penna.lsp.warming import typed_bullets
 
 DRAFT = "Drafts/Winter loaf.md"
 BULLETS = "- rye has no gluten, dough never feels ready\n"
@@ -65,3 +71,77 @@ def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sa
     finally:
         server.runner.shutdown()
         engine.close()
+
+
+NOTE = ("# Rye\n\nSome prose about rye.\n\n"
+        "- rye has no gluten\n  the dough never feels ready\n- bake hot\n\nMore prose.\n")
+
+
+def test_the_bullets_typed_in_are_the_list_an_expand_at_the_cursor_takes() -> None:
+    block = "- rye has no gluten\n  the dough never feels ready\n- bake hot"
+    assert typed_bullets(NOTE, 4) == block  # on an item
+    assert typed_bullets(NOTE, 5) == block  # on its continuation line
+    assert typed_bullets(NOTE, 6) == block
+
+
+def test_typing_outside_a_bullet_list_warms_nothing() -> None:
+    assert typed_bullets(NOTE, 0) is None  # the title
+    assert typed_bullets(NOTE, 2) is None  # prose
+    assert typed_bullets(NOTE, 3) is None  # a blank line
+    assert typed_bullets(NOTE, 8) is None
+    assert typed_bullets(NOTE, 40) is None  # past the end (a stale line number)
+    assert typed_bullets("    indented code, no list\n", 0) is None
+
+
+def _typed(server: PennaServer, uri: str, version: int, line: int, character: int, text: str) -> None:
+    """A keystroke as pygls hands it on: the workspace takes the change, then the didChange
+    feature runs (on the thread of the event loop its listeners schedule their work on)."""
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(types.Position(line, character), types.Position(line, character)), text=text)
+    params = types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                                               [change])
+    server.workspace.update_text_document(params.text_document, change)
+    server.protocol.fm.features[types.TEXT_DOCUMENT_DID_CHANGE](params)
+
+
+@pytest.mark.model
+def test_a_pause_in_typing_bullets_warms_their_expand_and_an_edit_makes_it_stale(sample_vault: Path) -> None:
+    loop = asyncio.new_event_loop()  # the server's, as `penna serve` runs it
+    asyncio.set_event_loop(loop)
+    server = create_server()
+    server.protocol._workspace = Workspace(sample_vault.as_uri())  # what initialize sets up
+    server.protocol.client_capabilities = types.ClientCapabilities()
+    uri = (sample_vault / DRAFT).as_uri()
+    # A new list under a line of prose, so that it is a list of its own.
+    text = (sample_vault / DRAFT).read_text(encoding="utf-8").rstrip("\n") + "\n\nThen rye.\n\n"
+    server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text=text))
+    found = server.engine_for(uri)
+    assert found is not None
+    engine, rel = found
+    line = text.count("\n")
+    try:
+        engine.sync()
+        engine.generate("expand", rel, "- cold kitchen, 17°C, everything slow", candidates=0)  # an action before
+        _typed(server, uri, 2, line, 0, "- rye has no gluten")
+        assert server.warmed_action == (uri, "expand", "- rye has no gluten")
+        first = server.action_warmup
+        # The writer typed on, then Enter: the cursor is on a new line below the list.
+        _typed(server, uri, 3, line, len("- rye has no gluten"), ", dough never feels ready\n")
+        assert first is not None and first.cancelled  # that text is stale
+        assert server.warmed_action == (uri, "expand", BULLETS.rstrip("\n"))
+        server.runner.submit_warm(lambda _token: None).result(timeout=120)  # the pause: the warm-up ran
+
+        result = engine.generate("expand", rel, BULLETS.rstrip("\n"), candidates=0)  # the writer asks
+        restoring = result.stats[0]
+        new_tokens = restoring.prompt_tokens - restoring.reused_tokens
+        assert result.context.late and new_tokens * 4 < engine.model().count(result.context.late_text), new_tokens
+
+        warmed = server.action_warmup
+        _typed(server, uri, 4, line - 2, len("Then rye."), " Dark rye.")  # an edit in the prose above
+        assert warmed is not None and warmed.cancelled
+        assert server.warmed_action is None
+    finally:
+        server.runner.shutdown()
+        engine.close()
+        asyncio.set_event_loop(None)
+        loop.close()

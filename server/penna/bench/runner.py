@@ -34,12 +34,12 @@ from penna.bench.workloads import (
     real_vaults,
     synthetic,
 )
-from penna.lsp.features.actions import WARM_SETTLE_SECONDS
+from penna.lsp.warming import LISTED_SETTLE_SECONDS
 from penna.writing.model import PREFILL_SLICE
 
-ORDER = ("throughput", "ttft_second", "ttft_warm", "ttft_restart", "expand_vs_plain", "cancel", "requests_p95",
-         "requests_vok", "requests_during", "hover_first", "context", "index_vok_cold", "index_vok_reopen",
-         "index_synthetic", "index_", "update", "rss", "scale_index", "scale_requests")
+ORDER = ("throughput", "ttft_second", "ttft_typed", "ttft_warm", "ttft_restart", "expand_vs_plain", "cancel",
+         "requests_p95", "requests_vok", "requests_during", "hover_first", "context", "index_vok_cold",
+         "index_vok_reopen", "index_synthetic", "index_", "update", "rss", "scale_index", "scale_requests")
 SERVER_SETTINGS = {"hover": "cached", "seed": 7, "maxTokens": 120}  # hover: the instant part only
 
 
@@ -58,6 +58,7 @@ class Plan:
     n_ctx: int | None = None  # None: the default setting
     busy: bool = False  # a CPU hog holds one core for the whole run
     expand_bullets: int = 4  # the timed expand's bullets (the issue's figure is a 4-bullet expand)
+    typing_pauses: tuple[float, ...] = (1.5, 3.0)  # seconds from typing bullets to asking for their expand
 
 
     @classmethod
@@ -65,7 +66,8 @@ class Plan:
         if quick:
             # A smaller window makes cold prompts short: the model figures take seconds, not minutes.
             # Two bullets: the quick run shows the expand works end to end; its ratio is the full run's.
-            return cls(True, (80, 160), 1, 2, 8, 3, 2, 1, 16, 1, n_ctx=1024, busy=busy, expand_bullets=2)
+            return cls(True, (80, 160), 1, 2, 8, 3, 2, 1, 16, 1, n_ctx=1024, busy=busy, expand_bullets=2,
+                       typing_pauses=(3.0,))
         return cls(False, (1000, 3000, 10000), 4, 3, 40, 12, 8, 6, 48, 6, busy=busy)
 
 
@@ -290,7 +292,7 @@ class Bench:
         self.add(Figure("ttft_listed", "first token, second action picked from the editor's list", "s", "ratio_max",
                         0.15, "≤ 0.15× cold", p50(listed), "p50", listed, reference="first action cold",
                         reference_value=p50(cold), reference_samples=cold, workload=vault.name,
-                        note=f"warmed as the server does {WARM_SETTLE_SECONDS:.1f} s after the editor lists the "
+                        note=f"warmed as the server does {LISTED_SETTLE_SECONDS:.1f} s after the editor lists the "
                              f"actions; the warm-up took p50 {p50(results.listed_warm_seconds) * 1000:.0f} ms, "
                              f"so this holds for a pick that comes later than both"))
         self.add(Figure("ttft_warm", "first token after warm-up (freshly opened note)", "s", "report", None, "",
@@ -332,16 +334,22 @@ class Bench:
 
         sessions: dict[str, Any] = {}
         big = vaults[-1]
+        typing_vault = knowledge or big  # where the model figures' cold first action was timed
         for vault in vaults + ([knowledge] if knowledge else []):
             with_model = vault is big
-            self.log(f"server over stdio on {vault.name}" + (" (then with the model)" if with_model else ""))
+            self.log(f"server over stdio on {vault.name}" + (" (then with the model)" if with_model else "")
+                     + (" (then typing bullets)" if vault is typing_vault else ""))
             spots = find_spots(vault.path, self.plan.spots)
             draft = drafts(vault.path, 1)[0] if with_model else None
+            lists = (1 + len(self.plan.typing_pauses)) * self.plan.repeats + 1
+            typed = drafts(vault.path, lists) if vault is typing_vault else None
             sessions[vault.name] = asyncio.run(run_session(
                 vault.path, self.cache(vault), spots, passes=self.plan.passes,
                 settings={**SERVER_SETTINGS, **({"nCtx": self.plan.n_ctx} if self.plan.n_ctx else {})},
                 stderr_path=self.out / f"server-{vault.name.replace(' ', '-').replace(',', '')}.log",
-                draft=draft, cancel_repeats=self.plan.cancels))
+                draft=draft, cancel_repeats=self.plan.cancels, typed=typed, typing_repeats=self.plan.repeats,
+                typing_pauses=self.plan.typing_pauses))
+        self.typing_figures(sessions[typing_vault.name], typing_vault)
         s = sessions[big.name]
         requests = s.all_latencies()
         for kind, samples in s.latencies.items():
@@ -416,8 +424,32 @@ class Bench:
                                        "peak_model": r.peak_model, "latencies": r.latencies, "floor": r.floor,
                                        "answered": r.answered, "cancel_client": r.cancel_client,
                                        "cancel_server": r.cancel_server, "cancel_errors": r.cancel_errors,
-                                       "during_generation": r.during_generation, "first_hover": r.first_hover}
+                                       "during_generation": r.during_generation, "first_hover": r.first_hover,
+                                       "typed_at_once": r.typed_at_once,
+                                       "typed_paused": {str(k): v for k, v in r.typed_paused.items()}}
                                 for name, r in sessions.items()}
+
+    def typing_figures(self, session: Any, vault: Vault) -> None:
+        """The first words of an expand asked for in the editor right after typing its bullets, and
+        after pauses (the server warms it once typing has paused), against the model figures' cold
+        first action on the same vault."""
+        from penna.lsp.warming import TYPING_SETTLE_SECONDS
+
+        cold = [t["seconds"] for t in self.extra.get("model", {}).get("cold", [])]
+        ways = [("ttft_typed_at_once", "first words, second action asked as the last bullet is typed",
+                 session.typed_at_once, ("nothing warmed: the request evaluates its passages and searches its "
+                                         "first gap itself"))]
+        ways += [(f"ttft_typed_after_{pause * 1000:.0f}ms",
+                  f"first words, second action asked {pause:g} s after typing", session.typed_paused.get(pause, []),
+                  f"the server warms it after {TYPING_SETTLE_SECONDS:g} s without a keystroke in the list")
+                 for pause in self.plan.typing_pauses]
+        for key, label, samples, note in ways:
+            self.distributions[label] = samples
+            self.add(Figure(key, f"{label} (stdio)", "s", "ratio_max", 0.15, "≤ 0.15× cold",
+                            p50(samples) if samples else None, "p50", samples, reference="first action cold",
+                            reference_value=p50(cold) if cold else None, reference_samples=cold,
+                            workload=vault.name, skipped="" if samples and cold else "no sample",
+                            note=f"request → first words in the editor's progress; {note}"))
 
     # --- output ------------------------------------------------------------------------------
     def write(self, started: float, argv: list[str]) -> tuple[Path, Path | None]:

@@ -1,4 +1,5 @@
-"""Figures through the real server over stdio: non-model request latency, memory, and cancel.
+"""Figures through the real server over stdio: non-model request latency, memory, cancel, and
+the first words of an expand asked for right after typing its bullets, or after a pause.
 
 One session per vault. The server indexes it (into a cache the in-process run already filled,
 so this is a reopen) and builds the style profile; requests are timed only after that, on notes
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
@@ -24,6 +26,7 @@ CANCEL_DELAYS = (0.4, 1.5, 3.0)  # after progress begins: during prefill, early 
 # Requests timed while a generation runs: with 30, p95 is the second-slowest answer and the figure
 # swings from run to run; 120 (all the full plan's link, tag and action spots) puts it at the sixth.
 DURING_GENERATION_REQUESTS = 120
+KEYSTROKE_SECONDS = 0.15  # between the typed lines of a bullet list
 
 
 @dataclass
@@ -42,6 +45,8 @@ class ServerResults:
     during_generation: list[float] = field(default_factory=list)  # non-model requests while generating
     first_hover: list[float] = field(default_factory=list)  # the session's first hover on each paragraph
     first_hover_answered: int = 0
+    typed_at_once: list[float] = field(default_factory=list)  # request → first words, asked at the last keystroke
+    typed_paused: dict[float, list[float]] = field(default_factory=dict)  # … asked after a pause (seconds)
     stderr: str = ""
 
     def all_latencies(self) -> list[float]:
@@ -103,12 +108,67 @@ async def time_requests(client: LspClient, spots: Spots, passes: int, results: S
         results.floor.append(response.seconds)
 
 
-async def _expand(client: LspClient, uri: str, text: str, bullets: str) -> tuple[int, asyncio.Future[Any]]:
+async def _expand(client: LspClient, uri: str, text: str, bullets: str,
+                  version: int = 1) -> tuple[int, asyncio.Future[Any]]:
     start_line = text[: text.rindex(bullets)].count("\n")
     end_line = start_line + bullets.count("\n")
-    data = {"uri": uri, "version": 1, "range": {"start": {"line": start_line, "character": 0},
-                                                "end": {"line": end_line, "character": 0}}}
+    data = {"uri": uri, "version": version, "range": {"start": {"line": start_line, "character": 0},
+                                                      "end": {"line": end_line, "character": 0}}}
     return client.send("workspace/executeCommand", {"command": "penna.expand", "arguments": [data]})
+
+
+async def _first_words(client: LspClient, uri: str, text: str, bullets: str, version: int) -> float:
+    """Seconds from asking for the expand of `bullets` to its first words in the progress (the
+    editor's view), after which it is cancelled: the rest is not timed."""
+    mark = len(client.notifications)
+    asked = time.perf_counter()
+    request_id, future = await _expand(client, uri, text, bullets, version)
+    words = await client.wait_for(lambda n: (n.method == "$/progress"
+                                             and (n.params or {}).get("value", {}).get("kind") == "report"
+                                             and bool((n.params or {}).get("value", {}).get("message"))),
+                                  after=mark, timeout=120)
+    client.cancel(request_id)
+    await asyncio.wait_for(future, 60)
+    return words.received - asked
+
+
+async def _type_lines(client: LspClient, uri: str, text: str, typed: str, version: int) -> tuple[str, int]:
+    """Type `typed` at the end of the document `text` (at `version`), a line at a time as a
+    writer does; returns the new text and version."""
+    for line in typed.splitlines(keepends=True):
+        end_line = text.count("\n")
+        end_char = len(text) - (text.rfind("\n") + 1)
+        version += 1
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": end_line, "character": end_char},
+                                          "end": {"line": end_line, "character": end_char}}, "text": line}]})
+        text += line
+        await asyncio.sleep(KEYSTROKE_SECONDS)
+    return text, version
+
+
+async def typing_phase(client: LspClient, vault: Path, note: Draft, typed: list[Draft], repeats: int,
+                       pauses: Sequence[float], results: ServerResults) -> None:
+    """A note open in the editor, a first action on it (which also waits for its opening's warm-up);
+    then, per repeat, new bullet lists typed below it, one expanded at once and one after each of
+    `pauses` (seconds from the last keystroke: a writer reading their bullets over before picking
+    the action; in rotating order): the time to the first words the editor shows."""
+    path = vault / note.rel_path
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+    uri = client.open(path, text)
+    text, version = await _type_lines(client, uri, text, "\nFirst.\n\n" + bullet_text(note.bullets), 1)
+    await _first_words(client, uri, text, bullet_text(note.bullets), version)  # the first action
+    lists = iter(typed)
+    ways = [0.0, *pauses]
+    for number in range(repeats):
+        for pause in ways[number % len(ways):] + ways[:number % len(ways)]:
+            bullets = bullet_text(next(lists).bullets)
+            # A line of prose first, so that the new bullets are a list of their own.
+            text, version = await _type_lines(client, uri, text, "\nThen.\n\n" + bullets, version)
+            await asyncio.sleep(pause)
+            seconds = await _first_words(client, uri, text, bullets, version)
+            (results.typed_paused.setdefault(pause, []) if pause else results.typed_at_once).append(seconds)
 
 
 async def _progress_begun(client: LspClient, after: int) -> None:
@@ -163,7 +223,8 @@ async def model_phase(client: LspClient, vault: Path, draft: Draft, spots: Spots
 
 async def run_session(vault: Path, cache_dir: Path, spots: Spots, *, settings: dict[str, Any], passes: int,
                       stderr_path: Path, draft: Draft | None = None, cancel_repeats: int = 0,
-                      env: dict[str, str] | None = None) -> ServerResults:
+                      typed: list[Draft] | None = None, typing_repeats: int = 0,
+                      typing_pauses: Sequence[float] = (), env: dict[str, str] | None = None) -> ServerResults:
     results = ServerResults()
     first = next((s for group in spots.by_kind().values() for s in group), None)
     if first is None:
@@ -176,6 +237,8 @@ async def run_session(vault: Path, cache_dir: Path, spots: Spots, *, settings: d
         results.ready_seconds = await wait_ready(client, first)
         await time_requests(client, spots, passes, results, asked=first)
         results.rss_indexed = rss_mb(client.pid)[0]
+        if typed:
+            await typing_phase(client, vault, typed[0], typed[1:], typing_repeats, typing_pauses, results)
         if draft is not None:
             await model_phase(client, vault, draft, spots, cancel_repeats, results)
     finally:

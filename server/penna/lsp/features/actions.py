@@ -37,6 +37,7 @@ from penna.lsp.protocol import (
     action_arguments,
 )
 from penna.lsp.server import PennaServer
+from penna.lsp.warming import warm_action
 from penna.vault.text import sentences
 from penna.writing.backend import ANSWER_LIMITED, Cancelled, CancelToken, ModelError
 from penna.writing.tasks import TaskKind
@@ -48,7 +49,6 @@ TITLES: dict[ActionName, str] = {
     "variants": "Three variants",
 }
 VARIANTS = 3
-WARM_SETTLE_SECONDS = 0.3  # how long an action list must stay current before its action is warmed
 PROGRESS_INTERVAL = 0.15
 DRAFT = "penna/draft"
 RESOLVE = "codeAction/resolve"  # how a code action's `data` is named in argument errors
@@ -113,7 +113,7 @@ def list_actions(ls: PennaServer, params: types.CodeActionParams) -> list[types.
     # at every cursor move only when bullets or prose are selected, which says what comes next.
     invoked = params.context.trigger_kind != types.CodeActionTriggerKind.Automatic
     if warm is not None and (invoked or start != end):
-        warm_offered(ls, uri, *warm)
+        warm_action(ls, uri, *warm)
     ready = _ready_rephrasing(ls, uri, doc, start)
     if ready is not None:
         actions.insert(0, ready)
@@ -124,38 +124,6 @@ def list_actions(ls: PennaServer, params: types.CodeActionParams) -> list[types.
             fix.diagnostics = [diagnostic]
             actions.append(fix)
     return actions
-
-
-def warm_offered(ls: PennaServer, uri: str, kind: TaskKind, text: str) -> None:
-    """While the writer picks from the menu, evaluate what the offered action reads before its
-    first words (the request's own passages are the part no cache holds yet). It runs at warm-up
-    priority: a real request cancels it, and a newer list makes it stale before it starts."""
-    key = (uri, kind, text)
-    found = ls.engine_for(uri)
-    # Only for a note open in the editor (whose opening loaded the model): listing actions on a
-    # file on disk must not load a model the writer has not asked for.
-    if found is None or not ls.is_open(uri) or ls.warmed_action == key:
-        return
-    if ls.action_warmup is not None:
-        ls.action_warmup.cancel()  # the list moved on (the writer is typing or moving): that text is stale
-    ls.warmed_action, ls.action_warmup = key, CancelToken()
-    engine, rel = found
-
-    def job(token: CancelToken) -> None:
-        # Only a list that stays current for a moment is worth the model's time: not while typing.
-        settled = time.monotonic() + WARM_SETTLE_SECONDS
-        while time.monotonic() < settled:
-            if token.cancelled or ls.warmed_action != key:
-                return
-            time.sleep(0.02)
-        try:
-            engine.warm_request(kind, rel, text, token)
-        except (Cancelled, ValueError):
-            pass
-        except ModelError as error:
-            ls.report_model_error(error)
-
-    ls.runner.submit_warm(job, ls.action_warmup)
 
 
 def _offered(title: str, kind: types.CodeActionKind, action: ActionName, uri: str, where: types.Range,

@@ -1,5 +1,6 @@
 """Open documents: unsaved buffers win over disk, the author's attention is recorded, and the
-note's prompt prefix is warmed in the background so the first action on it is fast.
+note's prompt prefix is warmed in the background so the first action on it is fast; a pause in
+typing bullets warms their expand (`lsp/warming.py`).
 
 Nothing here touches the index on the event loop: buffer text goes to the engine (its watcher
 indexes it after the debounce, on its thread), attention events to a small writer thread.
@@ -16,6 +17,7 @@ from lsprotocol import types
 from penna.engine import Engine
 from penna.knowledge.index import IndexUnavailable
 from penna.lsp.server import DocumentUnavailable, PennaServer
+from penna.lsp.warming import warm_typed
 from penna.writing.backend import Cancelled, CancelToken, ModelError
 from penna.writing.calibration_session import needs_calibration
 
@@ -111,6 +113,7 @@ def did_change(ls: PennaServer, params: types.DidChangeTextDocumentParams, atten
     found = sync_buffer(ls, params.text_document.uri)
     if found:
         attention.record_edit(*found)
+        warm_typed(ls, params.text_document.uri, ls.document(params.text_document.uri).source, params)
     notify(ls, params.text_document.uri, "change")
 
 

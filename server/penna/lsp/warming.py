@@ -1,0 +1,99 @@
+"""Warming an action before the writer asks for it: its request's own passages and first gap,
+the part of its prompt that no cache holds, are evaluated while the writer is still choosing.
+
+Two moments say what comes next: the editor lists the actions (a menu, a shortcut, a selection),
+or the writer stops typing in a bullet list, which is what they will expand. Either way the
+warm-up waits until that moment has lasted (`LISTED_SETTLE_SECONDS`, `TYPING_SETTLE_SECONDS`),
+runs at warm-up priority (a real request cancels it), and is dropped as soon as the text it was
+for changes: a keystroke never waits for it, and no stale text is evaluated.
+"""
+
+from __future__ import annotations
+
+import time
+
+from lsprotocol import types
+
+from penna.lsp.edits import block_at, block_span
+from penna.lsp.server import PennaServer
+from penna.vault.markdown import LIST_ITEM
+from penna.writing.backend import Cancelled, CancelToken, ModelError
+from penna.writing.tasks import TaskKind
+
+LISTED_SETTLE_SECONDS = 0.3  # how long an action list must stay current before its action is warmed
+# A pause in typing this long, in a bullet list, usually ends the list: shorter pauses come
+# between words, and each warm-up they started would be thrown away at the next keystroke.
+TYPING_SETTLE_SECONDS = 1.0
+
+
+def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str,
+                settle: float = LISTED_SETTLE_SECONDS) -> None:
+    """Once `text` has stayed the action's input for `settle` seconds, evaluate what the action
+    reads before its first words. A newer call for other text makes this one stale."""
+    key = (uri, kind, text)
+    found = ls.engine_for(uri)
+    # Only for a note open in the editor (whose opening loaded the model): listing actions on a
+    # file on disk must not load a model the writer has not asked for.
+    if found is None or not ls.is_open(uri) or ls.warmed_action == key:
+        return
+    forget_warmed(ls)
+    ls.warmed_action, ls.action_warmup = key, CancelToken()
+    engine, rel = found
+
+    def job(token: CancelToken) -> None:
+        settled = time.monotonic() + settle
+        while time.monotonic() < settled:
+            if token.cancelled or ls.warmed_action != key:
+                return
+            time.sleep(0.02)
+        try:
+            engine.warm_request(kind, rel, text, token)
+        except (Cancelled, ValueError):
+            pass
+        except ModelError as error:
+            ls.report_model_error(error)
+
+    ls.runner.submit_warm(job, ls.action_warmup)
+
+
+def forget_warmed(ls: PennaServer) -> None:
+    """Stop the warm-up under way (its text is stale) and forget what it was for."""
+    if ls.action_warmup is not None:
+        ls.action_warmup.cancel()
+    ls.warmed_action, ls.action_warmup = None, None
+
+
+def typed_bullets(text: str, line: int) -> str | None:
+    """The bullet list the writer is typing in at `line`, as an expand at the cursor takes it
+    (`edits.find_target`), or None when `line` is not in a list."""
+    lines = text.split("\n")
+    if not 0 <= line < len(lines):
+        return None
+    current = lines[line]
+    # Most keystrokes are in prose: a line that is neither a list item nor indented under one
+    # cannot be in a list block, and the note need not be parsed.
+    if not (LIST_ITEM.match(current) or current[:1].isspace()):
+        return None
+    block = block_at(text, line, ("list",))
+    if block is None:
+        return None
+    return block_span(text, block).text(text)
+
+
+def warm_typed(ls: PennaServer, uri: str, text: str, params: types.DidChangeTextDocumentParams) -> None:
+    """After an edit that made the note `text`: warm the expand of the bullet list it was in,
+    once typing has paused there; an edit anywhere else drops a warm-up made for this note's
+    older text. A client that sends whole documents does not say where the edit was: nothing is
+    warmed for it."""
+    changes = params.content_changes
+    last = changes[-1] if changes else None
+    bullets = None
+    if isinstance(last, types.TextDocumentContentChangePartial):
+        # Where the cursor is after the edit, or, when that is a line just opened below the
+        # list (Enter after the last bullet), the line the edit began on.
+        cursor = last.range.start.line + last.text.count("\n")
+        bullets = typed_bullets(text, cursor) or typed_bullets(text, last.range.start.line)
+    if bullets is not None and bullets.strip():
+        warm_action(ls, uri, "expand", bullets, settle=TYPING_SETTLE_SECONDS)
+    elif ls.warmed_action is not None and ls.warmed_action[0] == uri:
+        forget_warmed(ls)
