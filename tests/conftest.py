@@ -32,6 +32,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if not getattr(config.option, "numprocesses", None):
         return
+    # The groups go out in the order `pytest_collection_modifyitems` leaves them, costliest first;
+    # xdist would otherwise sort them by their number of tests, which sends the one-test files that
+    # run a whole expand or an editor last, to a worker alone while the other has finished.
+    config.option.loadscopereorder = False
     from penna.writing.backend import ModelError
     from penna.writing.registry import default_model_path
 
@@ -62,9 +66,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     loadfile (a module's fixtures start once), except that a file whose server fixture (`client`,
     or `reading_server` shared by a module's read-only tests) is parametrised by editor is split,
     one group per editor: test_lsp_server alone would otherwise keep one worker busy for minutes
-    after the other has finished."""
+    after the other has finished. The groups are then ordered by their likely cost (`_cost`),
+    costliest first: the longest jobs first is what keeps two workers finishing together."""
     if getattr(config.option, "dist", "no") != "loadgroup":
         return
+    groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         group = item.nodeid.split("::")[0]
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -72,6 +78,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if editor is not None:
             group += f"[{editor}]"
         item.add_marker(pytest.mark.xdist_group(group))
+        groups.setdefault(group, []).append(item)
+    ranked = sorted(groups.values(), key=lambda members: -sum(_cost(item) for item in members))  # stable
+    items[:] = [item for members in ranked for item in members]
+
+
+def _cost(item: pytest.Item) -> float:
+    """A test's likely seconds, from its marks: a server or editor with the model runs a whole
+    expand or more (~20 s), the model in process some generation (~8 s)."""
+    marks = {mark.name for mark in item.iter_markers()}
+    if {"e2e", "model"} <= marks:
+        return 20.0
+    if "model" in marks:
+        return 8.0
+    if "e2e" in marks:
+        return 6.0
+    return 3.0 if "slow" in marks else 0.2
 
 
 @pytest.fixture(scope="session")
