@@ -25,6 +25,13 @@ DRAFT = "Drafts/Winter loaf.md"
 BULLETS = "- rye has no gluten, dough never feels ready\n"
 
 
+def _warmed(server: PennaServer) -> None:
+    """Wait for the warm-up: its settling time, then the worker done with it."""
+    assert server.warm_timer is not None
+    server.warm_timer.join(timeout=30)
+    server.runner.submit_warm(lambda _token: None).result(timeout=120)
+
+
 @pytest.mark.model
 def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sample_vault: Path) -> None:
     server = create_server()
@@ -51,7 +58,7 @@ def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sa
                                                       types.CodeActionContext(diagnostics=[])))
         assert any(a.title == "Expand bullets into prose" for a in offered)
         assert server.warmed_action == (uri, "expand", BULLETS.rstrip("\n"))
-        server.runner.submit_warm(lambda _token: None).result(timeout=120)  # the worker is done with the warm-up
+        _warmed(server)
 
         result = engine.generate("expand", rel, BULLETS.rstrip("\n"), candidates=0)  # the writer picks it
         restoring = result.stats[0]
@@ -124,12 +131,16 @@ def test_a_pause_in_typing_bullets_warms_their_expand_and_an_edit_makes_it_stale
         engine.generate("expand", rel, "- cold kitchen, 17°C, everything slow", candidates=0)  # an action before
         _typed(server, uri, 2, line, 0, "- rye has no gluten")
         assert server.warmed_action == (uri, "expand", "- rye has no gluten")
+        settling = server.warm_timer
+        assert settling is not None
+        # The wait holds no worker: other warm-ups (a hover's rephrasing) run meanwhile.
+        assert server.runner.submit_warm(lambda _token: settling.is_alive()).result(timeout=30)
         first = server.action_warmup
         # The writer typed on, then Enter: the cursor is on a new line below the list.
         _typed(server, uri, 3, line, len("- rye has no gluten"), ", dough never feels ready\n")
         assert first is not None and first.cancelled  # that text is stale
         assert server.warmed_action == (uri, "expand", BULLETS.rstrip("\n"))
-        server.runner.submit_warm(lambda _token: None).result(timeout=120)  # the pause: the warm-up ran
+        _warmed(server)  # the pause: the warm-up ran
 
         result = engine.generate("expand", rel, BULLETS.rstrip("\n"), candidates=0)  # the writer asks
         restoring = result.stats[0]

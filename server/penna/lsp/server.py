@@ -258,6 +258,7 @@ class PennaServer(LanguageServer):
         self.too_large_told: set[str] = set()  # documents already said to be too large
         self.warmed_action: tuple[str, str, str] | None = None  # (uri, task, text) offered last, being warmed
         self.action_warmup: CancelToken | None = None  # … and its warm-up, cancelled when the list moves on
+        self.warm_timer: threading.Timer | None = None  # … which starts when this timer fires (`lsp/warming.py`)
         self._refusals: set[Path] = set()
         self._told_no_vault = False
 

@@ -10,7 +10,8 @@ for changes: a keystroke never waits for it, and no stale text is evaluated.
 
 from __future__ import annotations
 
-import time
+import contextlib
+import threading
 
 from lsprotocol import types
 
@@ -37,15 +38,11 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str,
     if found is None or not ls.is_open(uri) or ls.warmed_action == key:
         return
     forget_warmed(ls)
-    ls.warmed_action, ls.action_warmup = key, CancelToken()
+    token = CancelToken()
+    ls.warmed_action, ls.action_warmup = key, token
     engine, rel = found
 
     def job(token: CancelToken) -> None:
-        settled = time.monotonic() + settle
-        while time.monotonic() < settled:
-            if token.cancelled or ls.warmed_action != key:
-                return
-            time.sleep(0.02)
         try:
             engine.warm_request(kind, rel, text, token)
         except (Cancelled, ValueError):
@@ -53,14 +50,25 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str,
         except ModelError as error:
             ls.report_model_error(error)
 
-    ls.runner.submit_warm(job, ls.action_warmup)
+    def settled() -> None:
+        # The wait is a timer, not the model's worker: other warm-ups (a hover's rephrasing) do
+        # not queue behind a keystroke's.
+        if not token.cancelled and ls.warmed_action == key:
+            with contextlib.suppress(RuntimeError):  # the server is shutting down: nothing to warm
+                ls.runner.submit_warm(job, token)
+
+    ls.warm_timer = threading.Timer(settle, settled)
+    ls.warm_timer.daemon = True
+    ls.warm_timer.start()
 
 
 def forget_warmed(ls: PennaServer) -> None:
-    """Stop the warm-up under way (its text is stale) and forget what it was for."""
+    """Stop the warm-up under way or waiting (its text is stale) and forget what it was for."""
+    if ls.warm_timer is not None:
+        ls.warm_timer.cancel()
     if ls.action_warmup is not None:
         ls.action_warmup.cancel()
-    ls.warmed_action, ls.action_warmup = None, None
+    ls.warmed_action, ls.action_warmup, ls.warm_timer = None, None, None
 
 
 def typed_bullets(text: str, line: int) -> str | None:
