@@ -43,6 +43,14 @@ def essay_vault(factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+def note_of_bullets(client: LanguageClient, name: str, *bullets: str) -> Path:
+    """A note of its own, a title and `bullets` from line 2: the tests that only need some
+    expand to edit with expand a bullet or two, not the four of the sample draft."""
+    path = client.vault / "Drafts" / f"{name}.md"
+    path.write_text(f"# {name}\n\n" + "".join(f"- {b}\n" for b in bullets), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return essay_vault(tmp_path_factory)
@@ -122,10 +130,10 @@ async def test_rephrase_continue_and_variants_each_edit(client: LanguageClient) 
 
 
 async def test_command_path_applies_edit_through_apply_edit(client: LanguageClient) -> None:
-    buffer = open_note(client, client.vault / DRAFT)
+    buffer = open_note(client, note_of_bullets(client, "Rye", "rye has no gluten, dough never feels ready"))
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="penna.expand", arguments=[{"uri": buffer.uri, "range": {"start": {"line": 6, "character": 0},
-                                                                         "end": {"line": 6, "character": 0}}}]))
+        command="penna.expand", arguments=[{"uri": buffer.uri, "range": {"start": {"line": 2, "character": 0},
+                                                                         "end": {"line": 2, "character": 0}}}]))
     assert result["applied"] is True and result["text"]
     assert client.editor.applied and result["text"] in buffer.text
 
@@ -163,15 +171,15 @@ async def test_cancel_stops_generation_and_applies_nothing(client: LanguageClien
 
 
 async def test_typing_during_generation_reanchors_or_refuses(client: LanguageClient) -> None:
-    buffer = open_note(client, client.vault / DRAFT)
+    buffer = open_note(client, note_of_bullets(client, "Rye", "rye has no gluten", "bake it hot, rest a full day"))
     task = asyncio.ensure_future(client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}])))
+        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": 2, "character": 0}}])))
     await asyncio.sleep(0.3)
-    type_text(client, buffer, types.Position(5, 0), "A new first line typed meanwhile.\n\n")
+    type_text(client, buffer, types.Position(1, 0), "A new first line typed meanwhile.\n\n")
     result = await task
     assert result["applied"] is True  # re-anchored onto the unchanged bullets
     assert buffer.text.count("A new first line typed meanwhile.") == 1
-    assert "- start the levain" not in buffer.text
+    assert "- bake it hot" not in buffer.text
 
     # A change inside the target span cannot be re-anchored: refused, and the text is offered.
     # One bullet in a note of its own: the refusal does not depend on how long the answer is.
@@ -203,13 +211,13 @@ async def test_configuration_change_applies_and_reports_bad_values(client: Langu
 
 
 async def test_rewrites_become_exemplars_and_cut_words_are_avoided(client: LanguageClient) -> None:
-    buffer = open_note(client, client.vault / DRAFT)
+    buffer = open_note(client, note_of_bullets(client, "Rye", "rye has no gluten, dough never feels ready"))
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": 6, "character": 0}}]))
+        command="penna.expand", arguments=[{"uri": buffer.uri, "position": {"line": 2, "character": 0}}]))
     assert result["applied"]
     generated = result["text"].strip()
-    # The author rewrites the draft hard: keeps a few words of their own and adds a cut marker word.
-    final = "Winter dough is slow; I start the levain the night before and trust the clock less."
+    # The author rewrites the draft hard: keeps a few words of their own and cuts the rest.
+    final = "Rye dough is slow; I trust my hands and the clock less."
     start = buffer.text.index(generated)
     buffer.text = buffer.text[:start] + final + buffer.text[start + len(generated):]
     buffer.version += 1

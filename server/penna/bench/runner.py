@@ -65,8 +65,8 @@ class Plan:
     def make(cls, quick: bool, busy: bool = False) -> Plan:
         if quick:
             # A smaller window makes cold prompts short: the model figures take seconds, not minutes.
-            # Two bullets: the quick run shows the expand works end to end; its ratio is the full run's.
-            return cls(True, (80, 160), 1, 2, 8, 3, 2, 1, 16, 1, n_ctx=1024, busy=busy, expand_bullets=2,
+            # One bullet: the quick run shows the expand works end to end; its ratio is the full run's.
+            return cls(True, (80, 160), 1, 2, 8, 3, 2, 1, 16, 1, n_ctx=1024, busy=busy, expand_bullets=1,
                        typing_pauses=(3.0,))
         return cls(False, (1000, 3000, 10000), 4, 3, 40, 12, 8, 6, 48, 6, busy=busy)
 
