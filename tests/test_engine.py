@@ -150,7 +150,7 @@ def test_the_other_variants_are_the_first_drafts_alternatives_without_writing_ag
     engine.sync()
     shown: dict[int, list[str]] = {}
     try:
-        three = engine.generate("expand", DRAFT, bullets, variants=3,
+        three = engine.generate("expand", DRAFT, bullets, variants=3, growing=True,
                                 on_text=lambda number, text: shown.setdefault(number, []).append(text))
     finally:
         engine.close()

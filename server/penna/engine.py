@@ -280,7 +280,11 @@ class Engine:
 
     def generate(self, kind: TaskKind, rel_path: str | None, text: str, *, variants: int = 1,
                  cancel: CancelToken | None = None, on_text: Callable[[int, str], None] | None = None,
-                 candidates: int = 1, seed: int | None = None) -> Generation:
+                 candidates: int = 1, seed: int | None = None, growing: bool = False) -> Generation:
+        """`on_text` is told each variant's text so far: whole sentences as they are chosen, and
+        with `growing` (an editor's progress and preview) also a restored sentence word by word,
+        which the sentence chosen for its note then replaces (so a later text need not extend an
+        earlier one)."""
         _check_request(kind, text, cancel)
         model = self.model(cancel)
         context = self.context(rel_path, kind, text)
@@ -305,7 +309,7 @@ class Engine:
             if number == 0 and variants > 1 and kind == "expand":
                 request = replace(request, alternatives=variants - 1)
             progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None
-            result = self._run(model, context, request, style, cancel, progress)
+            result = self._run(model, context, request, style, cancel, progress, growing)
             texts.append(result.text)
             stats.extend(result.stats)
             if number == 0 and any(result.alternatives):
@@ -313,14 +317,16 @@ class Engine:
         return Generation(texts, context, stats)
 
     def _run(self, model: Backend, context: AssembledContext, request: TaskRequest, style: StyleProfile | None,
-             cancel: CancelToken | None, progress: Callable[[str], None] | None) -> TaskResult:
+             cancel: CancelToken | None, progress: Callable[[str], None] | None,
+             growing: bool = False) -> TaskResult:
         """One answer to a request, by the task's runner for this kind of model."""
         if model.is_chat:
             return run_chat(model, context, request, cancel=cancel, on_text=progress)
         if request.kind == "continue":
             return run_continue(model, context.document, request, cancel=cancel, on_text=progress)
         return run_sentences(model, context.document, request, notes_for(request.kind, request.text), profile=style,
-                             exemplars=context.exemplars(), cancel=cancel, on_text=progress, avoid=self._avoid())
+                             exemplars=context.exemplars(), cancel=cancel, on_text=progress, avoid=self._avoid(),
+                             growing=growing)
 
 
 def _check_request(kind: TaskKind, text: str, cancel: CancelToken | None) -> None:

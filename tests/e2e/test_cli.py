@@ -25,8 +25,9 @@ def test_expand_streams_prose_from_the_default_model(sample_vault: Path) -> None
     result = penna("expand", "--vault", str(sample_vault), "--note", "Drafts/Winter loaf.md", "--seed", "3",
                    "--final", stdin=BULLETS)
     assert result.returncode == 0, result.stderr
-    final = result.stdout.split("--- final ---\n", 1)[1].strip()
+    streamed, final = (part.strip() for part in result.stdout.split("--- final ---\n", 1))
     assert final and not final.lstrip().startswith("-"), "prose, not bullets"
+    assert streamed.split() == final.split()  # streamed a sentence at a time, never a word to take back
     assert final[0].isupper() and final.rstrip()[-1] in ".!?…"
     assert "tokens in" in result.stderr and "first token" in result.stderr
 

@@ -171,14 +171,16 @@ def budget_tail(kind: TaskKind, title: str, text: str, demo: str = "") -> str:
 
 def run_sentences(model: Streamer, prefix: str, request: TaskRequest, notes: Sequence[str], *,
                   profile: StyleProfile | None, exemplars: Sequence[str], cancel: CancelToken | None,
-                  on_text: Callable[[str], None] | None, avoid: Sequence[str] = ()) -> TaskResult:
+                  on_text: Callable[[str], None] | None, avoid: Sequence[str] = (),
+                  growing: bool = False) -> TaskResult:
     """Expand: one sentence per note, each chosen from candidates (`writing/drafting.py`).
-    Rephrase: each of the writer's sentences, edited toward the voice (`_rephrase_sentence`)."""
+    Rephrase: each of the writer's sentences, edited toward the voice (`_rephrase_sentence`).
+    `on_text` gets the sentences chosen so far, and with `growing` also a restored sentence as
+    it grows (then replaced by the one chosen)."""
     result = TaskResult("")
     writer = _SentenceWriter(model, prefix, request, profile, [*exemplars, prefix], avoid, cancel, result)
     written: list[str] = []
-    if on_text:
-        # The editor shows a restored sentence as it grows; the sentence chosen replaces it.
+    if on_text and growing:
         writer.on_partial = lambda partial: on_text(" ".join([*written, partial]))
     for index, note in enumerate(notes):
         tail = task_tail(request.kind, request.title, notes, written, demo=request.demo)

@@ -229,7 +229,8 @@ async def _generate(ls: PennaServer, target: Target, cancel: CancelToken, progre
     variants = VARIANTS if target.action == "variants" else 1
 
     def job(token: CancelToken) -> Generation:
-        return target.engine.generate(kind, target.rel, source, variants=variants, cancel=token, on_text=on_text)
+        return target.engine.generate(kind, target.rel, source, variants=variants, cancel=token, on_text=on_text,
+                                      growing=True)
 
     try:
         result = await ls.runner.run(job, cancel=cancel)
