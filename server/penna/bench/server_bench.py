@@ -108,10 +108,12 @@ async def time_requests(client: LspClient, spots: Spots, passes: int, results: S
         results.floor.append(response.seconds)
 
 
-async def _expand(client: LspClient, uri: str, text: str, bullets: str,
-                  version: int = 1) -> tuple[int, asyncio.Future[Any]]:
+async def _expand(client: LspClient, uri: str, text: str, bullets: str, version: int = 1,
+                  cursor: bool = False) -> tuple[int, asyncio.Future[Any]]:
+    """Expand `bullets` (a list in `text`): selected whole, or with `cursor` from a cursor on its
+    first line, as an editor's expand command takes the list under the cursor."""
     start_line = text[: text.rindex(bullets)].count("\n")
-    end_line = start_line + bullets.count("\n")
+    end_line = start_line if cursor else start_line + bullets.count("\n")
     data = {"uri": uri, "version": version, "range": {"start": {"line": start_line, "character": 0},
                                                       "end": {"line": end_line, "character": 0}}}
     return client.send("workspace/executeCommand", {"command": "penna.expand", "arguments": [data]})
@@ -122,7 +124,7 @@ async def _first_words(client: LspClient, uri: str, text: str, bullets: str, ver
     editor's view), after which it is cancelled: the rest is not timed."""
     mark = len(client.notifications)
     asked = time.perf_counter()
-    request_id, future = await _expand(client, uri, text, bullets, version)
+    request_id, future = await _expand(client, uri, text, bullets, version, cursor=True)
     words = await client.wait_for(lambda n: (n.method == "$/progress"
                                              and (n.params or {}).get("value", {}).get("kind") == "report"
                                              and bool((n.params or {}).get("value", {}).get("message"))),
@@ -150,10 +152,11 @@ async def _type_lines(client: LspClient, uri: str, text: str, typed: str, versio
 
 async def typing_phase(client: LspClient, vault: Path, note: Draft, typed: list[Draft], repeats: int,
                        pauses: Sequence[float], results: ServerResults) -> None:
-    """A note open in the editor, a first action on it (which also waits for its opening's warm-up);
-    then, per repeat, new bullet lists typed below it, one expanded at once and one after each of
-    `pauses` (seconds from the last keystroke: a writer reading their bullets over before picking
-    the action; in rotating order): the time to the first words the editor shows."""
+    """A note open in the editor and a first action on it (which stops its opening's warm-up and
+    evaluates the rest itself); then, per repeat, new bullet lists typed below it, one expanded at
+    once and one after each of `pauses` (seconds from the last keystroke: a writer reading their
+    bullets over before picking the action; in rotating order), each from a cursor on the list:
+    the time to the first words the editor shows. The note is closed at the end."""
     path = vault / note.rel_path
     text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
     uri = client.open(path, text)
@@ -169,6 +172,7 @@ async def typing_phase(client: LspClient, vault: Path, note: Draft, typed: list[
             await asyncio.sleep(pause)
             seconds = await _first_words(client, uri, text, bullets, version)
             (results.typed_paused.setdefault(pause, []) if pause else results.typed_at_once).append(seconds)
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
 
 
 async def _progress_begun(client: LspClient, after: int) -> None:

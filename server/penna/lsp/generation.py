@@ -49,6 +49,13 @@ class GenerationRunner:
             self.last_cancel_latency = time.perf_counter() - started
             raise
 
+    def hold_warm(self, token: CancelToken) -> None:
+        """A warm-up that will be submitted later (it waits for its moment): a real request
+        cancels it meanwhile as it cancels the submitted ones."""
+        with self._lock:
+            self._warm_tokens = [t for t in self._warm_tokens if not t.cancelled]
+            self._warm_tokens.append(token)
+
     def submit_warm(self, job: Callable[[CancelToken], Any],
                     token: CancelToken | None = None) -> concurrent.futures.Future[Any]:
         """Run `job` when the worker is free, until a real request cancels its token (`token`

@@ -259,6 +259,7 @@ class PennaServer(LanguageServer):
         self.warmed_action: tuple[str, str, str] | None = None  # (uri, task, text) offered last, being warmed
         self.action_warmup: CancelToken | None = None  # … and its warm-up, cancelled when the list moves on
         self.warm_timer: threading.Timer | None = None  # … which starts when this timer fires (`lsp/warming.py`)
+        self.warm_due: float | None = None  # … at this time.monotonic()
         self._refusals: set[Path] = set()
         self._told_no_vault = False
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 from lsprotocol import types
 
@@ -25,22 +26,33 @@ LISTED_SETTLE_SECONDS = 0.3  # how long an action list must stay current before 
 # A pause in typing this long, in a bullet list, usually ends the list: shorter pauses come
 # between words, and each warm-up they started would be thrown away at the next keystroke.
 TYPING_SETTLE_SECONDS = 1.0
+# Finding the list means parsing the note on the event loop at each keystroke in a list: a draft
+# is far smaller than this, and a larger note is not warmed from typing.
+TYPING_MAX_CHARS = 200_000
 
 
-def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str,
-                settle: float = LISTED_SETTLE_SECONDS) -> None:
+def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str, settle: float = LISTED_SETTLE_SECONDS,
+                *, load: bool = True) -> None:
     """Once `text` has stayed the action's input for `settle` seconds, evaluate what the action
-    reads before its first words. A newer call for other text makes this one stale."""
+    reads before its first words. A newer call for other text makes this one stale, and so does
+    any real request (the runner cancels it). `load` False: only with the model already loaded."""
     key = (uri, kind, text)
     found = ls.engine_for(uri)
     # Only for a note open in the editor (whose opening loaded the model): listing actions on a
     # file on disk must not load a model the writer has not asked for.
-    if found is None or not ls.is_open(uri) or ls.warmed_action == key:
+    if found is None or not ls.is_open(uri):
         return
+    engine, rel = found
+    if not load and engine.model_host.backend is None:
+        return  # a pause in typing never loads (or, for a model server, connects) on its own
+    pending = ls.action_warmup
+    sooner = ls.warm_due is not None and time.monotonic() + settle < ls.warm_due
+    if ls.warmed_action == key and pending is not None and not pending.cancelled and not sooner:
+        return  # already warmed, or warming at least as soon
     forget_warmed(ls)
     token = CancelToken()
-    ls.warmed_action, ls.action_warmup = key, token
-    engine, rel = found
+    ls.runner.hold_warm(token)  # a real request cancels it even while it waits
+    ls.warmed_action, ls.action_warmup, ls.warm_due = key, token, time.monotonic() + settle
 
     def job(token: CancelToken) -> None:
         try:
@@ -53,7 +65,7 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str,
     def settled() -> None:
         # The wait is a timer, not the model's worker: other warm-ups (a hover's rephrasing) do
         # not queue behind a keystroke's.
-        if not token.cancelled and ls.warmed_action == key:
+        if not token.cancelled and ls.warmed_action == key and ls.is_open(uri):
             with contextlib.suppress(RuntimeError):  # the server is shutting down: nothing to warm
                 ls.runner.submit_warm(job, token)
 
@@ -62,13 +74,16 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str,
     ls.warm_timer.start()
 
 
-def forget_warmed(ls: PennaServer) -> None:
-    """Stop the warm-up under way or waiting (its text is stale) and forget what it was for."""
+def forget_warmed(ls: PennaServer, uri: str | None = None) -> None:
+    """Stop the warm-up under way or waiting (its text is stale) and forget what it was for;
+    with `uri`, only one made for that document."""
+    if uri is not None and (ls.warmed_action is None or ls.warmed_action[0] != uri):
+        return
     if ls.warm_timer is not None:
         ls.warm_timer.cancel()
     if ls.action_warmup is not None:
         ls.action_warmup.cancel()
-    ls.warmed_action, ls.action_warmup, ls.warm_timer = None, None, None
+    ls.warmed_action, ls.action_warmup, ls.warm_timer, ls.warm_due = None, None, None, None
 
 
 def typed_bullets(text: str, line: int) -> str | None:
@@ -90,18 +105,18 @@ def typed_bullets(text: str, line: int) -> str | None:
 
 def warm_typed(ls: PennaServer, uri: str, text: str, params: types.DidChangeTextDocumentParams) -> None:
     """After an edit that made the note `text`: warm the expand of the bullet list it was in,
-    once typing has paused there; an edit anywhere else drops a warm-up made for this note's
-    older text. A client that sends whole documents does not say where the edit was: nothing is
-    warmed for it."""
+    once typing has paused there, if the model is loaded; an edit anywhere else drops a warm-up
+    made for this note's older text. A client that sends whole documents does not say where the
+    edit was: nothing is warmed for it."""
     changes = params.content_changes
     last = changes[-1] if changes else None
     bullets = None
-    if isinstance(last, types.TextDocumentContentChangePartial):
+    if isinstance(last, types.TextDocumentContentChangePartial) and len(text) <= TYPING_MAX_CHARS:
         # Where the cursor is after the edit, or, when that is a line just opened below the
         # list (Enter after the last bullet), the line the edit began on.
         cursor = last.range.start.line + last.text.count("\n")
         bullets = typed_bullets(text, cursor) or typed_bullets(text, last.range.start.line)
     if bullets is not None and bullets.strip():
-        warm_action(ls, uri, "expand", bullets, settle=TYPING_SETTLE_SECONDS)
-    elif ls.warmed_action is not None and ls.warmed_action[0] == uri:
-        forget_warmed(ls)
+        warm_action(ls, uri, "expand", bullets, settle=TYPING_SETTLE_SECONDS, load=False)
+    else:
+        forget_warmed(ls, uri)

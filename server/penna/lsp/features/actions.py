@@ -281,15 +281,18 @@ def _finish(ls: PennaServer, target: Target, texts: list[str], preview: bool) ->
 
 def _streamer(ls: PennaServer, target: Target, progress: types.ProgressToken | None, arg: ActionArguments) -> OnText:
     """The model's `on_text`: partial text to the work-done progress (its tail) and, for a
-    preview, whole to `penna/draft`, at most every PROGRESS_INTERVAL seconds."""
+    preview, whole to `penna/draft`, at most every PROGRESS_INTERVAL seconds while it grows; a
+    text that replaces what came before (the sentence chosen in place of a growing one) at once."""
     loop = asyncio.get_running_loop()
     last = [0.0]
+    seen = [""]
     where = _range_json(range_of(target.doc, target.original, target.span))
     count = VARIANTS if target.action == "variants" else 1
 
     def on_text(variant: int, partial: str) -> None:
         now = time.monotonic()
-        if not (progress is not None or arg.preview) or now - last[0] < PROGRESS_INTERVAL:
+        grows, seen[0] = partial.startswith(seen[0]), partial
+        if not (progress is not None or arg.preview) or (grows and now - last[0] < PROGRESS_INTERVAL):
             return
         last[0] = now
         if progress is not None:

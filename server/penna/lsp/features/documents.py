@@ -17,7 +17,7 @@ from lsprotocol import types
 from penna.engine import Engine
 from penna.knowledge.index import IndexUnavailable
 from penna.lsp.server import DocumentUnavailable, PennaServer
-from penna.lsp.warming import warm_typed
+from penna.lsp.warming import forget_warmed, warm_typed
 from penna.writing.backend import Cancelled, CancelToken, ModelError
 from penna.writing.calibration_session import needs_calibration
 
@@ -110,11 +110,14 @@ def did_open(ls: PennaServer, params: types.DidOpenTextDocumentParams, attention
 
 
 def did_change(ls: PennaServer, params: types.DidChangeTextDocumentParams, attention: AttentionRecorder) -> None:
-    found = sync_buffer(ls, params.text_document.uri)
+    uri = params.text_document.uri
+    found = sync_buffer(ls, uri)
     if found:
         attention.record_edit(*found)
-        warm_typed(ls, params.text_document.uri, ls.document(params.text_document.uri).source, params)
-    notify(ls, params.text_document.uri, "change")
+        warm_typed(ls, uri, ls.document(uri).source, params)
+    else:
+        forget_warmed(ls, uri)  # too large now: penna leaves it alone
+    notify(ls, uri, "change")
 
 
 def did_save(ls: PennaServer, params: types.DidSaveTextDocumentParams, attention: AttentionRecorder) -> None:
@@ -127,11 +130,13 @@ def did_save(ls: PennaServer, params: types.DidSaveTextDocumentParams, attention
 
 
 def did_close(ls: PennaServer, params: types.DidCloseTextDocumentParams) -> None:
+    forget_warmed(ls, params.text_document.uri)
     sync_buffer(ls, params.text_document.uri, closing=True)
     notify(ls, params.text_document.uri, "close")
 
 
 def on_shutdown(ls: PennaServer, attention: AttentionRecorder) -> None:
+    forget_warmed(ls)
     ls.stop_watchers()
     attention.shutdown()
 
