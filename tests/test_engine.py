@@ -15,6 +15,7 @@ from penna.vault.text import sentences
 from penna.writing.backend import Cancelled, CancelToken
 from penna.writing.bridge import Bridge
 from penna.writing.calibration_session import draft_order, needs_calibration, stored_calibration
+from penna.writing.meaning import judge
 
 DRAFT = "Drafts/Winter loaf.md"
 
@@ -141,6 +142,24 @@ def test_the_model_is_tried_on_the_authors_sentences_and_the_result_kept(sample_
         assert not needs_calibration(engine.index, engine.model_host)
     finally:
         engine.close()
+
+
+@pytest.mark.model
+def test_variants_written_anew_are_never_copies_of_earlier_ones(sample_vault: Path) -> None:
+    # This note has no close alternative, so variants 2 and 3 are written anew: each looks for a
+    # faithful sentence the ones before did not choose, and one that finds none is left out
+    # rather than shown as a copy (the model gave the same sentence three times before).
+    note = "cold kitchen, 17°C, everything slow"
+    engine = Engine(sample_vault, Settings(seed=7, threads=1))
+    engine.sync()
+    try:
+        three = engine.generate("expand", DRAFT, f"- {note}\n", variants=3)
+    finally:
+        engine.close()
+    assert 1 <= len(three.texts) <= 3, three.texts
+    assert len(set(three.texts)) == len(three.texts), three.texts
+    for text in three.texts:
+        assert judge(note, text).faithful, text
 
 
 @pytest.mark.model

@@ -176,6 +176,9 @@ def cmd_expand(args: argparse.Namespace) -> int:
     print(f"[{tokens} tokens in {time.perf_counter() - started:.1f}s; first token {first or 0:.2f}s; "
           f"first sentence {first_text[0] if first_text else 0:.2f}s; "
           f"prompt {result.context.tokens} tokens, {len(result.context.dropped())} items dropped]", file=sys.stderr)
+    if args.variants > len(result.texts):
+        print(f"[{len(result.texts)} different of {args.variants} variants: the others repeated one, "
+              "as no other draft kept the meaning]", file=sys.stderr)
     for context_note in result.context.notes:  # e.g. the answer was shortened to fit the window
         print(f"[{context_note}]", file=sys.stderr)
     engine.close()

@@ -40,6 +40,7 @@ from penna.writing.tasks import (
     TaskKind,
     TaskRequest,
     TaskResult,
+    join_sentences,
     notes_for,
     run_chat,
     run_continue,
@@ -294,26 +295,35 @@ class Engine:
         style = self._style().style  # the last profile built, as the prefix uses
         order = draft_order(self.index, model)
         texts: list[str] = []
+        chosen: list[list[str]] = []  # each variant's sentences
         stats: list[GenerationStats] = []
         first: TaskResult | None = None
         for number in range(max(1, variants)):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
-            if number and first is not None and (stitched := stitched_variant(first, number, style)) is not None:
-                texts.append(stitched)  # the model's close second opinions, judged as the first draft was
-                if on_text:
-                    on_text(number, stitched)
-                continue
-            request = self._task_request(kind, text, title, context, order=order, number=number, variants=variants,
-                                         candidates=candidates, seed=seed)
-            if number == 0 and variants > 1 and kind == "expand":
-                request = replace(request, alternatives=variants - 1)
-            progress = (lambda partial, n=number: on_text(n, partial)) if on_text else None
-            result = self._run(model, context, request, style, cancel, progress, growing)
-            texts.append(result.text)
-            stats.extend(result.stats)
-            if number == 0 and any(result.alternatives):
-                first = result
+            stitched = stitched_variant(first, number) if number and first is not None else None
+            if stitched is not None:  # the model's close second opinions, judged as the first draft was
+                variant = join_sentences(stitched, style)
+                chosen.append(stitched)
+            else:
+                request = self._task_request(kind, text, title, context, order=order, number=number,
+                                             variants=variants, candidates=candidates, seed=seed)
+                if number == 0 and variants > 1 and kind == "expand":
+                    request = replace(request, alternatives=variants - 1)
+                request = replace(request, taken=tuple(zip(*chosen, strict=False)))
+                shown = len(texts)  # its number among the variants the writer is shown
+                progress = (lambda partial, n=shown: on_text(n, partial)) if on_text else None
+                result = self._run(model, context, request, style, cancel, progress, growing)
+                variant = result.text
+                chosen.append(result.pieces)
+                stats.extend(result.stats)
+                if number == 0 and any(result.alternatives):
+                    first = result
+            if variant in texts:
+                continue  # a copy of an earlier variant: the writer is shown fewer, all different
+            texts.append(variant)
+            if on_text and stitched is not None:
+                on_text(len(texts) - 1, variant)
         return Generation(texts, context, stats)
 
     def _run(self, model: Backend, context: AssembledContext, request: TaskRequest, style: StyleProfile | None,

@@ -143,6 +143,6 @@ def test_alternatives_start_from_the_mended_sentence_and_none_are_much_less_like
 
 def test_a_variant_takes_each_sentences_alternative_and_keeps_the_rest() -> None:
     first = TaskResult("A. B. C.", pieces=["A.", "B.", "C."], alternatives=[["A2."], [], ["C2.", "C3."]])
-    assert stitched_variant(first, 1, None) == "A2. B. C2."
-    assert stitched_variant(first, 2, None) == "A. B. C3."
-    assert stitched_variant(first, 3, None) is None  # no sentence has a third: the variant is sampled instead
+    assert stitched_variant(first, 1) == ["A2.", "B.", "C2."]
+    assert stitched_variant(first, 2) == ["A.", "B.", "C3."]
+    assert stitched_variant(first, 3) is None  # no sentence has a third: the variant is sampled instead

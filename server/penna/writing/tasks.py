@@ -69,6 +69,7 @@ class TaskRequest:
     variant: int = 0  # which of several answers: 0 is the model's best; a later one written anew is sampled
     order: DraftOrder = "restore"  # what a local model drafts first for a note (`writing/calibration.py`)
     alternatives: int = 0  # other keepable sentences to keep per note, for variants (`drafting.alternatives`)
+    taken: tuple[tuple[str, ...], ...] = ()  # per note, the sentences earlier variants chose: this one looks further
 
 
 @dataclass
@@ -249,15 +250,21 @@ class _SentenceWriter:
             # keeps the note's word order, is then the fallback (`writing/calibration.py`).
             at = 1 if self.request.order == "free" else 0
             drafts[at:at] = [lambda: (self._restored_and_mended(index, note, written, seen), "restore"), steered]
+        taken = set(self.request.taken[index]) if index < len(self.request.taken) else set()
         for draft in drafts:
             text, origin = draft()
             if not text:
                 continue
             seen.append(self._assess(note, text, origin, written))
-            if seen[-1].keepable and not seen[-1].echo:
+            if seen[-1].keepable and not seen[-1].echo and text not in taken:
                 return text
         seen.append(self._assess(note, as_sentence(note), "note", written))
-        return best(seen).text
+        # A later variant takes another faithful sentence that parses as well over the one an
+        # earlier variant chose, even a less likely one: copies give the writer nothing to stitch.
+        first_choice = best(seen)
+        fresh = [s for s in seen if s.text not in taken and s.verdict.faithful and not s.pasted and not s.repeated
+                 and s.grammar_rank <= first_choice.grammar_rank]
+        return best(fresh).text if fresh else first_choice.text
 
     def trial_free(self, note: TrialNote) -> Trial:
         """The model's own sentence for one of the author's jotted sentences, judged as `expand`
@@ -423,12 +430,13 @@ def keep_paragraphs(original: str, written: Sequence[str]) -> str | None:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def stitched_variant(first: TaskResult, number: int, profile: StyleProfile | None) -> str | None:
-    """Variant `number` (1, 2, …) of an expand from the first one's alternatives: each sentence
-    that has a `number`-th alternative takes it, the others stay. None if no sentence has one."""
+def stitched_variant(first: TaskResult, number: int) -> list[str] | None:
+    """The sentences of variant `number` (1, 2, …) of an expand from the first one's alternatives:
+    each sentence that has a `number`-th alternative takes it, the others stay. None if no
+    sentence has one."""
     pieces = [alternatives[number - 1] if len(alternatives) >= number else piece
               for piece, alternatives in zip(first.pieces, first.alternatives, strict=True)]
-    return None if pieces == first.pieces else join_sentences(pieces, profile)
+    return None if pieces == first.pieces else pieces
 
 
 def join_sentences(pieces: Sequence[str], profile: StyleProfile | None) -> str:

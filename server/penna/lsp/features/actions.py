@@ -323,6 +323,8 @@ def _replacement(action: str, texts: list[str], original: str, span: Span) -> st
     if action != "variants":
         return texts[0]
     lines = ["> [!penna]- Variants: stitch the best parts, then delete this block"]
+    if len(texts) < VARIANTS:  # the engine leaves out copies
+        lines.append(f"> ({len(texts)} of {VARIANTS}: no other draft kept the meaning)")
     for number, variant in enumerate(texts, start=1):
         lines.append(">")
         lines.extend(f"> **{number}.** {para}" if i == 0 else f"> {para}"
