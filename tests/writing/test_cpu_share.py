@@ -68,6 +68,16 @@ def test_while_the_editor_talks_the_model_leaves_it_a_core_then_takes_it_back(cl
     assert share.threads(2) == 2
 
 
+def test_asking_for_penna_writing_gives_the_model_back_the_core_the_typing_held(clock: Clock) -> None:
+    share = CpuShare(clock=clock, reader=Readings(clock))
+    share.client_active()  # the last keystroke of the bullets
+    clock.now += 0.2
+    share.writer_waits()  # … and at once the expand: the writer waits for its first words
+    assert share.threads(2) == 2
+    share.client_active()  # typing again while it writes
+    assert share.threads(2) == 1
+
+
 def test_a_core_another_program_keeps_busy_is_left_to_it(clock: Clock) -> None:
     readings = Readings(clock)
     share = CpuShare(clock=clock, reader=readings)

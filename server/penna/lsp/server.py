@@ -104,6 +104,8 @@ class PennaProtocol(LanguageServerProtocol):
             return
         if waits_for_an_answer(method, msg_id, message):
             SHARE.client_active()  # the model leaves this answer a core (writing/cpu_share.py)
+        elif method == types.WORKSPACE_EXECUTE_COMMAND and msg_id is not None:
+            SHARE.writer_waits()  # a penna action: its first words are what the writer waits for
         super().handle_message(message)
 
     def _exit(self) -> bool:

@@ -6,7 +6,8 @@ expand took 2.7× as long as idle, a 1-thread one no longer (README, issue 18). 
 server answers while the model holds every core waits for one. So the model gives up a core
 
 - while the editor is talking to the server (a message arrived within `CLIENT_QUIET` seconds):
-  the writer's typing, hovers and completions get a core of their own;
+  the writer's typing, hovers and completions get a core of their own; a request for penna's
+  writing ends that (the writer now waits for it) until the editor's next message;
 - for every core other programs kept busy over the last look at /proc/stat (a browser, a sync
   client, a build, and penna's own helper processes while they index a large vault): threads
   that would only spin are not started.
@@ -96,6 +97,12 @@ class CpuShare:
     def client_active(self) -> None:
         """The editor sent a message: leave it a core for the next `CLIENT_QUIET` seconds."""
         self._client_at = self._clock()
+
+    def writer_waits(self) -> None:
+        """The writer asked for the model's writing: what the editor said before (the keystrokes
+        of the bullets, the list of actions) is answered, and the writer now waits for the
+        first words, so the model takes every core until the editor speaks again."""
+        self._client_at = float("-inf")
 
     def busy_elsewhere(self) -> float:
         """Cores other programs kept busy lately (sampled at most every `SAMPLE_EVERY` s)."""
