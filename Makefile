@@ -62,12 +62,11 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check server tests
 	$(BIN)/mypy
 
-# `make test` runs the suite in two pytest-xdist workers, each taking whole files (tests/conftest.py
-# splits the editor-parametrised end-to-end files by editor) and owning one CPU, which everything
-# it starts inherits: penna then gives the model one thread per worker (`config.usable_cpus`).
-# Two workers each running a two-thread model on 2 cores made llama.cpp's threads spin-wait for
-# each other, which is the likeliest reason CI lost both workers in stop 21. Idle 2-core machine,
-# 637 tests: 595 s against 798 s in one process. `make test WORKERS=0` runs them in this process.
+# `make test` runs the suite in two pytest-xdist workers, each taking whole files, costliest first
+# (tests/conftest.py schedules them, and splits the editor-parametrised end-to-end files by editor),
+# and owning one CPU, which everything it starts inherits: penna then gives the model one thread
+# per worker (`config.usable_cpus`). Two workers each running a two-thread model on 2 cores made
+# llama.cpp's threads spin-wait for each other. `make test WORKERS=0` runs them in this process.
 WORKERS ?= 2
 FAST_WORKERS ?= 2
 xdist = $(if $(filter 0,$(1)),,-n $(1) --dist loadgroup)

@@ -2,7 +2,7 @@
 
 llama.cpp's threads spin while they wait for each other, so a thread that loses its core to
 someone else holds up all of them: on 2 cores with another program keeping one busy, a 2-thread
-expand took 2.7× as long as idle, a 1-thread one no longer (README, issue 18). And a request the
+expand took 2.7× as long as idle, a 1-thread one no longer (README, Performance). And a request the
 server answers while the model holds every core waits for one. So the model gives up a core
 
 - while the editor is talking to the server (a message arrived within `CLIENT_QUIET` seconds):
