@@ -76,6 +76,7 @@ def _group(nodeid: str) -> str:
     return f"{file}-{editor}" if editor else file
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (`-p no:xdist`) pytest ignores it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`make test` runs pytest-xdist with --dist loadgroup, scheduled by `_group`. (xdist's own
     loadgroup reads `xdist_group` marks from test ids it rewrites, which pytest 9 no longer lets
