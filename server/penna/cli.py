@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from penna import __version__
 from penna.config import Settings, settings_from_dict
@@ -146,19 +146,22 @@ def cmd_expand(args: argparse.Namespace) -> int:
     engine = _engine(args)
     note = _note(engine, args)
     kind = args.task
-    printed = {"variant": -1, "chars": 0}
+    printed: dict[str, Any] = {"variant": -1, "text": ""}
     first_text: list[float] = []
 
     def stream(variant: int, partial: str) -> None:
         if not first_text:
             first_text.append(time.perf_counter() - started)
-        if variant != printed["variant"]:
+        if variant != printed["variant"] or not partial.startswith(printed["text"]):
+            # A new variant, or the same number again: the one before was a copy, left out.
+            again = variant == printed["variant"]
             if args.variants > 1:
-                sys.stdout.write(("\n\n" if variant else "") + f"--- variant {variant + 1} ---\n")
-            printed.update(variant=variant, chars=0)
-        sys.stdout.write(partial[printed["chars"]:])
+                sys.stdout.write(("\n\n" if printed["variant"] >= 0 else "") + f"--- variant {variant + 1}"
+                                 + (" (the one above repeated an earlier variant)" if again else "") + " ---\n")
+            printed.update(variant=variant, text="")
+        sys.stdout.write(partial[len(printed["text"]):])
         sys.stdout.flush()
-        printed["chars"] = len(partial)
+        printed["text"] = partial
 
     started = time.perf_counter()
     result = engine.generate(kind, note, text, variants=args.variants, on_text=stream, candidates=args.candidates)
@@ -177,8 +180,8 @@ def cmd_expand(args: argparse.Namespace) -> int:
           f"first sentence {first_text[0] if first_text else 0:.2f}s; "
           f"prompt {result.context.tokens} tokens, {len(result.context.dropped())} items dropped]", file=sys.stderr)
     if args.variants > len(result.texts):
-        print(f"[{len(result.texts)} different of {args.variants} variants: the others repeated one, "
-              "as no other draft kept the meaning]", file=sys.stderr)
+        print(f"[{len(result.texts)} different of {args.variants} variants: the other drafts repeated these]",
+              file=sys.stderr)
     for context_note in result.context.notes:  # e.g. the answer was shortened to fit the window
         print(f"[{context_note}]", file=sys.stderr)
     engine.close()

@@ -44,6 +44,9 @@ def test_three_variants_are_different_or_said_to_be_fewer(sample_vault: Path) ->
     assert 1 <= len(finals) <= 3 and all(finals)
     assert len(set(finals)) == len(finals), finals
     assert (f"[{len(finals)} different of 3 variants" in result.stderr) == (len(finals) < 3), result.stderr
+    # What streamed: a header per variant written, each again under the same number after a copy.
+    streamed = result.stdout.split("--- final ")[0]
+    assert streamed.count("--- variant 1 ---") == 1 and streamed.count("--- variant ") >= len(finals)
 
 
 @pytest.mark.model

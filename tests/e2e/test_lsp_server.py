@@ -126,10 +126,11 @@ async def test_rephrase_continue_and_variants_each_edit(client: LanguageClient) 
     bullets_line = buffer.text.split("\n").index("- first point about flour")
     actions = {a.title: a for a in await actions_at(client, buffer.uri, bullets_line)}
     await run_action(client, actions["Three variants"])
+    # This list has close alternatives, so at least a second variant; copies are left out, and the
+    # block says so: three, or fewer with the reason.
     assert "> [!penna]- Variants" in buffer.text and "> **2.**" in buffer.text
-    # Copies are left out, and the block says so: three, or fewer with the reason.
     shown = len(re.findall(r"^> \*\*\d\.\*\* ", buffer.text, flags=re.M))
-    assert shown == 3 or f"> ({shown} of 3: no other draft kept the meaning)" in buffer.text, buffer.text
+    assert shown == 3 or f"> ({shown} of 3: the other drafts repeated these)" in buffer.text, buffer.text
     assert "- first point about flour" in buffer.text  # variants are added, the bullets stay
 
 

@@ -26,6 +26,7 @@ def test_the_model_s_own_work_and_notifications_do_not() -> None:
     for action in ("penna.expand", "penna.rephrase", "penna.continue", "penna.variants"):
         request = _command(action)
         assert not waits_for_an_answer(request.method, request.id, request)
+    assert not waits_for_an_answer(types.CODE_ACTION_RESOLVE, 6, None)  # resolving a penna action writes it
     assert not waits_for_an_answer(types.TEXT_DOCUMENT_DID_OPEN, None, None)  # its warm-up is the model's
     assert not waits_for_an_answer(types.CANCEL_REQUEST, None, None)
     assert not waits_for_an_answer(None, 7, None)  # the client's answer to a server request

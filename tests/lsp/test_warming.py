@@ -19,7 +19,7 @@ from pygls.workspace import Workspace
 
 from penna.lsp.app import create_server
 from penna.lsp.server import PennaServer
-from penna.lsp.warming import typed_bullets
+from penna.lsp.warming import acted_on, forget_warmed, typed_bullets, warm_action
 
 DRAFT = "Drafts/Winter loaf.md"
 BULLETS = "- rye has no gluten, dough never feels ready\n"
@@ -78,6 +78,30 @@ def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sa
     finally:
         server.runner.shutdown()
         engine.close()
+
+
+def test_the_text_an_action_ran_on_is_not_warmed_again_after_it(sample_vault: Path) -> None:
+    # Three variants leave the bullets in place: the edit that inserts them, or the selection
+    # left on the bullets, must not warm the same expand again.
+    server = create_server()
+    server.protocol._workspace = Workspace(sample_vault.as_uri())  # what initialize sets up
+    server.protocol.client_capabilities = types.ClientCapabilities()
+    uri = (sample_vault / DRAFT).as_uri()
+    text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
+    server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text=text))
+    try:
+        acted_on(server, uri, "expand", BULLETS)
+        done = server.action_warmup
+        warm_action(server, uri, "expand", BULLETS)
+        assert server.warm_timer is None and server.action_warmup is done and done is not None and not done.cancelled
+        warm_action(server, uri, "expand", "- bake it hot")  # other bullets: warmed as usual
+        assert server.warm_timer is not None and server.warmed_action == (uri, "expand", "- bake it hot")
+    finally:
+        forget_warmed(server)
+        server.runner.shutdown()
+        found = server.engine_for(uri)
+        if found is not None:
+            found[0].close()
 
 
 NOTE = ("# Rye\n\nSome prose about rye.\n\n"

@@ -104,7 +104,7 @@ class PennaProtocol(LanguageServerProtocol):
             return
         if waits_for_an_answer(method, msg_id, message):
             SHARE.client_active()  # the model leaves this answer a core (writing/cpu_share.py)
-        elif method == types.WORKSPACE_EXECUTE_COMMAND and msg_id is not None:
+        elif method in (types.WORKSPACE_EXECUTE_COMMAND, types.CODE_ACTION_RESOLVE) and msg_id is not None:
             SHARE.writer_waits()  # a penna action: its first words are what the writer waits for
         super().handle_message(message)
 
@@ -181,7 +181,7 @@ def waits_for_an_answer(method: str | None, msg_id: Any, message: Any) -> bool:
     if method == types.WORKSPACE_EXECUTE_COMMAND:
         command = getattr(getattr(message, "params", None), "command", "")
         return command.removeprefix("penna.") not in ACTIONS
-    return True
+    return method != types.CODE_ACTION_RESOLVE  # resolving an action writes it
 
 
 VAULT_MARKERS = (".obsidian", ".git")
@@ -435,6 +435,11 @@ class PennaServer(LanguageServer):
             raise DocumentUnavailable(f"{path.name} is not open in the editor and cannot be read: "
                                       f"{error.strerror or error}") from None
         return TextDocument(uri, source=text)
+
+    @property
+    def shutting_down(self) -> bool:
+        """`shutdown` was answered: nothing new starts (notifications still arrive until `exit`)."""
+        return bool(getattr(self.protocol, "_shutdown", False))  # pygls's flag, set as it answers shutdown
 
     def is_open(self, uri: str) -> bool:
         """Whether the editor has the document open (not closed meanwhile)."""

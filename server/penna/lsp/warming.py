@@ -40,10 +40,12 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str, settle: fl
     found = ls.engine_for(uri)
     # Only for a note open in the editor (whose opening loaded the model): listing actions on a
     # file on disk must not load a model the writer has not asked for.
-    if found is None or not ls.is_open(uri):
+    if found is None or not ls.is_open(uri) or ls.shutting_down:
         return
     engine, rel = found
     if not load and engine.model_host.backend is None:
+        if ls.warmed_action is not None and ls.warmed_action != key:
+            forget_warmed(ls, uri)  # an older text's warm-up must not load the model later
         return  # a pause in typing never loads (or, for a model server, connects) on its own
     pending = ls.action_warmup
     sooner = ls.warm_due is not None and time.monotonic() + settle < ls.warm_due
@@ -72,6 +74,13 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str, settle: fl
     ls.warm_timer = threading.Timer(settle, settled)
     ls.warm_timer.daemon = True
     ls.warm_timer.start()
+
+
+def acted_on(ls: PennaServer, uri: str, kind: TaskKind, text: str) -> None:
+    """A real action evaluated `text` for `kind`: it counts as warmed, so the edit it applies
+    (variants leave the bullets in place) or a selection left on them does not warm it again."""
+    forget_warmed(ls)
+    ls.warmed_action, ls.action_warmup = (uri, kind, text), CancelToken()  # never cancelled: done
 
 
 def forget_warmed(ls: PennaServer, uri: str | None = None) -> None:

@@ -37,7 +37,7 @@ from penna.lsp.protocol import (
     action_arguments,
 )
 from penna.lsp.server import PennaServer
-from penna.lsp.warming import warm_action
+from penna.lsp.warming import acted_on, warm_action
 from penna.vault.text import sentences
 from penna.writing.backend import ANSWER_LIMITED, Cancelled, CancelToken, ModelError
 from penna.writing.tasks import TaskKind
@@ -212,6 +212,7 @@ async def perform(ls: PennaServer, arg: ActionArguments, progress_token: types.P
     """Generate for an action and build its version-bound edit (or, with `preview`, the text and
     where it would go, streaming drafts meanwhile). Cancellation propagates."""
     target = resolve_target(ls, arg)
+    acted_on(ls, target.uri, *target.task)
     cancel = CancelToken()
     progress = await _begin_progress(ls, progress_token, TITLES[arg.action], cancel)
     on_text = _streamer(ls, target, progress, arg)
@@ -324,7 +325,7 @@ def _replacement(action: str, texts: list[str], original: str, span: Span) -> st
         return texts[0]
     lines = ["> [!penna]- Variants: stitch the best parts, then delete this block"]
     if len(texts) < VARIANTS:  # the engine leaves out copies
-        lines.append(f"> ({len(texts)} of {VARIANTS}: no other draft kept the meaning)")
+        lines.append(f"> ({len(texts)} of {VARIANTS}: the other drafts repeated these)")
     for number, variant in enumerate(texts, start=1):
         lines.append(">")
         lines.extend(f"> **{number}.** {para}" if i == 0 else f"> {para}"
