@@ -12,6 +12,7 @@ is serialised by the model's lock; the model loads in the background on first ne
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,6 +52,9 @@ from penna.writing.tasks import (
 
 __all__ = ["Engine", "Generation", "ModelState", "VaultError"]
 
+log = logging.getLogger(__name__)
+CLOSE_WAIT = 5.0  # seconds `close` waits for a sync under way to end after its note
+
 
 @dataclass
 class Generation:
@@ -77,8 +81,15 @@ class Engine:
         self.prompts = PromptBuilder(self.index)
 
     def close(self) -> None:
-        self.stop_watching(timeout=0.0)
+        """Stop following the vault and close the index. A sync under way ends after its note; if
+        it has not ended within `CLOSE_WAIT` seconds its connection stays open (closing a
+        connection another thread is writing through crashes the process), and the operating
+        system closes it at exit."""
+        self.stop_watching(timeout=CLOSE_WAIT)
         self.profiles.close()
+        if self.follower.syncing:
+            log.warning("the index of %s is still being written; it is left open", self.vault)
+            return
         self.index.close()
 
     @property

@@ -177,3 +177,31 @@ def test_kill_9_while_indexing_then_restart_continues_without_a_rebuild(bigger_v
     assert report.added == BIGGER - before and report.updated == 0
     index.close()
     assert consistent(db).execute("SELECT COUNT(*) FROM notes").fetchone()[0] == BIGGER
+
+
+def test_closing_the_engine_while_it_indexes_in_the_background_ends_the_sync_cleanly(bigger_vault: Path,
+                                                                                      tmp_path: Path) -> None:
+    # An editor shutting down during a large vault's first index: the sync ends after its note,
+    # the index is closed only once nothing writes through it (closing a connection another
+    # thread writes through crashed the process), and the next start indexes the rest.
+    from penna.engine import Engine
+
+    db = tmp_path / "index.sqlite"
+    engine = Engine(bigger_vault, Settings(), db_path=db)
+    started = time.monotonic()
+    engine.start_watching(background=True)
+    while time.monotonic() - started < 60:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            if conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0] > 0:  # a batch is committed
+                break
+        time.sleep(0.02)
+    assert engine.follower.syncing, "indexing finished before the close; use a bigger vault"
+    engine.close()
+    assert not engine.follower.syncing  # it ended within the close's wait
+    written = consistent(db).execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+    assert 0 < written < BIGGER
+    index = Index(db, bigger_vault)
+    assert index.rebuilt_reason is None
+    report = Indexer(index, Settings()).sync()
+    assert report.added == BIGGER - written and report.updated == 0
+    index.close()

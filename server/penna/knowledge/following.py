@@ -48,6 +48,7 @@ class VaultFollower:
         to `on_error`), else here (a failed sync raises). `on_error` also hears once that the vault
         cannot be watched or the index cannot be written. A watcher already running is stopped first."""
         self.stop()
+        self.indexer.stopping.clear()
         watcher = VaultWatcher(self.indexer, debounce=debounce, buffers=self.buffers, on_indexed=self.on_indexed,
                                on_batch=on_batch, on_vault_missing=on_missing, on_error=on_error)
         self.watcher = watcher
@@ -116,14 +117,20 @@ class VaultFollower:
         self.on_caught_up()
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Stop the watcher (its threads are joined briefly) and wait at most `timeout` seconds
-        for a sync under way, which writes the same index."""
+        """Stop the watcher (its threads are joined briefly), tell a sync under way to end after
+        the note it is writing, and wait at most `timeout` seconds for it."""
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             watcher.stop()
         catch_up = self._catch_up
-        if catch_up is not None and catch_up is not threading.current_thread():
+        if catch_up is not None and catch_up is not threading.current_thread() and catch_up.is_alive():
+            self.indexer.stopping.set()
             catch_up.join(timeout)
+
+    @property
+    def syncing(self) -> bool:
+        """Whether a sync (start-up or re-sync) is still writing the index."""
+        return self._catch_up is not None and self._catch_up.is_alive()
 
     def touch(self, paths: list[str]) -> None:
         """Buffers changed: the index follows after the watcher's debounce, off the caller's thread."""

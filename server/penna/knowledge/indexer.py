@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
@@ -56,6 +57,9 @@ class Indexer:
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
         self.settings = settings
+        # Set to end a sync under way after the note it is writing (the index is closing): what
+        # it wrote is committed, and the next sync reads the rest, as after any interruption.
+        self.stopping = threading.Event()
 
     @property
     def root(self) -> Path:
@@ -150,6 +154,9 @@ class Indexer:
         notes = prepared_in_order(self.root, changed, self.settings.reading_folders, self.settings.author_name)
         with self._batches() as next_note, closing(notes):  # closing: helpers stop when the sync does
             for number, prepared in enumerate(notes, start=unchanged + 1):
+                if self.stopping.is_set():
+                    report.seconds = time.perf_counter() - started
+                    return report  # the rules stay unrecorded: the next sync checks every note again
                 next_note()
                 self._sync_one(prepared, report)
                 if progress and (number % 50 == 0 or number == len(files)):
