@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
-import re
 import shutil
 import socket
 import tempfile
@@ -62,45 +61,19 @@ def _own_a_cpu(workerinput: dict[str, Any]) -> None:
         os.sched_setaffinity(0, cpus[index * share:(index + 1) * share])
 
 
-EDITOR_IDS = ("visual-studio-code", "neovim")  # the parameters of the editor-parametrised server fixtures
-
-
-def _group(nodeid: str) -> str:
-    """The tests one pytest-xdist worker runs together: a file (its module fixtures start once),
-    or, for tests parametrised by editor (`client`, `reading_server`: a server each), the file's
-    tests for one editor: test_lsp_server alone would otherwise keep one worker busy for minutes
-    after the other has finished. Read from the test id, which is all xdist's scheduler sees."""
-    file, _, test = nodeid.partition("::")
-    params = test[test.find("[") + 1:-1] if test.endswith("]") and "[" in test else ""
-    editor = next((e for e in EDITOR_IDS if re.search(rf"(^|-){re.escape(e)}($|-)", params)), None)
-    return f"{file}-{editor}" if editor else file
-
-
-@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it (`-p no:xdist`) pytest ignores it
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`make test` runs pytest-xdist with --dist loadgroup, scheduled by `_group`. (xdist's own
-    loadgroup reads `xdist_group` marks from test ids it rewrites, which pytest 9 no longer lets
-    it do: every test went out alone.)"""
-    if config.getvalue("dist") != "loadgroup":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByGroup(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return _group(nodeid)
-
-    return ByGroup(config, log)
+# `make test`'s scheduling (a plugin of its own, so that a test can run it alone).
+from xdist_scheduling import group_of, pytest_xdist_make_scheduler  # noqa: E402, F401
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `make test` the groups (`_group`) go out costliest first (`_cost`, from their marks):
+    """Under `make test` the groups (`group_of`) go out costliest first (`_cost`, from their marks):
     the longest jobs first is what keeps two workers finishing together."""
     # pytest-xdist's workers, which collect, see `--dist loadgroup` as `option.loadgroup`.
     if not getattr(config.option, "loadgroup", False):
         return
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
-        groups.setdefault(_group(item.nodeid), []).append(item)
+        groups.setdefault(group_of(item.nodeid), []).append(item)
     ranked = sorted(groups.values(), key=lambda members: -sum(_cost(item) for item in members))  # stable
     items[:] = [item for members in ranked for item in members]
 
