@@ -126,6 +126,8 @@ class VaultFollower:
         if catch_up is not None and catch_up is not threading.current_thread() and catch_up.is_alive():
             self.indexer.stopping.set()
             catch_up.join(timeout)
+            if not catch_up.is_alive():
+                self.indexer.stopping.clear()  # a later sync (`Engine.sync`, a new start) runs to its end
 
     @property
     def syncing(self) -> bool:
