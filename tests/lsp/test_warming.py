@@ -32,14 +32,20 @@ def _warmed(server: PennaServer) -> None:
     server.runner.submit_warm(lambda _token: None).result(timeout=120)
 
 
-@pytest.mark.model
-def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sample_vault: Path) -> None:
+def _server_with_draft_open(sample_vault: Path, text: str) -> tuple[PennaServer, str]:
+    """The real server as initialize leaves it, with the draft open in the editor as `text`."""
     server = create_server()
     server.protocol._workspace = Workspace(sample_vault.as_uri())  # what initialize sets up
     server.protocol.client_capabilities = types.ClientCapabilities()
     uri = (sample_vault / DRAFT).as_uri()
-    text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
     server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text=text))
+    return server, uri
+
+
+@pytest.mark.model
+def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sample_vault: Path) -> None:
+    text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
+    server, uri = _server_with_draft_open(sample_vault, text)
     found = server.engine_for(uri)
     assert found is not None
     engine, rel = found
@@ -83,12 +89,8 @@ def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sa
 def test_the_text_an_action_ran_on_is_not_warmed_again_after_it(sample_vault: Path) -> None:
     # Three variants leave the bullets in place: the edit that inserts them, or the selection
     # left on the bullets, must not warm the same expand again.
-    server = create_server()
-    server.protocol._workspace = Workspace(sample_vault.as_uri())  # what initialize sets up
-    server.protocol.client_capabilities = types.ClientCapabilities()
-    uri = (sample_vault / DRAFT).as_uri()
     text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
-    server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text=text))
+    server, uri = _server_with_draft_open(sample_vault, text)
     try:
         acted_on(server, uri, "expand", BULLETS)
         done = server.action_warmup
@@ -139,13 +141,9 @@ def _typed(server: PennaServer, uri: str, version: int, line: int, character: in
 def test_a_pause_in_typing_bullets_warms_their_expand_and_an_edit_makes_it_stale(sample_vault: Path) -> None:
     loop = asyncio.new_event_loop()  # the server's, as `penna serve` runs it
     asyncio.set_event_loop(loop)
-    server = create_server()
-    server.protocol._workspace = Workspace(sample_vault.as_uri())  # what initialize sets up
-    server.protocol.client_capabilities = types.ClientCapabilities()
-    uri = (sample_vault / DRAFT).as_uri()
     # A new list under a line of prose, so that it is a list of its own.
     text = (sample_vault / DRAFT).read_text(encoding="utf-8").rstrip("\n") + "\n\nThen rye.\n\n"
-    server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text=text))
+    server, uri = _server_with_draft_open(sample_vault, text)
     found = server.engine_for(uri)
     assert found is not None
     engine, rel = found
