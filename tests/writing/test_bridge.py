@@ -31,6 +31,7 @@ from penna.writing.bridge import (
     contract,
     fits,
     glue_words,
+    log_softmax,
     note_parts,
     note_words,
 )
@@ -454,3 +455,24 @@ def test_a_first_gap_searched_ahead_of_its_request_is_kept_and_the_sentence_is_t
     assert bridge.searched == len(expected.gaps) + 2  # … depends on more than the prompt: never kept
     bridge.restore(prompt, note, first_gap_only=True, steering=True)
     assert bridge.searched == len(expected.gaps) + 3
+
+
+@pytest.mark.model
+def test_a_sentence_read_whole_scores_as_reading_it_token_by_token(model: LlamaModel) -> None:
+    bridge = Bridge(model)
+    before = bridge.sentence(PROSE, "bulk ferment can take nine hours", credit=0.0, steering=False)
+    texts = ["The bulk ferment was slow.", "Bulk ferment slow."]
+    scores = bridge.sentence_scores(PROSE, texts)
+    for text, score in zip(texts, scores, strict=True):
+        expected = 0.0
+        with model.decoding(PROSE) as (decoder, after_prompt):
+            following = after_prompt
+            for token in model.tokenize(" " + text, bos=False):
+                expected += float(log_softmax(following)[token])
+                following = decoder.feed([token])
+        # One batch against one token at a time: llama.cpp's results move with the batching (about
+        # 0.1 nats over this sentence); a token scored at the wrong position costs several nats.
+        assert score == pytest.approx(expected, abs=0.5)
+    assert scores[0] != scores[1]
+    # The prompt's cache and the decoder are left as they were: the same restoration again.
+    assert bridge.sentence(PROSE, "bulk ferment can take nine hours", credit=0.0, steering=False) == before

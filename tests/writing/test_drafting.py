@@ -3,11 +3,24 @@ the note given back, then voice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import pytest
 
 from penna.writing import grammar
 from penna.writing.bridge import ALTERNATIVE_MARGIN, GapChoice, Restoration
-from penna.writing.drafting import ECHO_GRAMMAR, Assessment, alternatives, as_sentence, assess, best, mend
+from penna.writing.drafting import (
+    ECHO_GRAMMAR,
+    PUT_BACK,
+    WHOLE_SENTENCE_MARGIN,
+    Assessment,
+    alternatives,
+    as_sentence,
+    assess,
+    best,
+    likelier,
+    mend,
+)
 from penna.writing.tasks import TaskResult, stitched_variant
 
 needs_grammar = pytest.mark.skipif(not grammar.available(), reason="Link Grammar is not installed")
@@ -146,3 +159,73 @@ def test_a_variant_takes_each_sentences_alternative_and_keeps_the_rest() -> None
     assert stitched_variant(first, 1) == ["A2.", "B.", "C2."]
     assert stitched_variant(first, 2) == ["A.", "B.", "C3."]
     assert stitched_variant(first, 3) is None  # no sentence has a third: the variant is sampled instead
+
+
+# --- an article or auxiliary put back where the model, reading the whole sentence, prefers it ----
+def _scores(by_text: dict[str, float]) -> Callable[[Sequence[str]], list[float]]:
+    """Log-probabilities as the model would give them, set by hand (the real model's are checked
+    in tests/writing/test_bridge.py)."""
+    return lambda texts: [by_text.get(text, -50.0) for text in texts]
+
+
+def _boss(auxiliary_loss: float, other: tuple[str, ...] = (" was", " sent")) -> Restoration:
+    """ "Boss sent on a mission." whose gap before "sent" could also hold `other`."""
+    return Restoration((GapChoice(("Boss",)), GapChoice((" sent",), ((other, auxiliary_loss),)),
+                        GapChoice((" on",)), GapChoice((" a", " mission")), GapChoice((".",))))
+
+
+def _boss_judge(text: str) -> Assessment:
+    return assess("Boss sent on mission", text, "restore", sources=[], before=[])
+
+
+def test_a_switch_puts_back_a_word_only_when_it_adds_that_word_and_changes_nothing_else() -> None:
+    assert _boss(1.0).puts_back((1, 0), PUT_BACK)
+    assert not _boss(1.0, (" then", " sent")).puts_back((1, 0), PUT_BACK)  # not an article or auxiliary
+    assert not _boss(1.0, (" was", " then", " sent")).puts_back((1, 0), PUT_BACK)  # two words added
+    assert not _boss(1.0, (" was",)).puts_back((1, 0), PUT_BACK)  # the note word replaced
+
+
+@needs_grammar
+def test_an_auxiliary_the_model_finds_likelier_in_the_whole_sentence_is_put_back() -> None:
+    restoration = _boss(1.5)
+    first = _boss_judge(restoration.text)
+    scores = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": -28.5})
+    switches = likelier(restoration, first, scores, _boss_judge)
+    assert restoration.switched(switches) == "Boss was sent on a mission."
+
+
+@needs_grammar
+def test_a_likelier_switch_that_adds_anything_else_is_not_offered() -> None:
+    restoration = _boss(1.5, (" then", " sent"))
+    first = _boss_judge(restoration.text)
+    scores = _scores({"Boss sent on a mission.": -30.0, "Boss then sent on a mission.": -20.0})
+    assert likelier(restoration, first, scores, _boss_judge) == ()
+
+
+@needs_grammar
+def test_an_auxiliary_only_a_little_likelier_or_too_costly_while_restoring_is_not_put_back() -> None:
+    first = _boss_judge(_boss(1.5).text)
+    half = -30.0 + WHOLE_SENTENCE_MARGIN / 2
+    close = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": half})
+    assert likelier(_boss(1.5), first, close, _boss_judge) == ()
+    far = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": -20.0})
+    assert likelier(_boss(ALTERNATIVE_MARGIN + 0.5), first, far, _boss_judge) == ()  # never proposed
+
+
+@needs_grammar
+def test_a_likelier_auxiliary_that_loses_a_claim_or_parses_worse_is_not_put_back() -> None:
+    restoration = _boss(1.5)
+    first = _boss_judge(restoration.text)
+    scores = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": -28.5})
+
+    def claim_lost(text: str) -> Assessment:  # as if the variant had dropped a word of the note
+        return assess("Boss sent on secret mission", text, "restore", sources=[], before=[])
+
+    def parses_worse(text: str) -> Assessment:
+        judged = _boss_judge(text)
+        judged.unattached = (first.unattached or 0) + 1
+        return judged
+
+    assert not claim_lost("Boss was sent on a mission.").verdict.faithful
+    assert likelier(restoration, first, scores, claim_lost) == ()
+    assert likelier(restoration, first, scores, parses_worse) == ()

@@ -187,6 +187,15 @@ class Restoration:
         fills = (gap.others[chosen[i]][0] if i in chosen else gap.written for i, gap in enumerate(self.gaps))
         return contract("".join(word for fill in fills for word in fill).strip(), self.author_words)
 
+    def puts_back(self, switch: Switch, words: frozenset[str]) -> bool:
+        """Whether `switch` fills its gap as written with one word of `words` added, nothing else
+        changed ("Boss [ sent]" → "Boss[ was sent]")."""
+        gap, choice = switch
+        written = [w.strip().lower() for w in self.gaps[gap].written]
+        other = [w.strip().lower() for w in self.gaps[gap].others[choice][0]]
+        return (len(other) == len(written) + 1
+                and any(other[i] in words and other[:i] + other[i + 1:] == written for i in range(len(other))))
+
     def loss(self, switches: Sequence[Switch]) -> float:
         return sum(self.gaps[gap].others[choice][1] for gap, choice in switches)
 
@@ -390,6 +399,27 @@ class Bridge:
                 if first_gap_only:
                     break
         return Restoration(tuple(gaps), author_words)
+
+    def sentence_scores(self, prompt: str, texts: Sequence[str], *, cancel: Any = None,
+                        stats: GenerationStats | None = None) -> list[float]:
+        """The model's log-probability of each of `texts` as the sentence that follows `prompt`,
+        every token given all the tokens before it. A restoration scores each gap with only the
+        next note word ahead ("Boss [ ] sent on": bare "sent" wins there); here a filling is judged
+        with the whole sentence after it ("Boss was sent on a double-agent mission…" is likelier)."""
+        found: list[float] = []
+        with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, prompt_logits):
+            first = log_softmax(prompt_logits)
+            start = decoder.position
+            for text in texts:
+                tokens = self.model.tokenize(" " + text, bos=False)
+                decoder.rewind(start)
+                total = float(first[tokens[0]])
+                if len(tokens) > 1:
+                    rest, _logits = decoder.score(tokens, 1, len(tokens))
+                    total += rest
+                found.append(total)
+            decoder.rewind(start)
+        return found
 
     def _kept_or_searched(self, decoder: Decoder, key: tuple[Any, ...] | None,
                           search: Callable[[], tuple[list[str], Any, list[tuple[list[str], float]]]],

@@ -31,6 +31,12 @@ REPEAT_RUN_LIMIT = 6  # words in a row shared with a sentence already written: a
 UNKNOWN_GRAMMAR = 1  # unattached words assumed for a sentence the parser could not judge
 VOICE_STEP = 0.1  # voice scores closer than this are a tie: the earlier candidate, with fewer guesses, wins
 ECHO_GRAMMAR = 1  # unattached words charged to a note given back as it is (see grammar_rank)
+# How much likelier (nats) the model must find a restoration's variant, read as a whole sentence,
+# for it to replace the restoration (`likelier`).
+WHOLE_SENTENCE_MARGIN = 1.0
+# What a note leaves out and a whole-sentence reading may put back: articles and auxiliaries
+# ("Boy named John [was] recruited by [the] Boss").
+PUT_BACK = frozenset("a an the is are was were am be been has have had".split())
 MENDING_VARIANTS = 10  # a restoration's variants read by the grammar per round (two rounds), least costly first
 
 
@@ -102,18 +108,43 @@ def best(candidates: Sequence[Assessment]) -> Assessment:
     return min(candidates, key=lambda a: a.key())
 
 
-def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Assessment]) -> Assessment | None:
+def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequence[str]], list[float]],
+             judge: Callable[[str], Assessment]) -> tuple[Switch, ...]:
+    """The gap to switch to the model's own next-best filling where that filling only puts back an
+    article or an auxiliary the note left out, and the model, reading the whole sentence (`scores`:
+    each text's log-probability after the prompt), finds that version likelier by
+    `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on" is scored, while restoring, with only the next word
+    ahead, and bare "sent" wins there; "Boss was sent on a double-agent mission…" is the likelier
+    sentence. Other switches are not offered: read whole, the model preferred them about as often
+    wrongly as rightly (E23 in docs/voice.md). Taken only if it still says what the note says and
+    parses at least as well as `first` (the restoration judged); none (`()`) otherwise."""
+    variants = [v for v in restoration.variants() if v.loss <= ALTERNATIVE_MARGIN
+                and len(v.switches) == 1 and restoration.puts_back(v.switches[0], PUT_BACK)][:MENDING_VARIANTS]
+    if not variants:
+        return ()
+    found = scores([restoration.text, *(v.text for v in variants)])
+    for score, variant in sorted(zip(found[1:], variants, strict=True), key=lambda sv: sv[0], reverse=True):
+        if score < found[0] + WHOLE_SENTENCE_MARGIN:
+            break
+        judged = judge(variant.text)
+        if (judged.verdict.faithful and not judged.pasted and not judged.repeated
+                and judged.grammar_rank <= first.grammar_rank):
+            return variant.switches
+    return ()
+
+
+def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Assessment],
+         base: tuple[Switch, ...] = ()) -> Assessment | None:
     """Where the model's restoration says what the note says but does not parse, the same
     restoration with one or two gaps switched to the model's own next-best filling ("held back by
     [a] small context lengths" → "held back by small context lengths"), if the parser finds that it
     reads better; the switches cost at most `ALTERNATIVE_MARGIN` nats together, so the model still
     finds the sentence likely. The parser only chooses among what the model proposed: it adds no
-    word of its own. `first` is the restoration judged; `judge` judges another text for the same
-    note. None when nothing reads better."""
+    word of its own. `first` is the restoration judged, with the gaps in `base` switched
+    (`likelier`); `judge` judges another text for the same note. None when nothing reads better."""
     if first.keepable or not first.verdict.faithful or first.pasted or first.repeated:
         return None
-    current = first
-    base: tuple[Switch, ...] = ()  # the gaps switched so far
+    current = first  # `base`: the gaps switched so far
     for _round in range(2):
         cheapest = [v for v in restoration.variants(base) if v.loss <= ALTERNATIVE_MARGIN][:MENDING_VARIANTS]
         found = [(judge(v.text), v.switches) for v in cheapest]

@@ -32,10 +32,10 @@ from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import ABBREVIATIONS, sentences, words
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
-from penna.writing.bridge import Bridge, Restoration, bridge_for
+from penna.writing.bridge import Bridge, Restoration, Switch, bridge_for
 from penna.writing.calibration import DraftOrder, Trial, TrialNote, fluent_enough
 from penna.writing.cleanup import clean_paragraph, clean_sentence
-from penna.writing.drafting import Assessment, alternatives, as_sentence, assess, best, mend, voice_score
+from penna.writing.drafting import Assessment, alternatives, as_sentence, assess, best, likelier, mend, voice_score
 from penna.writing.plain import edit_sentence
 
 TaskKind = Literal["expand", "rephrase", "continue"]
@@ -294,10 +294,13 @@ class _SentenceWriter:
         if found is None:
             return None
         first = self._assess(note, found.text, "restore", written)
-        mended = mend(found, first, lambda text: self._assess_unless_cancelled(note, text, written))
+        switches = self._whole_sentence_choice(note, found, first, written)
+        if switches:
+            first = replace(self._assess(note, found.switched(switches), "restore", written), switches=switches)
+        mended = mend(found, first, lambda text: self._assess_unless_cancelled(note, text, written), base=switches)
         self.restored = (found, mended or first)
         if mended is None:
-            return found.text
+            return first.text
         seen.append(first)
         return mended.text
 
@@ -325,6 +328,26 @@ class _SentenceWriter:
                 and found.grammar_rank <= base.grammar_rank and found.voice > base.voice + VOICE_MARGIN):
             return proposal
         return edited
+
+    def _whole_sentence_choice(self, note: str, found: Restoration, first: Assessment,
+                               written: Sequence[str]) -> tuple[Switch, ...]:
+        """`likelier`: an article or auxiliary put back where the model, reading the whole
+        sentence, finds it likelier."""
+        assert self.bridge is not None
+        bridge = self.bridge
+        prompt = self.prefix + prose_tail(self.request.title, written, demo=self.request.demo)
+
+        def scores(texts: Sequence[str]) -> list[float]:
+            stats = GenerationStats()
+            try:
+                return bridge.sentence_scores(prompt, texts, cancel=self.cancel, stats=stats)
+            finally:
+                self.result.stats.append(stats)
+
+        try:
+            return likelier(found, first, scores, lambda text: self._assess_unless_cancelled(note, text, written))
+        except ModelError:  # the context window is full: the restoration stands
+            return ()
 
     def _assess_unless_cancelled(self, note: str, text: str, written: Sequence[str]) -> Assessment:
         """A restoration's variant judged (a parse each: a cancel is honoured between them)."""
