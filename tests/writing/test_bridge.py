@@ -20,6 +20,7 @@ from penna.writing.bridge import (
     OPENING_SUBJECTS,
     PREPOSITIONS,
     STEER,
+    SUBJECTS,
     Bridge,
     GapChoice,
     Ledger,
@@ -31,6 +32,7 @@ from penna.writing.bridge import (
     contract,
     fits,
     glue_words,
+    is_name,
     log_softmax,
     note_parts,
     note_words,
@@ -332,6 +334,26 @@ def test_a_coordinator_is_offered_only_where_the_note_has_a_mark_or_at_the_openi
     assert {"the", "is"} <= offered(join=False)
     assert offered(join=True) >= COORDINATORS
     assert offered(join=True, capital=True) >= COORDINATORS
+
+
+def test_no_subject_is_offered_at_the_opening_of_a_note_that_opens_with_a_name() -> None:
+    steer = dict.fromkeys(["he", "they", "it", "the", "was"], 0.0)
+
+    def offered(subject: bool) -> set[str]:
+        return {w.strip().lower() for w in _options(steer, "", capital=True, negation=False, negated=False,
+                                                    last=False, subject=subject)}
+
+    assert offered(subject=True) >= {"he", "they", "it"}
+    assert offered(subject=False) == {"the", "was"}
+    assert not offered(subject=False) & SUBJECTS
+
+
+def test_a_name_is_a_word_the_notes_capitalise_mid_sentence_or_write_in_capitals() -> None:
+    notes = "Notes: boy named John recruited by Boss, together they fought\nBoss sent on mission\nStart the levain"
+    assert is_name("Boss", notes) and is_name("John", notes)
+    assert is_name("EVA", notes)  # in capitals
+    assert not is_name("Start", notes)  # a bullet's capital is not a name
+    assert not is_name("It", "so It goes") and not is_name("I", "and I went")  # pronouns are subjects themselves
 
 
 @pytest.mark.model

@@ -94,6 +94,12 @@ COORDINATORS = frozenset({"and", "but", "so", "yet"})
 # and then an auxiliary ("It is not…"): an auxiliary alone would open a question ("Is not a
 # strength;"), which only a note ending in "?" asks.
 OPENING_SUBJECTS = frozenset("it i this that there they we you".split())
+# Not added before a note that opens with a name: "EVA another female spy…" is about EVA, and
+# restoring had written "He EVA another female spy…".
+SUBJECTS = OPENING_SUBJECTS | {"he", "she"}
+# A name: written with its capital after a lowercase word or a comma somewhere in the prompt (the
+# request's notes are in it), or in capitals; a note's capitalised first word alone is no name.
+NAME_IN_TEXT = r"[a-z,;:] {}\b"
 # Small words a sentence may end on ("… to it.", "… them too."); never "a", "the", "to", "is".
 ENDINGS = frozenset("it them this that these those too again instead though well enough already yet here there "
                     "now then all both either anyway much more most before after once else".split())
@@ -198,6 +204,15 @@ class Restoration:
 
     def loss(self, switches: Sequence[Switch]) -> float:
         return sum(self.gaps[gap].others[choice][1] for gap, choice in switches)
+
+
+def is_name(word: str, text: str) -> bool:
+    """Whether `word` is a name in `text` (`NAME_IN_TEXT`): "EVA", or "Boss" where the notes also
+    say "recruited by Boss"."""
+    bare = word.strip(EDGE_MARKS)
+    if not bare[:1].isupper() or bare.lower() in SUBJECTS:
+        return False
+    return (len(bare) > 1 and bare.isupper()) or re.search(NAME_IN_TEXT.format(re.escape(bare)), text) is not None
 
 
 def glue_words(author_words: Sequence[str] = ()) -> list[str]:
@@ -356,6 +371,7 @@ class Bridge:
         small_words = function_word_set() | EXTRA_STOPWORDS
         counts = dict(self.ledger.counts)
         end = note.rstrip()[-1] if note.rstrip().endswith(END_MARKS) else OPEN_END
+        opens_with_name = bool(required) and is_name(required[0], prompt)
         opening_key = ((prompt, note, author_words, glue_ratio, credit, prepositions, alternatives)
                        if temperature <= 0 and not steering else None)
         with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, prompt_logits):
@@ -378,7 +394,8 @@ class Bridge:
                     previous=COMMA if previous.endswith((*MARKS, *DASHES, ELLIPSIS)) else previous,
                     steer=steer, temperature=temperature, rng=rng, prune=not steering and bonus <= 0,
                     following=None if last else _following(found, gap, end[0]),
-                    alternatives=alternatives and temperature <= 0, question=end == "?")
+                    alternatives=alternatives and temperature <= 0, question=end == "?",
+                    subject=not (at_start and opens_with_name))
                 fill, logits, others = self._kept_or_searched(decoder, opening_key if at_start else None, search)
                 for w in fill:
                     if w != COMMA and w not in END_MARKS:
@@ -456,7 +473,7 @@ class Bridge:
              previous: str, steer: dict[str, float], temperature: float = 0.0,
              rng: random.Random | None = None, prune: bool = False,
              following: str | None = None, alternatives: bool = False,
-             question: bool = False) -> tuple[list[str], Any, list[tuple[list[str], float]]]:
+             question: bool = False, subject: bool = True) -> tuple[list[str], Any, list[tuple[list[str], float]]]:
         """The best way to fill one gap and then write `target` (a note word, or the end): a beam
         search over small words, each hypothesis scored with the model's log-probabilities plus
         `bonus` per small word, finished by the target's first token; the finished ones are then
@@ -487,7 +504,7 @@ class Bridge:
                 if depth == depth_limit:
                     continue
                 options = _options(steer, after, capital=capital, negation=negation, negated=negated, last=last,
-                                   question=question, join=at_start or previous == COMMA)
+                                   question=question, join=at_start or previous == COMMA, subject=subject)
                 # Before a note's "not" every auxiliary is tried: the lookahead to the verb after
                 # it decides between "is not", "does not" and "did not".
                 ranked = sorted(options, key=lambda o: float(logp[self.tokens(o)[0]]) + options[o],
@@ -518,16 +535,17 @@ class Bridge:
 
 
 def _options(steer: dict[str, float], after: str, *, capital: bool, negation: bool, negated: bool,
-             last: bool, question: bool = False, join: bool = True) -> dict[str, float]:
+             last: bool, question: bool = False, join: bool = True, subject: bool = True) -> dict[str, float]:
     """The small words (with their steering) that may come next in a gap after `after`. Before a
     note's "not" only an auxiliary, or at a statement's opening a subject first (`OPENING_SUBJECTS`);
-    a coordinator only where the gap may `join` two parts (`COORDINATORS`)."""
+    a coordinator only where the gap may `join` two parts (`COORDINATORS`); no subject pronoun
+    where the note opens with its own subject, a name (`subject` False)."""
     before_not = OPENING_SUBJECTS if capital and not question else AUXILIARIES
     options = {" " + surface(w, capital): value for w, value in steer.items()
                if w != after and fits(after, w) and (not negation or w in before_not)
                and (not negated or w in AFTER_NEGATION)
                and not (w in RELATIVES and after in PREPOSITIONS)
-               and (join or w not in COORDINATORS)}
+               and (join or w not in COORDINATORS) and (subject or w not in SUBJECTS)}
     if not capital and after != COMMA and not last:
         options[COMMA] = 0.0
     return options
