@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from penna.writing.backend import Cancelled, CancelToken, GenerationStats
+from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
 from penna.writing.bridge import (
     AFTER_NEGATION,
     ALTERNATIVE_MARGIN,
@@ -497,4 +497,13 @@ def test_a_sentence_read_whole_scores_as_reading_it_token_by_token(model: LlamaM
         assert score == pytest.approx(expected, abs=0.5)
     assert scores[0] != scores[1]
     # The prompt's cache and the decoder are left as they were: the same restoration again.
+    assert bridge.sentence(PROSE, "bulk ferment can take nine hours", credit=0.0, steering=False) == before
+
+
+@pytest.mark.model
+def test_a_sentence_too_long_to_score_at_once_is_a_model_error_and_changes_nothing(model: LlamaModel) -> None:
+    bridge = Bridge(model)
+    before = bridge.sentence(PROSE, "bulk ferment can take nine hours", credit=0.0, steering=False)
+    with pytest.raises(ModelError, match="too long to score"):
+        bridge.sentence_scores(PROSE, ["The bulk ferment was slow.", "The dough rose " * 80])
     assert bridge.sentence(PROSE, "bulk ferment can take nine hours", credit=0.0, steering=False) == before

@@ -422,7 +422,8 @@ class Bridge:
         """The model's log-probability of each of `texts` as the sentence that follows `prompt`,
         every token given all the tokens before it. A restoration scores each gap with only the
         next note word ahead ("Boss [ ] sent on": bare "sent" wins there); here a filling is judged
-        with the whole sentence after it ("Boss was sent on a double-agent mission…" is likelier)."""
+        with the whole sentence after it ("Boss was sent on a double-agent mission…" is likelier).
+        ModelError for a text longer than one of llama.cpp's batches, or than the window holds."""
         found: list[float] = []
         with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, prompt_logits):
             first = log_softmax(prompt_logits)
@@ -432,7 +433,11 @@ class Bridge:
                 decoder.rewind(start)
                 total = float(first[tokens[0]])
                 if len(tokens) > 1:
-                    rest, _logits = decoder.score(tokens, 1, len(tokens))
+                    try:
+                        rest, _logits = decoder.score(tokens, 1, len(tokens))
+                    except ValueError as error:  # longer than one batch: checked before anything is evaluated
+                        decoder.rewind(start)
+                        raise ModelError(f"a sentence of {len(tokens)} tokens is too long to score at once") from error
                     total += rest
                 found.append(total)
             decoder.rewind(start)
