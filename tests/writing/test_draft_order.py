@@ -29,7 +29,8 @@ PREFIX = ("## Notes I turned into prose\nNotes: cold kitchen, everything slow\n"
 
 class WatchedModel:
     """The real model, with its calls recorded ("free" for a sentence streamed, "restore" for a
-    hand-driven decode: restoring, or scoring a restoration's variants); `fluent` answers stand in for a larger model's own sentences."""
+    hand-driven decode: restoring, or scoring a restoration's variants); `fluent` answers stand in
+    for a larger model's own sentences."""
 
     decodes_tokens = True
 
