@@ -65,10 +65,14 @@ class Assessment:
         return self.origin == "note" or not set(words(self.text)) - set(words(self.note))
 
     @property
+    def sound(self) -> bool:
+        """Says what the note says, and is neither pasted from the vault nor a repetition."""
+        return self.verdict.faithful and not self.pasted and not self.repeated
+
+    @property
     def keepable(self) -> bool:
         """Good enough to take at once, without looking for a better one."""
-        return (self.verdict.faithful and not self.pasted and not self.repeated
-                and (self.unattached == 0 or (self.unattached is None and not grammar.available())))
+        return self.sound and (self.unattached == 0 or (self.unattached is None and not grammar.available()))
 
     def key(self) -> tuple[float, ...]:
         """Sort key: smaller is better."""
@@ -127,8 +131,7 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
         if score < found[0] + WHOLE_SENTENCE_MARGIN:
             break
         judged = judge(variant.text)
-        if (judged.verdict.faithful and not judged.pasted and not judged.repeated
-                and judged.grammar_rank <= first.grammar_rank):
+        if judged.sound and judged.grammar_rank <= first.grammar_rank:
             return variant.switches
     return ()
 
@@ -142,13 +145,13 @@ def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Ass
     finds the sentence likely. The parser only chooses among what the model proposed: it adds no
     word of its own. `first` is the restoration judged, with the gaps in `base` switched
     (`likelier`); `judge` judges another text for the same note. None when nothing reads better."""
-    if first.keepable or not first.verdict.faithful or first.pasted or first.repeated:
+    if first.keepable or not first.sound:
         return None
     current = first  # `base`: the gaps switched so far
     for _round in range(2):
         cheapest = [v for v in restoration.variants(base) if v.loss <= ALTERNATIVE_MARGIN][:MENDING_VARIANTS]
         found = [(judge(v.text), v.switches) for v in cheapest]
-        better = [(a, s) for a, s in found if a.verdict.faithful and not a.pasted and not a.repeated
+        better = [(a, s) for a, s in found if a.sound
                   and a.unattached is not None and a.grammar_rank < current.grammar_rank]
         if not better:
             break
@@ -178,7 +181,7 @@ def alternatives(restoration: Restoration, chosen: Assessment, judge: Callable[[
         if tuple(words(variant.text)) in seen:
             continue
         judged = judge(variant.text)
-        if (judged.verdict.faithful and not judged.pasted and not judged.repeated
+        if (judged.sound
                 and judged.unattached is not None and judged.grammar_rank <= chosen.grammar_rank
                 and (judged.keepable or not chosen.keepable) and (not judged.echo or chosen.echo)):
             found.append(variant.text)

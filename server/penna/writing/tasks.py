@@ -262,7 +262,7 @@ class _SentenceWriter:
         # A later variant takes another faithful sentence that parses as well over the one an
         # earlier variant chose, even a less likely one: copies give the writer nothing to stitch.
         first_choice = best(seen)
-        fresh = [s for s in seen if s.text not in taken and s.verdict.faithful and not s.pasted and not s.repeated
+        fresh = [s for s in seen if s.text not in taken and s.sound
                  and s.grammar_rank <= first_choice.grammar_rank]
         return best(fresh).text if fresh else first_choice.text
 
@@ -324,8 +324,7 @@ class _SentenceWriter:
         if not proposal:
             return edited
         found = self._assess(edited, proposal, "model", written)
-        if (found.verdict.faithful and not found.pasted and not found.repeated
-                and found.grammar_rank <= base.grammar_rank and found.voice > base.voice + VOICE_MARGIN):
+        if found.sound and found.grammar_rank <= base.grammar_rank and found.voice > base.voice + VOICE_MARGIN:
             return proposal
         return edited
 
