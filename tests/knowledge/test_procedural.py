@@ -74,3 +74,24 @@ def test_word_profile_measures_the_authors_small_words() -> None:
     assert profile.distance("I don't mind it; I like the cold.") < profile.distance(
         "Furthermore, one observes that temperature influences fermentation kinetics.")
     assert WordProfile.fit([words("too short")] * 5) is None  # notes under 300 words say too little
+
+
+def test_exemplars_may_hold_generic_phrases_the_author_writes(sample_vault: Path) -> None:
+    """A paragraph of the author's that says "robust", as their notes often do, is their voice; one
+    that says "delve", which they never write, is not taken as an exemplar."""
+    robust = ("The levain is robust by morning, and a robust levain forgives a cold kitchen. "
+              "I feed it twice when the kitchen is cold, and the crumb shows it. Nothing about it is fast, "
+              "and I like it that way.")
+    delve = ("Today we delve into the crumb of a cold loaf and what it says. "
+             "The crumb is tight when the kitchen is cold, and I bake it anyway. Nothing about it is fast, "
+             "and I like it that way.")
+    write(sample_vault, "Notes/Robust.md", f"# Robust\n\n{robust}\n\nA robust crust again, as usual.\n")
+    write(sample_vault, "Notes/Delve.md", f"# Delve\n\n{delve}\n")
+    engine = Engine(sample_vault, Settings())
+    engine.sync()
+    profile = engine.profile()
+    assert profile.style.writes("robust") and not profile.style.writes("delve")
+    texts = [item.text for item in select_exemplars(engine.index, profile, ["crumb", "cold", "kitchen", "levain"],
+                                                    count=20)]
+    assert any(text.startswith("The levain is robust") for text in texts)
+    assert not any(text.startswith("Today we delve") for text in texts)

@@ -68,3 +68,21 @@ def test_the_hover_summary_is_one_line() -> None:
     summary = hint_summary(hints)
     assert summary.startswith("2 style hints here; the first: “delve”") and "\n" not in summary
     assert hint_summary([]) == ""
+
+
+def test_a_generic_phrase_the_author_writes_is_theirs() -> None:
+    """"robust" is generic AI phrasing, but not for an author whose own notes use it: it is neither
+    flagged nor named in the hover, and the message says only what the author's writing shows."""
+    robust_author = StyleProfile(counts_for_text(AUTHOR + " The heron is robust. A robust weir holds. We delve once."))
+    assert robust_author.writes("robust") and robust_author.writes("Robust") and not robust_author.writes("delve")
+    assert robust_author.own_phrases() == frozenset({"robust"})
+    # Twice in a long archive is a slip, not a habit: at least once per 50,000 words.
+    archive = StyleProfile(counts_for_text(" ".join([AUTHOR] * 400) + " The heron is robust. A robust weir holds."))
+    assert archive.counts.words > 100_000 and not archive.writes("robust")
+    text = "# N\n\nA robust plan. We delve into it. It plays a crucial role.\n"
+    messages = [h.message for h in note_hints(robust_author, text) if h.code == "generic-phrase"]
+    assert messages == ["“delve” is generic AI phrasing; you seldom write it.",
+                        "“plays a crucial role” is generic AI phrasing; you never write it."]
+    assert next(h.message for h in note_hints(None, text)) == "“robust” is generic AI phrasing."
+    assert not any("robust" in n for n in style_notes(robust_author, "A robust plan holds the weir up well."))
+    assert any("“robust”" in n for n in style_notes(profile(), "A robust plan holds the weir up well."))

@@ -30,3 +30,17 @@ def test_a_sentence_without_generic_phrases_is_returned_unchanged() -> None:
 def test_every_generic_phrase_has_a_plain_replacement() -> None:
     missing = [p for p in generic_phrases() if p not in PLAIN]
     assert missing == []
+
+
+def test_wordy_padding_becomes_plain_and_the_claim_stays() -> None:
+    sentence = "Furthermore, it is crucial to leverage a hot oven in order to achieve a good crust."
+    assert edit_sentence(sentence) == "Also, you need to use a hot oven to achieve a good crust."
+    assert plain_edit("Additionally, we utilize a significant amount of rye.") == "Also, we use a lot of rye."
+
+
+def test_phrases_the_author_writes_are_kept() -> None:
+    # An author whose notes say "robust" and "in order to" keeps them; the rest is still made plain.
+    sentence = "We delve into a robust method in order to bake."
+    assert plain_edit(sentence, keep={"robust", "in order to"}) == "We dig into a robust method in order to bake."
+    assert plain_edit(sentence, keep={"delve"}) == "We delve into a solid method to bake."
+    assert edit_sentence(sentence, keep={"delve", "robust", "in order to"}) is sentence

@@ -135,18 +135,27 @@ def test_a_sentence_that_carries_none_of_its_note_is_replaced_by_the_note() -> N
 
 
 # --- rephrasing edits the writer's sentences -------------------------------------------------------
-def _rephrase(model: ScriptedModel, text: str) -> str:
+def _rephrase(model: ScriptedModel, text: str, profile: StyleProfile | None = None) -> str:
     request = TaskRequest("rephrase", text, "Draft", seed=1)
     from penna.writing.tasks import notes_for
 
-    return run_sentences(model, "", request, notes_for("rephrase", text), profile=_profile(), exemplars=[],
-                         cancel=None, on_text=None).text
+    return run_sentences(model, "", request, notes_for("rephrase", text), profile=profile or _profile(),
+                         exemplars=[], cancel=None, on_text=None).text
 
 
 def test_rephrase_makes_generic_phrases_plain_and_keeps_the_claim() -> None:
     model = ScriptedModel(["Today's is a very fast-paced world important to me note bread baking."])
     text = "In today's fast-paced world, it is important to note that bread baking requires patience."
     assert _rephrase(model, text) == "Bread baking requires patience."
+
+
+def test_rephrase_keeps_a_generic_phrase_the_author_writes() -> None:
+    notes = [*AUTHOR_NOTES, "The starter is robust now. A robust crumb needs a hot oven."]
+    robust_author = StyleProfile(counts_for_text("\n\n".join(notes)), WordProfile.fit([words(t) for t in notes]))
+    text = "It is important to note that a robust starter needs a hot oven."
+    model = ScriptedModel(["A robust starter needs a hot oven."])
+    assert _rephrase(model, text, robust_author) == "A robust starter needs a hot oven."
+    assert _rephrase(ScriptedModel(["A solid starter needs a hot oven."]), text) == "A solid starter needs a hot oven."
 
 
 def test_rephrase_never_takes_a_version_that_changes_the_meaning() -> None:

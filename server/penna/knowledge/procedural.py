@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from penna.knowledge.index import ChunkHit, Index
 from penna.knowledge.items import Item, Section, is_stopword
-from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text, find_generic_phrases
+from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text, foreign_phrases
 from penna.vault.text import sentences, words
 
 log = logging.getLogger(__name__)
@@ -203,12 +203,13 @@ def _typicality(profile: Profile, text: str) -> float:
     return max(0.0, 1.0 - profile.style.distance(counts_for_text(text)))
 
 
-def _eligible(hit: ChunkHit) -> bool:
-    """Prose worth imitating: a few sentences, no generic phrases, no addresses or link
-    definitions (a small model copies their brackets and slashes into prose)."""
+def _eligible(hit: ChunkHit, style: StyleProfile) -> bool:
+    """Prose worth imitating: a few sentences, no generic phrases the author does not write
+    themselves (a paragraph of theirs that says "robust", as they often do, is their voice), no
+    addresses or link definitions (a small model copies their brackets and slashes into prose)."""
     n = len(hit.text.split())
     return (EXEMPLAR_MIN_WORDS <= n <= EXEMPLAR_MAX_WORDS and len(sentences(hit.text)) >= 2
-            and not find_generic_phrases(hit.text) and not URL_OR_REFERENCE.search(hit.text))
+            and not foreign_phrases(hit.text, style) and not URL_OR_REFERENCE.search(hit.text))
 
 
 def select_exemplars(index: Index, profile: Profile, topic_terms: Sequence[str], *, count: int = 6,
@@ -216,12 +217,12 @@ def select_exemplars(index: Index, profile: Profile, topic_terms: Sequence[str],
     """Paragraphs by the author: close to the topic, typical of the style, from different notes."""
     candidates: dict[int, tuple[ChunkHit, float]] = {}
     topical = index.search(topic_terms, limit=80, origin="written", kinds=["paragraph"], exclude_paths=exclude_paths)
-    for rank, hit in enumerate(h for h in topical if _eligible(h)):
+    for rank, hit in enumerate(h for h in topical if _eligible(h, profile.style)):
         candidates[hit.id] = (hit, 1.0 / (1 + rank * 0.15))
     if len(candidates) < count * 3:
         # Not enough on-topic prose: fall back to the author's longest recent paragraphs.
         for hit in index.recent_written_paragraphs(EXEMPLAR_MIN_WORDS, EXEMPLAR_MAX_WORDS, FALLBACK_EXEMPLARS):
-            if hit.path not in exclude_paths and _eligible(hit):
+            if hit.path not in exclude_paths and _eligible(hit, profile.style):
                 candidates.setdefault(hit.id, (hit, 0.2))
     scored = sorted(((0.5 * topic + 0.5 * _typicality(profile, hit.text), hit) for hit, topic in candidates.values()),
                     key=lambda pair: (-pair[0], pair[1].id))

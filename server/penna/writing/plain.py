@@ -10,7 +10,7 @@ would leave broken is left as it was (`edit_sentence` checks the grammar where i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from penna.writing import grammar
 
@@ -41,6 +41,14 @@ PLAIN: dict[str, str] = {
     "underscores": "shows", "meticulous": "careful", "meticulously": "carefully", "commendable": "good",
     "invaluable": "very useful", "transformative": "big", "cutting-edge": "new",
     "i hope this helps": "", "as an ai": "", "certainly!": "",
+    "in order to": "to", "in order for": "for", "additionally": "also",
+    "utilize": "use", "utilizes": "uses", "utilized": "used", "utilizing": "using", "utilization": "use",
+    "it is crucial to": "you need to", "it's crucial to": "you need to",
+    "it is essential to": "you need to", "it's essential to": "you need to",
+    "a significant amount of": "a lot of", "a wide range of": "many", "a wide variety of": "many kinds of",
+    "it should be noted that": "", "it should be noted": "", "needless to say": "",
+    "serves as a testament to": "shows", "in the world of": "in", "subsequently": "then",
+    "nuanced": "subtle", "pivotal": "key", "play a crucial role": "matter", "play a vital role": "matter",
 }
 VOWEL_SOUND = re.compile(r"^(?:[aeio]|u(?!ni|se|s[aeiou]))", re.IGNORECASE)
 
@@ -75,14 +83,19 @@ def _article(a: str, first_letter: str) -> str:
     return (article.capitalize() if a.isupper() else article) + " " + first_letter
 
 
-def plain_edit(sentence: str, phrases: Iterable[str] | None = None) -> str:
-    """`sentence` with its generic phrases (all, or only `phrases`) replaced by plain words."""
+def plain_edit(sentence: str, phrases: Iterable[str] | None = None, *, keep: Collection[str] = ()) -> str:
+    """`sentence` with its generic phrases (all, or only `phrases`) replaced by plain words,
+    except those the author writes themselves (`keep`, from the phrase list: keeping "delve"
+    keeps "delve into")."""
     pattern = ALL if phrases is None else _pattern(p.lower() for p in phrases if replacement(p) is not None)
     if phrases is not None and not any(replacement(p) is not None for p in phrases):
         return sentence
     starts_sentence = sentence[:1].isupper()
 
     def swap(match: re.Match[str]) -> str:
+        found = match.group(0).lower().replace("’", "'")
+        if any(own in found for own in keep):
+            return match.group(0)
         plain = replacement(match.group(0)) or ""
         return _match_case(match.group(0), plain) if plain else ""
 
@@ -96,9 +109,9 @@ def plain_edit(sentence: str, phrases: Iterable[str] | None = None) -> str:
     return edited
 
 
-def edit_sentence(sentence: str, phrases: Iterable[str] | None = None) -> str:
+def edit_sentence(sentence: str, phrases: Iterable[str] | None = None, *, keep: Collection[str] = ()) -> str:
     """`plain_edit`, kept only if the grammar does not get worse (unknown grammar: kept)."""
-    edited = plain_edit(sentence, phrases)
+    edited = plain_edit(sentence, phrases, keep=keep)
     if edited == sentence or not edited:
         return sentence
     before, after = grammar.unattached(sentence), grammar.unattached(edited)

@@ -316,8 +316,9 @@ class _SentenceWriter:
 
     def rephrase(self, index: int, sentence: str, tail: str, written: Sequence[str]) -> str:
         """The writer's sentence, edited: generic phrases made plain, then the model's version
-        only if it keeps the meaning, parses at least as well and sounds more like the author."""
-        edited = edit_sentence(sentence)
+        only if it keeps the meaning, parses at least as well and sounds more like the author.
+        A generic phrase the author writes themselves is theirs, and stays."""
+        edited = edit_sentence(sentence, keep=self.profile.own_phrases() if self.profile else ())
         base = self._assess(edited, edited, "edit", written)
         tail = tail[: tail.rfind("Notes: ")] + f"Notes: {edited}\nText:"
         proposal = self._free(index, 0, edited, tail)
