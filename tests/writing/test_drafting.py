@@ -20,6 +20,7 @@ from penna.writing.drafting import (
     best,
     likelier,
     mend,
+    participle_put_backs,
 )
 from penna.writing.tasks import TaskResult, stitched_variant
 
@@ -190,8 +191,8 @@ def test_an_auxiliary_the_model_finds_likelier_in_the_whole_sentence_is_put_back
     restoration = _boss(1.5)
     first = _boss_judge(restoration.text)
     scores = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": -28.5})
-    switches = likelier(restoration, first, scores, _boss_judge)
-    assert restoration.switched(switches) == "Boss was sent on a mission."
+    source, switches = likelier(restoration, first, scores, _boss_judge)
+    assert source.switched(switches) == "Boss was sent on a mission."
 
 
 @needs_grammar
@@ -199,7 +200,7 @@ def test_a_likelier_switch_that_adds_anything_else_is_not_offered() -> None:
     restoration = _boss(1.5, (" then", " sent"))
     first = _boss_judge(restoration.text)
     scores = _scores({"Boss sent on a mission.": -30.0, "Boss then sent on a mission.": -20.0})
-    assert likelier(restoration, first, scores, _boss_judge) == ()
+    assert likelier(restoration, first, scores, _boss_judge) == (restoration, ())
 
 
 @needs_grammar
@@ -207,9 +208,12 @@ def test_an_auxiliary_only_a_little_likelier_or_too_costly_while_restoring_is_no
     first = _boss_judge(_boss(1.5).text)
     half = -30.0 + WHOLE_SENTENCE_MARGIN / 2
     close = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": half})
-    assert likelier(_boss(1.5), first, close, _boss_judge) == ()
-    far = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": -20.0})
-    assert likelier(_boss(ALTERNATIVE_MARGIN + 0.5), first, far, _boss_judge) == ()  # never proposed
+    assert likelier(_boss(1.5), first, close, _boss_judge)[1] == ()
+    # An article the search found too costly is never proposed ("sent on [a] mission").
+    costly = Restoration((GapChoice(("Boss",)), GapChoice((" was", " sent")), GapChoice((" on",)),
+                          GapChoice((" mission",), (((" a", " mission"), ALTERNATIVE_MARGIN + 0.5),)), GapChoice((".",))))
+    far = _scores({"Boss was sent on mission.": -30.0, "Boss was sent on a mission.": -20.0})
+    assert likelier(costly, _boss_judge(costly.text), far, _boss_judge)[1] == ()
 
 
 @needs_grammar
@@ -227,5 +231,47 @@ def test_a_likelier_auxiliary_that_loses_a_claim_or_parses_worse_is_not_put_back
         return judged
 
     assert not claim_lost("Boss was sent on a mission.").verdict.faithful
-    assert likelier(restoration, first, scores, claim_lost) == ()
-    assert likelier(restoration, first, scores, parses_worse) == ()
+    assert likelier(restoration, first, scores, claim_lost)[1] == ()
+    assert likelier(restoration, first, scores, parses_worse)[1] == ()
+
+
+@needs_grammar
+def test_an_auxiliary_before_a_bare_participle_is_offered_even_where_the_search_never_weighed_it() -> None:
+    """"Snake ordered to kill Boss": the search kept no "was" before "ordered"; read whole, the
+    model finds "Snake was ordered…" likelier, so it is put back (an offered filling, not one of the
+    gap's own alternatives)."""
+    bare = Restoration((GapChoice(("Snake",)), GapChoice((" ordered",)), GapChoice((" to",)), GapChoice((" kill",)),
+                        GapChoice((" Boss",)), GapChoice((".",))))
+
+    def judge(text: str) -> Assessment:
+        return assess("Snake ordered to kill Boss", text, "restore", sources=[], before=[])
+
+    scores = _scores({"Snake ordered to kill Boss.": -30.0, "Snake was ordered to kill Boss.": -27.0,
+                      "Snake were ordered to kill Boss.": -33.0})
+    source, switches = likelier(bare, judge(bare.text), scores, judge)
+    assert source.switched(switches) == "Snake was ordered to kill Boss."
+    assert source.text == bare.text  # the restoration itself is unchanged: the filling is an alternative
+    unlikely = _scores({"Snake ordered to kill Boss.": -30.0, "Snake was ordered to kill Boss.": -29.5})
+    assert likelier(bare, judge(bare.text), unlikely, judge) == (bare, ())
+
+
+def _offered(*words: str) -> list[str]:
+    """The sentences `participle_put_backs` offers for a restoration of one word per gap."""
+    restoration = Restoration(tuple(GapChoice((w,)) for w in words))
+    found = []
+    for gap, fill in participle_put_backs(restoration):
+        extended, switch = restoration.offering(gap, fill)
+        found.append(extended.switched((switch,)))
+    return found
+
+
+def test_auxiliaries_are_offered_only_before_a_participle_after_a_noun() -> None:
+    assert _offered("Boss", " sent", " on", " a", " mission", ".") == [
+        "Boss was sent on a mission.", "Boss were sent on a mission.", "Boss is sent on a mission.",
+        "Boss are sent on a mission."]
+    assert _offered("John", " recruited", " by", " Boss", ".")[0] == "John was recruited by Boss."
+    assert _offered("They", " developed", " a", " style", ".") == []  # a pronoun: active past tense
+    assert _offered("Boss", " was", " sent", ".") == []  # it has its auxiliary
+    assert _offered("I", " bake", " in", " covered", " pot", ".") == []  # after a preposition: an adjective
+    assert _offered("We", " need", " a", " bed", ".") == []  # not participles
+    assert _offered("Legacy,", " fired", ".") == []  # after a mark: the note's own clause break

@@ -33,7 +33,7 @@ import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from penna.knowledge.items import EXTRA_STOPWORDS, KEEP_WORDS
@@ -204,6 +204,15 @@ class Restoration:
 
     def loss(self, switches: Sequence[Switch]) -> float:
         return sum(self.gaps[gap].others[choice][1] for gap, choice in switches)
+
+    def offering(self, gap: int, fill: tuple[str, ...]) -> tuple[Restoration, Switch]:
+        """This restoration with `fill` as one more alternative for `gap`, one the search did not
+        weigh (put forward from outside, nominally as likely as the gap's own filling), and the
+        switch to it."""
+        gaps = list(self.gaps)
+        choice = gaps[gap]
+        gaps[gap] = GapChoice(choice.written, (*choice.others, (fill, 0.0)))
+        return replace(self, gaps=tuple(gaps)), (gap, len(choice.others))
 
 
 def is_name(word: str, text: str) -> bool:

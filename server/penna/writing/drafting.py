@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from penna.knowledge.style import StyleProfile
 from penna.vault.text import words
 from penna.writing import grammar
-from penna.writing.bridge import ALTERNATIVE_MARGIN, Restoration, Switch
+from penna.writing.bridge import ALTERNATIVE_MARGIN, AUXILIARIES, PREPOSITIONS, Restoration, Switch
 from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
 from penna.writing.meaning import Verdict, judge
 
@@ -38,6 +38,20 @@ WHOLE_SENTENCE_MARGIN = 1.0
 # ("Boy named John [was] recruited by [the] Boss").
 PUT_BACK = frozenset("a an the is are was were am be been has have had".split())
 MENDING_VARIANTS = 10  # a restoration's variants read by the grammar per round (two rounds), least costly first
+# A note's passive with its auxiliary left out ("Boss sent on a mission", "Snake ordered to kill"):
+# before a past participle that follows a noun, these are offered to the whole-sentence reading
+# even where the restoring search never weighed them.
+AUXILIARIES_BEFORE_PARTICIPLE = ("was", "were", "is", "are")
+IRREGULAR_PARTICIPLES = frozenset(
+    "sent made given taken known found built told held done seen written shown born brought bought caught "
+    "taught thought kept left lost meant paid sold spent stuck struck won become begun broken chosen driven "
+    "eaten fallen forgotten frozen hidden spoken stolen worn drawn grown thrown flown blown".split())
+NOT_PARTICIPLES = frozenset("need feed seed bed red shed speed indeed hundred embed exceed proceed succeed "
+                            "bleed breed greed weed led fed sped bred".split())
+# After these a past form is active ("they developed") or already has its auxiliary ("was sent").
+NO_AUXILIARY_AFTER = PUT_BACK | PREPOSITIONS | AUXILIARIES | frozenset(
+    "i you we they he she it who that which there this these those to not never and or but so then also just only "
+    "being get got gets will would can could shall should may might must".split())
 
 
 @dataclass
@@ -113,27 +127,58 @@ def best(candidates: Sequence[Assessment]) -> Assessment:
 
 
 def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequence[str]], list[float]],
-             judge: Callable[[str], Assessment]) -> tuple[Switch, ...]:
-    """The gap to switch to the model's own next-best filling where that filling only puts back an
-    article or an auxiliary the note left out, and the model, reading the whole sentence (`scores`:
-    each text's log-probability after the prompt), finds that version likelier by
-    `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on" is scored, while restoring, with only the next word
-    ahead, and bare "sent" wins there; "Boss was sent on a double-agent mission…" is the likelier
-    sentence. Other switches are not offered: read whole, the model preferred them about as often
-    wrongly as rightly (E23 in docs/voice.md). Taken only if it still says what the note says and
-    parses at least as well as `first` (the restoration judged); none (`()`) otherwise."""
-    variants = [v for v in restoration.variants() if v.loss <= ALTERNATIVE_MARGIN
-                and len(v.switches) == 1 and restoration.puts_back(v.switches[0], PUT_BACK)][:MENDING_VARIANTS]
-    if not variants:
-        return ()
-    found = scores([restoration.text, *(v.text for v in variants)])
-    for score, variant in sorted(zip(found[1:], variants, strict=True), key=lambda sv: sv[0], reverse=True):
+             judge: Callable[[str], Assessment]) -> tuple[Restoration, tuple[Switch, ...]]:
+    """The gap to switch where the switch only puts back an article or an auxiliary the note left
+    out, and the model, reading the whole sentence (`scores`: each text's log-probability after the
+    prompt), finds that version likelier by `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on" is scored,
+    while restoring, with only the next word ahead, and bare "sent" wins there; "Boss was sent on a
+    double-agent mission…" is the likelier sentence. Offered: the model's own next-best fillings
+    that put one back, and an auxiliary before a past participle that follows a noun
+    (`participle_put_backs`). Other switches are not offered: read whole, the model preferred them
+    about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it still says what the
+    note says and parses at least as well as `first` (the restoration judged). Returns the
+    restoration (with the offered filling among its gap's alternatives, when one was taken) and
+    the switches; none (`()`) when nothing was taken."""
+    offered = [(restoration, v.switches) for v in restoration.variants() if v.loss <= ALTERNATIVE_MARGIN
+               and len(v.switches) == 1 and restoration.puts_back(v.switches[0], PUT_BACK)][:MENDING_VARIANTS]
+    for gap, fill in participle_put_backs(restoration):
+        extended, switch = restoration.offering(gap, fill)
+        offered.append((extended, (switch,)))
+    if not offered:
+        return restoration, ()
+    texts = [source.switched(switches) for source, switches in offered]
+    found = scores([restoration.text, *texts])
+    ranked = sorted(zip(found[1:], texts, offered, strict=True), key=lambda candidate: candidate[0], reverse=True)
+    for score, text, (source, switches) in ranked:
         if score < found[0] + WHOLE_SENTENCE_MARGIN:
             break
-        judged = judge(variant.text)
+        judged = judge(text)
         if judged.sound and judged.grammar_rank <= first.grammar_rank:
-            return variant.switches
-    return ()
+            return source, switches
+    return restoration, ()
+
+
+def participle_put_backs(restoration: Restoration) -> list[tuple[int, tuple[str, ...]]]:
+    """(gap, filling) for each auxiliary of `AUXILIARIES_BEFORE_PARTICIPLE` put before a note word
+    that looks like a past participle ("sent", "recruited"), where the word before it is not a
+    pronoun, an auxiliary or a word after which a past form is active, and the gap as written adds
+    no article or auxiliary of its own."""
+    found: list[tuple[int, tuple[str, ...]]] = []
+    for index in range(1, len(restoration.gaps)):
+        written = restoration.gaps[index].written
+        before = restoration.gaps[index - 1].written[-1].strip()
+        if (len(written) < 1 or not _participle(written[-1]) or not before[-1:].isalpha()
+                or before.lower() in NO_AUXILIARY_AFTER or any(w.strip().lower() in PUT_BACK for w in written[:-1])):
+            continue
+        found.extend((index, (*written[:-1], " " + auxiliary, written[-1]))
+                     for auxiliary in AUXILIARIES_BEFORE_PARTICIPLE)
+    return found
+
+
+def _participle(word: str) -> bool:
+    bare = word.strip().rstrip(",;:.!?…—–-").lower()
+    return bare.isalpha() and bare not in NOT_PARTICIPLES and (
+        bare in IRREGULAR_PARTICIPLES or (len(bare) > 4 and bare.endswith("ed")))
 
 
 def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Assessment],

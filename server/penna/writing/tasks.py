@@ -294,7 +294,7 @@ class _SentenceWriter:
         if found is None:
             return None
         first = self._assess(note, found.text, "restore", written)
-        switches = self._whole_sentence_choice(note, found, first, written)
+        found, switches = self._whole_sentence_choice(note, found, first, written)
         if switches:
             first = replace(self._assess(note, found.switched(switches), "restore", written), switches=switches)
         mended = mend(found, first, lambda text: self._assess_unless_cancelled(note, text, written), base=switches)
@@ -330,7 +330,7 @@ class _SentenceWriter:
         return edited
 
     def _whole_sentence_choice(self, note: str, found: Restoration, first: Assessment,
-                               written: Sequence[str]) -> tuple[Switch, ...]:
+                               written: Sequence[str]) -> tuple[Restoration, tuple[Switch, ...]]:
         """`likelier`: an article or auxiliary put back where the model, reading the whole
         sentence, finds it likelier."""
         assert self.bridge is not None
@@ -347,7 +347,7 @@ class _SentenceWriter:
         try:
             return likelier(found, first, scores, lambda text: self._assess_unless_cancelled(note, text, written))
         except ModelError:  # the context window is full: the restoration stands
-            return ()
+            return found, ()
 
     def _assess_unless_cancelled(self, note: str, text: str, written: Sequence[str]) -> Assessment:
         """A restoration's variant judged (a parse each: a cancel is honoured between them)."""
