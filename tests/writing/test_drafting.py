@@ -210,8 +210,9 @@ def test_an_auxiliary_only_a_little_likelier_or_too_costly_while_restoring_is_no
     close = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": half})
     assert likelier(_boss(1.5), first, close, _boss_judge)[1] == ()
     # An article the search found too costly is never proposed ("sent on [a] mission").
+    article = ((" a", " mission"), ALTERNATIVE_MARGIN + 0.5)
     costly = Restoration((GapChoice(("Boss",)), GapChoice((" was", " sent")), GapChoice((" on",)),
-                          GapChoice((" mission",), (((" a", " mission"), ALTERNATIVE_MARGIN + 0.5),)), GapChoice((".",))))
+                          GapChoice((" mission",), (article,)), GapChoice((".",))))
     far = _scores({"Boss was sent on mission.": -30.0, "Boss was sent on a mission.": -20.0})
     assert likelier(costly, _boss_judge(costly.text), far, _boss_judge)[1] == ()
 
