@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -152,6 +153,21 @@ def test_changed_rules_reclass_and_drop_notes_whose_bytes_did_not_change(sample_
     indexer.settings = Settings()
     back = indexer.sync()
     assert back.updated == 5 and back.added == 1 and index.note("Notes/Scoring.md").origin == "written"  # type: ignore[union-attr]
+
+
+def test_a_new_phrase_list_counts_every_note_again(sample_vault: Path) -> None:
+    """Each note's style counts (which generic phrases it uses) are stored: an index written under
+    another phrase list, by an older penna, has every note counted again once, bytes unchanged."""
+    index, indexer = open_index(sample_vault)
+    notes = indexer.sync().added
+    older = json.loads(index.get_meta("rules") or "[]")[:3]  # recorded before the list's fingerprint was
+    index.set_meta("rules", json.dumps(older))
+    index.conn.execute("UPDATE notes SET style=NULL")  # counts that a new list would make stale
+    report = indexer.sync()
+    assert report.updated == notes and report.touched == 0, report
+    assert index.conn.execute("SELECT COUNT(*) FROM notes WHERE style IS NULL AND origin='written'").fetchone()[0] == 0
+    again = indexer.sync()  # recorded now: nothing is read again
+    assert (again.added, again.updated, again.removed, again.touched) == (0, 0, 0, 0)
 
 
 def test_a_note_that_breaks_the_parser_is_skipped_and_the_sync_goes_on(sample_vault, monkeypatch) -> None:

@@ -73,7 +73,8 @@ def test_the_hover_summary_is_one_line() -> None:
 def test_a_generic_phrase_the_author_writes_is_theirs() -> None:
     """"robust" is generic AI phrasing, but not for an author whose own notes use it: it is neither
     flagged nor named in the hover, and the message says only what the author's writing shows."""
-    robust_author = StyleProfile(counts_for_text(AUTHOR + " The heron is robust. A robust weir holds. We delve once."))
+    robust_author = StyleProfile(counts_for_text(" ".join([AUTHOR] * 10)
+                                                 + " The heron is robust. A robust weir holds. We delve once."))
     assert robust_author.writes("robust") and robust_author.writes("Robust") and not robust_author.writes("delve")
     assert robust_author.own_phrases() == frozenset({"robust"})
     # Twice in a long archive is a slip, not a habit: at least once per 50,000 words.
@@ -84,5 +85,7 @@ def test_a_generic_phrase_the_author_writes_is_theirs() -> None:
     assert messages == ["“delve” is generic AI phrasing; you seldom write it.",
                         "“plays a crucial role” is generic AI phrasing; you never write it."]
     assert next(h.message for h in note_hints(None, text)) == "“robust” is generic AI phrasing."
+    # Too little of the author's writing to say "never" (the style card's "Never uses" waits as long).
+    assert [h.message for h in note_hints(profile(), text)][2] == "“plays a crucial role” is generic AI phrasing."
     assert not any("robust" in n for n in style_notes(robust_author, "A robust plan holds the weir up well."))
     assert any("“robust”" in n for n in style_notes(profile(), "A robust plan holds the weir up well."))

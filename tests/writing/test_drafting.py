@@ -204,7 +204,7 @@ def test_a_likelier_switch_that_adds_anything_else_is_not_offered() -> None:
 
 
 @needs_grammar
-def test_an_auxiliary_only_a_little_likelier_or_too_costly_while_restoring_is_not_put_back() -> None:
+def test_a_put_back_only_a_little_likelier_or_an_article_too_costly_while_restoring_is_not_taken() -> None:
     first = _boss_judge(_boss(1.5).text)
     half = -30.0 + WHOLE_SENTENCE_MARGIN / 2
     close = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": half})
@@ -274,5 +274,7 @@ def test_auxiliaries_are_offered_only_before_a_participle_after_a_noun() -> None
     assert _offered("They", " developed", " a", " style", ".") == []  # a pronoun: active past tense
     assert _offered("Boss", " was", " sent", ".") == []  # it has its auxiliary
     assert _offered("I", " bake", " in", " covered", " pot", ".") == []  # after a preposition: an adjective
-    assert _offered("We", " need", " a", " bed", ".") == []  # not participles
+    assert _offered("Troops", " proceed", ".") == [] and _offered("Our", " creed", ".") == []  # not participles
+    assert _offered("Boss", " then", " sent", ".") == []  # after the gap's own small word: "then sent"
+    assert _offered("Boss", " sent —", " later", ".")[0] == "Boss was sent — later."  # a mark after it
     assert _offered("Legacy,", " fired", ".") == []  # after a mark: the note's own clause break

@@ -44,3 +44,18 @@ def test_phrases_the_author_writes_are_kept() -> None:
     assert plain_edit(sentence, keep={"robust", "in order to"}) == "We dig into a robust method in order to bake."
     assert plain_edit(sentence, keep={"delve"}) == "We delve into a solid method to bake."
     assert edit_sentence(sentence, keep={"delve", "robust", "in order to"}) is sentence
+
+
+def test_the_authors_phrase_is_kept_as_listed_and_other_forms_are_not() -> None:
+    # Keeping "delve" (a listed phrase) keeps "delve into"; "delves" is another listed phrase.
+    assert plain_edit("We delve into it.", keep={"Delve"}) == "We delve into it."
+    assert plain_edit("She delves into a tapestry.", keep={"delve"}) == "She digs into a mix."
+
+
+def test_curly_apostrophes_are_read_as_straight_ones() -> None:
+    assert plain_edit("It’s worth noting that rye is dense.") == "Rye is dense."
+
+
+def test_crucial_to_becomes_need_to_only_before_a_verb() -> None:
+    assert edit_sentence("It is crucial to the plan that we go.") == "It is crucial to the plan that we go."
+    assert plain_edit("It's essential to score the loaf.") == "You need to score the loaf."

@@ -25,6 +25,7 @@ from penna.config import Settings
 from penna.knowledge.chunks import make_chunks
 from penna.knowledge.index import Index, IndexUnavailable, NoteRow
 from penna.knowledge.prepare import Prepared, prepare, prepared_in_order, style_of
+from penna.knowledge.style import generic_phrases
 from penna.vault.classify import classify_note
 from penna.vault.files import NotANote, is_note_path, locate, normalise_rel, scan_vault
 from penna.vault.note import Note, load_note
@@ -70,8 +71,9 @@ class Indexer:
         self.index.upsert_note(note, mtime=mtime, size=size, content_hash=content_hash, chunks=chunks,
                                style=style_of(note), tokens=sum(c.tokens for c in chunks))
 
-    def store_prepared(self, prepared: Prepared) -> str:
-        """`index_file` for a note read and taken apart elsewhere (`knowledge/prepare.py`)."""
+    def store_prepared(self, prepared: Prepared, *, recount: bool = False) -> str:
+        """`index_file` for a note read and taken apart elsewhere (`knowledge/prepare.py`).
+        `recount`: store it afresh even if its bytes did not change (its stored counts are stale)."""
         rel_path = prepared.rel_path
         if prepared.failure == "missing":
             return "removed" if self.index.remove_note(rel_path) else "unchanged"
@@ -81,7 +83,7 @@ class Indexer:
         if prepared.failure == "unreadable":
             return f"skipped: {prepared.reason}"
         known = self.index.note(rel_path)
-        if known and known.hash == prepared.digest and self.classed_as_stored(known):
+        if known and known.hash == prepared.digest and self.classed_as_stored(known) and not recount:
             self.index.touch_note(rel_path, prepared.mtime, prepared.size)
             return "touched"
         if prepared.note is None:  # it could not be taken apart: said once, the sync goes on
@@ -126,9 +128,11 @@ class Indexer:
                              self.settings.author_name) == (known.origin, known.origin_reason)
 
     def rules(self) -> str:
-        """The settings that decide which files are notes and whose words they are."""
+        """The settings that decide which files are notes and whose words they are, and the
+        generic phrase list whose uses each note's stored style counts (`knowledge/style.py`)."""
         s = self.settings
-        return json.dumps([sorted(s.exclude), sorted(s.reading_folders), s.author_name.strip().lower()])
+        return json.dumps([sorted(s.exclude), sorted(s.reading_folders), s.author_name.strip().lower(),
+                           phrase_list_digest()])
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         started = time.perf_counter()
@@ -136,9 +140,12 @@ class Indexer:
         if not self.root.is_dir():
             raise FileNotFoundError(f"vault folder not found: {self.root}")
         rules = self.rules()
+        recorded = self.index.get_meta("rules")
         # The rules changed since the last sync (the config file, or live settings): every note is
-        # checked against them, not only those whose mtime moved.
-        recheck = self.index.get_meta("rules") != rules
+        # checked against them, not only those whose mtime moved. A new phrase list (a new penna)
+        # leaves every note's stored style counts stale: every note is counted again.
+        recheck = recorded != rules
+        recount = recheck and _counted_with(recorded) != phrase_list_digest()
         known = self.index.file_states()
         files = list(scan_vault(self.root, self.settings.exclude, errors=report.skipped))
         report.scanned = len(files)
@@ -148,8 +155,9 @@ class Indexer:
             report.removed += 1
         # What changed on disk (or is to be checked against new rules), read and taken apart by a
         # helper process when there are many; written here, in order.
-        changed = [file.rel_path for file in files if self._needs_reading(file.rel_path, known.get(file.rel_path),
-                                                                         (file.mtime, file.size), recheck)]
+        changed = [file.rel_path for file in files
+                   if recount or self._needs_reading(file.rel_path, known.get(file.rel_path), (file.mtime, file.size),
+                                                     recheck)]
         unchanged = len(files) - len(changed)
         notes = prepared_in_order(self.root, changed, self.settings.reading_folders, self.settings.author_name)
         with self._batches() as next_note, closing(notes):  # closing: helpers stop when the sync does
@@ -158,7 +166,7 @@ class Indexer:
                     report.seconds = time.perf_counter() - started
                     return report  # the rules stay unrecorded: the next sync checks every note again
                 next_note()
-                self._sync_one(prepared, report)
+                self._sync_one(prepared, report, recount=recount)
                 if progress and (number % 50 == 0 or number == len(files)):
                     progress(number, len(files), prepared.rel_path)
         if progress:
@@ -198,10 +206,10 @@ class Indexer:
 
             yield next_note
 
-    def _sync_one(self, prepared: Prepared, report: SyncReport) -> None:
+    def _sync_one(self, prepared: Prepared, report: SyncReport, *, recount: bool = False) -> None:
         rel_path = prepared.rel_path
         try:
-            outcome = self.store_prepared(prepared)
+            outcome = self.store_prepared(prepared, recount=recount)
         except IndexUnavailable:
             raise  # the cache is full or read-only: no other note would fare better, so say it once
         except Exception as error:  # noqa: BLE001 - one note penna cannot read must not stop the sync
@@ -217,3 +225,16 @@ class Indexer:
             report.skipped.append((rel_path, outcome.removeprefix("skipped: ")))
 
 
+def phrase_list_digest() -> str:
+    """A fingerprint of the generic phrase list, which a note's stored style counts depend on."""
+    return hashlib.sha256("\n".join(generic_phrases()).encode()).hexdigest()[:12]
+
+
+def _counted_with(recorded: str | None) -> str | None:
+    """The phrase list fingerprint in recorded rules (None: none recorded, or rules from before
+    penna recorded one)."""
+    try:
+        found = json.loads(recorded) if recorded else None
+    except ValueError:
+        return None
+    return found[3] if isinstance(found, list) and len(found) > 3 else None

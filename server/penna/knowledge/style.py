@@ -26,6 +26,7 @@ MAX_SENTENCE_BUCKET = 80
 # nullprogram's 530,000 words is theirs; "furthermore" 10 times is not).
 OWN_PHRASE_USES = 2
 OWN_PHRASE_RATE = 0.02  # per 1,000 words
+NEVER_USED_MIN_WORDS = 2000  # below this much of the author's writing, "never uses" says too little
 PUNCTUATION = {
     "em_dash": re.compile(r"—|(?<=\w) ?-- ?(?=\w)"),
     "semicolon": re.compile(r";"),
@@ -70,7 +71,8 @@ def generic_phrase_pattern() -> re.Pattern[str]:
 
 
 def find_generic_phrases(text: str) -> list[re.Match[str]]:
-    return list(generic_phrase_pattern().finditer(text))
+    """The generic phrases in `text`, a curly apostrophe read as a straight one (same offsets)."""
+    return list(generic_phrase_pattern().finditer(text.replace("’", "'")))
 
 
 def foreign_phrases(text: str, profile: StyleProfile | None) -> list[re.Match[str]]:
@@ -151,7 +153,7 @@ def _may_hold_generic(text: str) -> bool:
         return True
     if text.isascii():
         return literals.search(" ".join(text.lower().split())) is not None
-    return any_case.search(" ".join(text.split())) is not None
+    return any_case.search(" ".join(text.replace("’", "'").split())) is not None
 
 
 @dataclass
@@ -333,7 +335,7 @@ class StyleProfile:
 
     def never_used(self) -> list[str]:
         """Generic phrases absent from the author's writing (only meaningful with enough text)."""
-        if self.counts.words < 2000:
+        if self.counts.words < NEVER_USED_MIN_WORDS:
             return []
         return [p for p in generic_phrases() if not self.counts.generic.get(p)]
 
@@ -466,7 +468,7 @@ def style_notes(profile: StyleProfile | None, text: str) -> list[str]:
         notes.append(f"Sentences average {mean:.0f} words, {verdict} your median of {median:.0f}.")
     generic = sorted({m.group(0).lower() for m in foreign_phrases(text, profile)})
     if generic:
-        notes.append("Generic phrasing you don't use: " + ", ".join(f"“{g}”" for g in generic) + ".")
+        notes.append("Generic phrasing, not a habit of yours: " + ", ".join(f"“{g}”" for g in generic) + ".")
     counts = counts_for_text(text)
     if counts.words:
         mine = profile.per_thousand(profile.counts.hedges)
@@ -554,10 +556,11 @@ def style_hints(profile: StyleProfile | None, lines: list[str], prose_lines: set
 
 def _generic_message(phrase: str, profile: StyleProfile | None) -> str:
     """What a hint says of a generic phrase: what the author's own writing shows, where it is known."""
-    if profile is None:
-        return f"“{phrase}” is generic AI phrasing."
-    seldom = profile.counts.generic.get(phrase.lower(), 0) > 0
-    return f"“{phrase}” is generic AI phrasing; " + ("you seldom write it." if seldom else "you never write it.")
+    if profile is not None and profile.counts.generic.get(phrase.lower(), 0) > 0:
+        return f"“{phrase}” is generic AI phrasing; you seldom write it."
+    if profile is not None and profile.counts.words >= NEVER_USED_MIN_WORDS:
+        return f"“{phrase}” is generic AI phrasing; you never write it."
+    return f"“{phrase}” is generic AI phrasing."
 
 
 def note_hints(profile: StyleProfile | None, text: str, first_line: int = 0,

@@ -139,7 +139,7 @@ class Hypothesis:
 class GapChoice:
     """One gap of a restored sentence: the filling written (small words, the note word, its mark)
     and the model's next-best fillings with how much less likely each is (nats, lookahead
-    included)."""
+    included; 0 for a filling offered from outside the search, `Restoration.offering`)."""
 
     written: tuple[str, ...]
     others: tuple[tuple[tuple[str, ...], float], ...] = ()

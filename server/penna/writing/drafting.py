@@ -46,8 +46,9 @@ IRREGULAR_PARTICIPLES = frozenset(
     "sent made given taken known found built told held done seen written shown born brought bought caught "
     "taught thought kept left lost meant paid sold spent stuck struck won become begun broken chosen driven "
     "eaten fallen forgotten frozen hidden spoken stolen worn drawn grown thrown flown blown".split())
-NOT_PARTICIPLES = frozenset("need feed seed bed red shed speed indeed hundred embed exceed proceed succeed "
-                            "bleed breed greed weed led fed sped bred".split())
+NOT_PARTICIPLES = frozenset("speed indeed hundred embed exceed proceed succeed bleed breed greed creed steed "
+                            "hatred kindred sacred naked wicked wretched rugged ragged crooked".split())
+PARTICIPLE_GAPS = 3  # participles offered auxiliaries per sentence, the first ones (4 sentences scored each)
 # After these a past form is active ("they developed") or already has its auxiliary ("was sent").
 NO_AUXILIARY_AFTER = PUT_BACK | PREPOSITIONS | AUXILIARIES | frozenset(
     "i you we they he she it who that which there this these those to not never and or but so then also just only "
@@ -141,9 +142,11 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     the switches; none (`()`) when nothing was taken."""
     offered = [(restoration, v.switches) for v in restoration.variants() if v.loss <= ALTERNATIVE_MARGIN
                and len(v.switches) == 1 and restoration.puts_back(v.switches[0], PUT_BACK)][:MENDING_VARIANTS]
+    proposed = {restoration.switched(switches) for _, switches in offered}
     for gap, fill in participle_put_backs(restoration):
         extended, switch = restoration.offering(gap, fill)
-        offered.append((extended, (switch,)))
+        if extended.switched((switch,)) not in proposed:  # the search's own "was" is scored once
+            offered.append((extended, (switch,)))
     if not offered:
         return restoration, ()
     texts = [source.switched(switches) for source, switches in offered]
@@ -160,23 +163,28 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
 
 def participle_put_backs(restoration: Restoration) -> list[tuple[int, tuple[str, ...]]]:
     """(gap, filling) for each auxiliary of `AUXILIARIES_BEFORE_PARTICIPLE` put before a note word
-    that looks like a past participle ("sent", "recruited"), where the word before it is not a
-    pronoun, an auxiliary or a word after which a past form is active, and the gap as written adds
-    no article or auxiliary of its own."""
+    that looks like a past participle ("sent", "recruited"), where the word right before it (the
+    gap's own last small word, else the note's word before) is not a pronoun, an auxiliary, a
+    preposition or a word after which a past form is active, and does not end in a mark; for the
+    first `PARTICIPLE_GAPS` such words."""
     found: list[tuple[int, tuple[str, ...]]] = []
-    for index in range(1, len(restoration.gaps)):
-        written = restoration.gaps[index].written
-        before = restoration.gaps[index - 1].written[-1].strip()
-        if (len(written) < 1 or not _participle(written[-1]) or not before[-1:].isalpha()
-                or before.lower() in NO_AUXILIARY_AFTER or any(w.strip().lower() in PUT_BACK for w in written[:-1])):
+    gaps = restoration.gaps
+    for index in range(1, len(gaps)):
+        written = gaps[index].written
+        if not written or not gaps[index - 1].written or not _participle(written[-1]):
+            continue
+        before = (written[-2] if len(written) > 1 else gaps[index - 1].written[-1]).strip()
+        if not before[-1:].isalpha() or before.lower() in NO_AUXILIARY_AFTER:
             continue
         found.extend((index, (*written[:-1], " " + auxiliary, written[-1]))
                      for auxiliary in AUXILIARIES_BEFORE_PARTICIPLE)
+        if len(found) == PARTICIPLE_GAPS * len(AUXILIARIES_BEFORE_PARTICIPLE):
+            break
     return found
 
 
 def _participle(word: str) -> bool:
-    bare = word.strip().rstrip(",;:.!?…—–-").lower()
+    bare = word.strip().rstrip(",;:.!?…—–- ").lower()
     return bare.isalpha() and bare not in NOT_PARTICIPLES and (
         bare in IRREGULAR_PARTICIPLES or (len(bare) > 4 and bare.endswith("ed")))
 
@@ -187,7 +195,8 @@ def mend(restoration: Restoration, first: Assessment, judge: Callable[[str], Ass
     restoration with one or two gaps switched to the model's own next-best filling ("held back by
     [a] small context lengths" → "held back by small context lengths"), if the parser finds that it
     reads better; the switches cost at most `ALTERNATIVE_MARGIN` nats together, so the model still
-    finds the sentence likely. The parser only chooses among what the model proposed: it adds no
+    finds the sentence likely (a filling `likelier` put back counts as costing nothing: the model,
+    reading the whole sentence, found it likelier). The parser only chooses among what the model proposed: it adds no
     word of its own. `first` is the restoration judged, with the gaps in `base` switched
     (`likelier`); `judge` judges another text for the same note. None when nothing reads better."""
     if first.keepable or not first.sound:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from penna.knowledge.style import find_generic_phrases
 from penna.writing import grammar
 
 # phrase (lower case, as in the phrase list) → replacement ("" drops it)
@@ -50,11 +51,18 @@ PLAIN: dict[str, str] = {
     "serves as a testament to": "shows", "in the world of": "in", "subsequently": "then",
     "nuanced": "subtle", "pivotal": "key", "play a crucial role": "matter", "play a vital role": "matter",
 }
+# Edits that read right only before the words they usually precede ("it should be noted[,] that"):
+# made only where the parser can check them.
+NEEDS_GRAMMAR = frozenset({"it should be noted that", "it should be noted"})
+# "it is crucial to [verb]" → "you need to [verb]"; before these it is "crucial to the plan", left as it is.
+NOT_A_VERB = frozenset("the a an this that these those my your his her its our their any some every each all both "
+                       "no me you him us them it".split())
 VOWEL_SOUND = re.compile(r"^(?:[aeio]|u(?!ni|se|s[aeiou]))", re.IGNORECASE)
 
 
 def _pattern(phrases: Iterable[str]) -> re.Pattern[str]:
-    alternatives = sorted((re.escape(p) for p in phrases), key=len, reverse=True)
+    # Longest first; a phrase's apostrophe matches a curly one too ("it’s worth noting").
+    alternatives = sorted((re.escape(p).replace("'", "['’]") for p in phrases), key=len, reverse=True)
     return re.compile(r"(?<![\w'’-])(?:" + "|".join(alternatives) + r")(?![\w'’-])", re.IGNORECASE)
 
 
@@ -85,16 +93,19 @@ def _article(a: str, first_letter: str) -> str:
 
 def plain_edit(sentence: str, phrases: Iterable[str] | None = None, *, keep: Collection[str] = ()) -> str:
     """`sentence` with its generic phrases (all, or only `phrases`) replaced by plain words,
-    except those the author writes themselves (`keep`, from the phrase list: keeping "delve"
-    keeps "delve into")."""
+    except those the author writes themselves (`keep`: phrases of the list, as
+    `StyleProfile.own_phrases` gives them; keeping "delve" keeps "delve into", not "delves")."""
+    own = {phrase.lower().replace("’", "'") for phrase in keep}
     pattern = ALL if phrases is None else _pattern(p.lower() for p in phrases if replacement(p) is not None)
     if phrases is not None and not any(replacement(p) is not None for p in phrases):
         return sentence
     starts_sentence = sentence[:1].isupper()
 
     def swap(match: re.Match[str]) -> str:
-        found = match.group(0).lower().replace("’", "'")
-        if any(own in found for own in keep):
+        listed = [m.group(0).lower() for m in find_generic_phrases(match.group(0))]
+        after = sentence[match.end():].split()[:1]
+        if (listed and all(phrase in own for phrase in listed)) or (
+                match.group(0).lower().endswith(" to") and after and after[0].lower().strip(",;:") in NOT_A_VERB):
             return match.group(0)
         plain = replacement(match.group(0)) or ""
         return _match_case(match.group(0), plain) if plain else ""
@@ -110,7 +121,10 @@ def plain_edit(sentence: str, phrases: Iterable[str] | None = None, *, keep: Col
 
 
 def edit_sentence(sentence: str, phrases: Iterable[str] | None = None, *, keep: Collection[str] = ()) -> str:
-    """`plain_edit`, kept only if the grammar does not get worse (unknown grammar: kept)."""
+    """`plain_edit`, kept only if the grammar does not get worse (unknown grammar: kept, but the
+    edits in `NEEDS_GRAMMAR` are then not made)."""
+    if not grammar.available():
+        keep = {*keep, *NEEDS_GRAMMAR}
     edited = plain_edit(sentence, phrases, keep=keep)
     if edited == sentence or not edited:
         return sentence

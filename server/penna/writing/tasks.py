@@ -318,7 +318,7 @@ class _SentenceWriter:
         """The writer's sentence, edited: generic phrases made plain, then the model's version
         only if it keeps the meaning, parses at least as well and sounds more like the author.
         A generic phrase the author writes themselves is theirs, and stays."""
-        edited = edit_sentence(sentence, keep=self.profile.own_phrases() if self.profile else ())
+        edited = edit_sentence(sentence, keep=self.profile.own_phrases() if self.profile is not None else ())
         base = self._assess(edited, edited, "edit", written)
         tail = tail[: tail.rfind("Notes: ")] + f"Notes: {edited}\nText:"
         proposal = self._free(index, 0, edited, tail)
@@ -332,7 +332,8 @@ class _SentenceWriter:
     def _whole_sentence_choice(self, note: str, found: Restoration, first: Assessment,
                                written: Sequence[str]) -> tuple[Restoration, tuple[Switch, ...]]:
         """`likelier`: an article or auxiliary put back where the model, reading the whole
-        sentence, finds it likelier."""
+        sentence, finds it likelier. Returns the restoration (with an offered filling among its
+        alternatives when one was taken) and the switches to make in it."""
         assert self.bridge is not None
         bridge = self.bridge
         prompt = self.prefix + prose_tail(self.request.title, written, demo=self.request.demo)
