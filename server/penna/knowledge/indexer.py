@@ -142,10 +142,12 @@ class Indexer:
         rules = self.rules()
         recorded = self.index.get_meta("rules")
         # The rules changed since the last sync (the config file, or live settings): every note is
-        # checked against them, not only those whose mtime moved. A new phrase list (a new penna)
-        # leaves every note's stored style counts stale: every note is counted again.
+        # checked against them, not only those whose mtime moved. Rules recorded under another
+        # phrase list (by another penna) leave every note's stored style counts stale: every note
+        # is counted again. None recorded: a new index, or its first sync was cut short, and its
+        # notes were counted by this penna.
         recheck = recorded != rules
-        recount = recheck and _counted_with(recorded) != phrase_list_digest()
+        recount = recheck and recorded is not None and _counted_with(recorded) != phrase_list_digest()
         known = self.index.file_states()
         files = list(scan_vault(self.root, self.settings.exclude, errors=report.skipped))
         report.scanned = len(files)
