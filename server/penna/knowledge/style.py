@@ -71,8 +71,13 @@ def generic_phrase_pattern() -> re.Pattern[str]:
 
 
 def find_generic_phrases(text: str) -> list[re.Match[str]]:
-    """The generic phrases in `text`, a curly apostrophe read as a straight one (same offsets)."""
-    return list(generic_phrase_pattern().finditer(text.replace("’", "'")))
+    """The generic phrases in `text`; a phrase's apostrophe matches a curly one too ("it’s")."""
+    return list(generic_phrase_pattern().finditer(text))
+
+
+def phrase_key(found: str) -> str:
+    """A found phrase as the list writes it: lower case, a curly apostrophe straight."""
+    return found.lower().replace("’", "'")
 
 
 def foreign_phrases(text: str, profile: StyleProfile | None) -> list[re.Match[str]]:
@@ -130,7 +135,8 @@ def _literal_trie(literals: Sequence[str]) -> str:
         node[""] = {}  # a literal ends here
 
     def pattern(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        branches = [("['’]" if char == "'" else re.escape(char)) + pattern(child)
+                    for char, child in sorted(node.items()) if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -153,7 +159,7 @@ def _may_hold_generic(text: str) -> bool:
         return True
     if text.isascii():
         return literals.search(" ".join(text.lower().split())) is not None
-    return any_case.search(" ".join(text.replace("’", "'").split())) is not None
+    return any_case.search(" ".join(text.split())) is not None
 
 
 @dataclass
@@ -199,7 +205,7 @@ class StyleCounts:
             if spelling:
                 self._add_spelling(sentence)
             if generic and _may_hold_generic(sentence):
-                self.generic.update(m.group(0).lower() for m in find_generic_phrases(sentence))
+                self.generic.update(phrase_key(m.group(0)) for m in find_generic_phrases(sentence))
         if counted:
             self._add_counted(counted, token_lists)
 
@@ -324,7 +330,7 @@ class StyleProfile:
 
     def writes(self, phrase: str) -> bool:
         """Whether this generic phrase is one of the author's habits (see `OWN_PHRASE_USES`)."""
-        return self._habit(self.counts.generic.get(phrase.lower(), 0))
+        return self._habit(self.counts.generic.get(phrase_key(phrase), 0))
 
     def own_phrases(self) -> frozenset[str]:
         """The generic phrases that are the author's habits (see `writes`)."""
@@ -556,7 +562,7 @@ def style_hints(profile: StyleProfile | None, lines: list[str], prose_lines: set
 
 def _generic_message(phrase: str, profile: StyleProfile | None) -> str:
     """What a hint says of a generic phrase: what the author's own writing shows, where it is known."""
-    if profile is not None and profile.counts.generic.get(phrase.lower(), 0) > 0:
+    if profile is not None and profile.counts.generic.get(phrase_key(phrase), 0) > 0:
         return f"“{phrase}” is generic AI phrasing; you seldom write it."
     if profile is not None and profile.counts.words >= NEVER_USED_MIN_WORDS:
         return f"“{phrase}” is generic AI phrasing; you never write it."

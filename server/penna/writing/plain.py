@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from penna.knowledge.style import find_generic_phrases
+from penna.knowledge.style import find_generic_phrases, phrase_key
 from penna.writing import grammar
 
 # phrase (lower case, as in the phrase list) → replacement ("" drops it)
@@ -95,14 +95,14 @@ def plain_edit(sentence: str, phrases: Iterable[str] | None = None, *, keep: Col
     """`sentence` with its generic phrases (all, or only `phrases`) replaced by plain words,
     except those the author writes themselves (`keep`: phrases of the list, as
     `StyleProfile.own_phrases` gives them; keeping "delve" keeps "delve into", not "delves")."""
-    own = {phrase.lower().replace("’", "'") for phrase in keep}
+    own = {phrase_key(phrase) for phrase in keep}
     pattern = ALL if phrases is None else _pattern(p.lower() for p in phrases if replacement(p) is not None)
     if phrases is not None and not any(replacement(p) is not None for p in phrases):
         return sentence
     starts_sentence = sentence[:1].isupper()
 
     def swap(match: re.Match[str]) -> str:
-        listed = [m.group(0).lower() for m in find_generic_phrases(match.group(0))]
+        listed = [phrase_key(m.group(0)) for m in find_generic_phrases(match.group(0))]
         after = sentence[match.end():].split()[:1]
         if (listed and all(phrase in own for phrase in listed)) or (
                 match.group(0).lower().endswith(" to") and after and after[0].lower().strip(",;:") in NOT_A_VERB):
