@@ -501,6 +501,23 @@ def test_a_sentence_read_whole_scores_as_reading_it_token_by_token(model: LlamaM
 
 
 @pytest.mark.model
+def test_variants_of_the_first_text_are_scored_from_where_they_part_from_it(model: LlamaModel) -> None:
+    """A variant shares the first text's opening: only its own part is evaluated again, and its
+    score is the one it gets scored alone (partings early, late and at the first word)."""
+    bridge = Bridge(model)
+    base = "The bulk ferment can take nine hours in a cold kitchen."
+    texts = [base, "The bulk ferment can take nine hours in the cold kitchen.",
+             "A bulk ferment can take nine hours in a cold kitchen.", "Bulk ferment can take nine hours.",
+             "The bulk ferment was slow.", base]
+    together = bridge.sentence_scores(PROSE, texts)
+    alone = [bridge.sentence_scores(PROSE, [text])[0] for text in texts]
+    for text, found, expected in zip(texts, together, alone, strict=True):
+        assert found == pytest.approx(expected, abs=0.5), text  # batching moves it a little; a slip, nats
+    assert together[0] == together[-1]  # the same text: the same tokens, the same cells
+    assert len(set(together)) == len(texts) - 1
+
+
+@pytest.mark.model
 def test_a_sentence_too_long_to_score_at_once_is_a_model_error_and_changes_nothing(model: LlamaModel) -> None:
     bridge = Bridge(model)
     before = bridge.sentence(PROSE, "bulk ferment can take nine hours", credit=0.0, steering=False)

@@ -294,6 +294,15 @@ def fits(before: str, word: str) -> bool:
     return True
 
 
+def _shared(tokens: Sequence[int], base: Sequence[int]) -> int:
+    """How many leading tokens `tokens` shares with `base`, leaving each at least its last."""
+    limit = min(len(tokens), len(base)) - 1
+    count = 0
+    while count < limit and tokens[count] == base[count]:
+        count += 1
+    return count
+
+
 def log_softmax(logits: Any) -> Any:
     import numpy as np
 
@@ -432,25 +441,46 @@ class Bridge:
         every token given all the tokens before it. A restoration scores each gap with only the
         next note word ahead ("Boss [ ] sent on": bare "sent" wins there); here a filling is judged
         with the whole sentence after it ("Boss was sent on a double-agent mission…" is likelier).
+        The texts after the first are its variants: each is evaluated only from where its tokens
+        part from the first's (from the last they share, whose logits are not kept), the later
+        partings first, so the first's cells before each parting are still live.
         ModelError for a text longer than one of llama.cpp's batches, or than the window holds."""
-        found: list[float] = []
+        if not texts:
+            return []
         with self.model.decoding(prompt, cancel=cancel, stats=stats) as (decoder, prompt_logits):
             first = log_softmax(prompt_logits)
             start = decoder.position
-            for text in texts:
-                tokens = self.model.tokenize(" " + text, bos=False)
-                decoder.rewind(start)
-                total = float(first[tokens[0]])
-                if len(tokens) > 1:
-                    try:
-                        rest, _logits = decoder.score(tokens, 1, len(tokens))
-                    except ValueError as error:  # longer than one batch: checked before anything is evaluated
-                        decoder.rewind(start)
-                        raise ModelError(f"a sentence of {len(tokens)} tokens is too long to score at once") from error
-                    total += rest
-                found.append(total)
+            tokenized = [self.model.tokenize(" " + text, bos=False) for text in texts]
+            base = tokenized[0]
+            each = [float(first[base[0]]), *self._token_scores(decoder, start, base)]
+            before = [0.0]  # log-probability of the first text's first k tokens, at k
+            for value in each:
+                before.append(before[-1] + value)
+            found = [0.0] * len(texts)
+            found[0] = before[-1]
+            shares = [_shared(tokens, base) for tokens in tokenized]
+            for index in sorted(range(1, len(texts)), key=lambda i: shares[i], reverse=True):
+                tokens, shared = tokenized[index], shares[index]
+                if shared == 0:
+                    found[index] = float(first[tokens[0]]) + self._token_scores(decoder, start, tokens, total=True)
+                else:
+                    found[index] = before[shared] + self._token_scores(decoder, start + shared - 1,
+                                                                       tokens[shared - 1:], total=True)
             decoder.rewind(start)
         return found
+
+    @staticmethod
+    def _token_scores(decoder: Decoder, position: int, tokens: Sequence[int], *, total: bool = False) -> Any:
+        """Log-probabilities of `tokens[1:]` evaluated from `position` (each, or their sum)."""
+        decoder.rewind(position)
+        if len(tokens) < 2:
+            return 0.0 if total else []
+        try:
+            each = decoder.token_scores(tokens, 1)
+        except ValueError as error:  # longer than one batch: checked before anything is evaluated
+            decoder.rewind(position)
+            raise ModelError(f"a sentence of {len(tokens)} tokens is too long to score at once") from error
+        return sum(each) if total else each
 
     def _kept_or_searched(self, decoder: Decoder, key: tuple[Any, ...] | None,
                           search: Callable[[], tuple[list[str], Any, list[tuple[list[str], float]]]],

@@ -393,6 +393,14 @@ class Decoder:
         `tokens[first:]`, each given every token before it, with the logits after
         `tokens[:after]` (read-only), for a search that scores a continuation it may then cut
         off by rewinding. 1 <= first and 1 <= after <= len(tokens)."""
+        each, kept = self._evaluate(tokens, first, after)
+        return sum(each), kept
+
+    def token_scores(self, tokens: Sequence[int], first: int) -> list[float]:
+        """`score`, token by token: the log-probability of each of `tokens[first:]`."""
+        return self._evaluate(tokens, first, len(tokens))[0]
+
+    def _evaluate(self, tokens: Sequence[int], first: int, after: int) -> tuple[list[float], Any]:
         import numpy as np
 
         llm = self.model.llm
@@ -415,7 +423,7 @@ class Decoder:
         llm.input_ids[llm.n_tokens: llm.n_tokens + len(fed)] = fed
         llm.n_tokens += len(fed)
         self._fed.append((fed, len(fed)))
-        total = 0.0
+        each: list[float] = []
         kept: Any = None
         for row in rows:
             logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(row), shape=(llm.n_vocab(),))
@@ -424,8 +432,8 @@ class Decoder:
                 kept.flags.writeable = False
             if first - 1 <= row < len(fed) - 1:
                 top = float(logits.max())
-                total += float(logits[fed[row + 1]]) - top - float(np.log(np.exp(logits - top).sum()))
-        return total, kept
+                each.append(float(logits[fed[row + 1]]) - top - float(np.log(np.exp(logits - top).sum())))
+        return each, kept
 
     def _history(self) -> tuple[tuple[tuple[int, ...], int], ...]:
         """The evaluations whose KV cells are live up to the current position (after a rewind,
