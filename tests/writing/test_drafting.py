@@ -15,6 +15,7 @@ from penna.writing.drafting import (
     WHOLE_SENTENCE_MARGIN,
     Assessment,
     alternatives,
+    article_put_backs,
     as_sentence,
     assess,
     best,
@@ -209,12 +210,16 @@ def test_a_put_back_only_a_little_likelier_or_an_article_too_costly_while_restor
     half = -30.0 + WHOLE_SENTENCE_MARGIN / 2
     close = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": half})
     assert likelier(_boss(1.5), first, close, _boss_judge)[1] == ()
-    # An article the search found too costly is never proposed ("sent on [a] mission").
-    article = ((" a", " mission"), ALTERNATIVE_MARGIN + 0.5)
-    costly = Restoration((GapChoice(("Boss",)), GapChoice((" was", " sent")), GapChoice((" on",)),
-                          GapChoice((" mission",), (article,)), GapChoice((".",))))
-    far = _scores({"Boss was sent on mission.": -30.0, "Boss was sent on a mission.": -20.0})
-    assert likelier(costly, _boss_judge(costly.text), far, _boss_judge)[1] == ()
+    # A put-back the search found too costly is not proposed from its alternatives ("dough [is]
+    # ready"); only the articles and participles' auxiliaries are offered from outside the search.
+    auxiliary = ((" is", " ready"), ALTERNATIVE_MARGIN + 0.5)
+    costly = Restoration((GapChoice(("Dough",)), GapChoice((" ready",), (auxiliary,)), GapChoice((".",))))
+
+    def dough(text: str) -> Assessment:
+        return assess("dough ready", text, "restore", sources=[], before=[])
+
+    far = _scores({"Dough ready.": -30.0, "Dough is ready.": -20.0})
+    assert likelier(costly, dough(costly.text), far, dough)[1] == ()
 
 
 @needs_grammar
@@ -278,3 +283,61 @@ def test_auxiliaries_are_offered_only_before_a_participle_after_a_noun() -> None
     assert _offered("Boss", " then", " sent", ".") == []  # after the gap's own small word: "then sent"
     assert _offered("Boss", " sent —", " later", ".")[0] == "Boss was sent — later."  # a mark after it
     assert _offered("Legacy,", " fired", ".") == []  # after a mark: the note's own clause break
+
+
+def _articles(note: str, *written: str) -> list[str]:
+    """The sentences `article_put_backs` offers for a restoration of `written` (one gap each)."""
+    restoration = Restoration(tuple(GapChoice(w if isinstance(w, tuple) else (w,)) for w in written))
+    found = []
+    for gap, fill in article_put_backs(restoration, note.split()):
+        extended, switch = restoration.offering(gap, fill)
+        found.append(extended.switched((switch,)))
+    return found
+
+
+def test_articles_are_offered_before_a_note_word_that_could_open_a_noun_phrase() -> None:
+    offered = _articles("boy named John", "Boy", " named", " John", ".")
+    assert offered[:2] == ["A boy named John.", "The boy named John."]  # the opening, in lower case
+    assert "A boy a named John." not in offered and all("a John" not in o and "the John" not in o for o in offered)
+    make = _articles("make her scapegoat", "Make", " her", " scapegoat", ".")
+    assert "Make her a scapegoat." in make and "Make her the scapegoat." in make
+    assert "Make the her scapegoat." not in make  # a pronoun is a small word: no article before it
+    assert _articles("fired warhead at facility", ("I", " fired"), " warhead", " at", " facility", ".")[:2] == [
+        "I fired a warhead at facility.", "I fired the warhead at facility."]
+    assert _articles("old oven", "Old", " oven", ".")[0] == "An old oven."  # "an" by the spelling
+
+
+def test_no_article_where_the_note_word_has_its_determiner_or_is_no_noun() -> None:
+    assert all(" size" in o and "the the" not in o and "a the" not in o
+               for o in _articles("pack size", "Pack", (" the", " size"), "."))  # "size" has its "the"
+    assert _articles("his scapegoat", "His", " scapegoat", ".") == []  # after a possessive
+    assert _articles("Boss sent", "Boss", " sent", ".") == []  # a name opens; a participle is no noun
+    assert _articles("they developed style", "They", " developed", " style", ".")[-2:] == [
+        "They developed a style.", "They developed the style."]  # after "they": no "the developed"
+    assert _articles("two hours", "Two", " hours", ".") == []  # after a number
+    assert _articles("John's dog", "John's", " dog", ".") == []  # after a possessive
+    assert _articles("want to bake", ("I", " want"), " to", " bake", ".") == []  # after "I" and "to"
+    assert _articles("rules apply", "Rules", " apply", ".")[0] == "The rules apply."  # a plural: only "the"
+    assert all(not o.startswith("A rules") for o in _articles("rules apply", "Rules", " apply", "."))
+
+
+@needs_grammar
+def test_several_put_backs_are_taken_one_after_another() -> None:
+    """"Boy named John recruited by Boss": "A" and then "was" are each likelier read whole."""
+    bare = Restoration((GapChoice(("Boy",)), GapChoice((" named",)), GapChoice((" John",)),
+                        GapChoice((" recruited",)), GapChoice((" by",)), GapChoice((" Boss",)), GapChoice((".",))))
+
+    def judge(text: str) -> Assessment:
+        return assess("boy named John recruited by Boss", text, "restore", sources=[], before=[])
+
+    scores = _scores({"Boy named John recruited by Boss.": -40.0, "A boy named John recruited by Boss.": -37.0,
+                      "Boy named John was recruited by Boss.": -38.0,
+                      "A boy named John was recruited by Boss.": -34.0})
+    source, switches = likelier(bare, judge(bare.text), scores, judge)
+    assert source.switched(switches) == "A boy named John was recruited by Boss."
+    assert len(switches) == 2
+    # Each put-back must be likelier than the sentence before it, not only than the bare one.
+    flat = _scores({"Boy named John recruited by Boss.": -40.0, "A boy named John recruited by Boss.": -37.0,
+                    "A boy named John was recruited by Boss.": -36.5})
+    source, switches = likelier(bare, judge(bare.text), flat, judge)
+    assert source.switched(switches) == "A boy named John recruited by Boss."

@@ -20,10 +20,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from penna.knowledge.style import StyleProfile
+from penna.knowledge.style import StyleProfile, function_word_set
 from penna.vault.text import words
-from penna.writing import grammar
-from penna.writing.bridge import ALTERNATIVE_MARGIN, AUXILIARIES, PREPOSITIONS, Restoration, Switch
+from penna.writing import grammar, meaning
+from penna.writing.bridge import (
+    ALTERNATIVE_MARGIN,
+    AUXILIARIES,
+    DETERMINERS,
+    PREPOSITIONS,
+    Restoration,
+    Switch,
+    fits,
+    note_words,
+)
 from penna.writing.cleanup import COPY_RUN_LIMIT, longest_shared_run
 from penna.writing.meaning import Verdict, judge
 
@@ -49,6 +58,17 @@ IRREGULAR_PARTICIPLES = frozenset(
 NOT_PARTICIPLES = frozenset("speed indeed hundred embed exceed proceed succeed bleed breed greed creed steed "
                             "hatred kindred sacred naked wicked wretched rugged ragged crooked".split())
 PARTICIPLE_GAPS = 3  # participles offered auxiliaries per sentence, the first ones (4 sentences scored each)
+# A note's noun with its article left out ("boy named John", "make her scapegoat", "fired nuclear
+# warhead"): before a note word that could open a noun phrase, "a"/"an" and "the" are offered to the
+# whole-sentence reading, for the first `ARTICLE_GAPS` such words (2 sentences scored each).
+ARTICLE_GAPS = 4
+# After these a note word already has its determiner, or is no noun ("they developed", "to make");
+# "her" may be an object ("make her [a] scapegoat").
+NO_ARTICLE_AFTER = DETERMINERS - {"her"} | meaning.QUANTIFIERS | meaning.NUMBER_WORDS | frozenset(
+    "a an the i we they he she who to very whose".split())
+# Put-backs taken one after another in one sentence, each read whole against the sentence before it
+# ("[A] boy named John [was] recruited by Boss").
+PUT_BACK_ROUNDS = 3
 # After these a past form is active ("they developed") or already has its auxiliary ("was sent").
 NO_AUXILIARY_AFTER = PUT_BACK | PREPOSITIONS | AUXILIARIES | frozenset(
     "i you we they he she it who that which there this these those to not never and or but so then also just only "
@@ -129,47 +149,134 @@ def best(candidates: Sequence[Assessment]) -> Assessment:
 
 def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequence[str]], list[float]],
              judge: Callable[[str], Assessment]) -> tuple[Restoration, tuple[Switch, ...]]:
-    """The gap to switch where the switch only puts back an article or an auxiliary the note left
-    out, and the model, reading the whole sentence (`scores`: each text's log-probability after the
-    prompt), finds that version likelier by `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on" is scored,
-    while restoring, with only the next word ahead, and bare "sent" wins there; "Boss was sent on a
-    double-agent mission…" is the likelier sentence. Offered: the model's own next-best fillings
-    that put one back, and an auxiliary before a past participle that follows a noun
-    (`participle_put_backs`). Other switches are not offered: read whole, the model preferred them
+    """The gaps to switch where each switch only puts back an article or an auxiliary the note
+    left out, and the model, reading the whole sentence (`scores`: each text's log-probability
+    after the prompt), finds that version likelier by `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on"
+    is scored, while restoring, with only the next word ahead, and bare "sent" wins there; "Boss
+    was sent on a double-agent mission…" is the likelier sentence. Offered: the model's own
+    next-best fillings that put one back, an auxiliary before a past participle that follows a
+    noun (`participle_put_backs`) and an article before a word that could open a noun phrase
+    (`article_put_backs`). Other switches are not offered: read whole, the model preferred them
     about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it still says what the
-    note says and parses at least as well as `first` (the restoration judged). Returns the
-    restoration (with the offered filling among its gap's alternatives, when one was taken) and
-    the switches; none (`()`) when nothing was taken."""
-    offered = [(restoration, v.switches) for v in restoration.variants() if v.loss <= ALTERNATIVE_MARGIN
-               and len(v.switches) == 1 and restoration.puts_back(v.switches[0], PUT_BACK)][:MENDING_VARIANTS]
-    proposed = {restoration.switched(switches) for _, switches in offered}
-    for gap, fill in participle_put_backs(restoration):
+    note says and parses at least as well as the sentence before it (at first `first`, the
+    restoration judged); then the other gaps are offered again, for `PUT_BACK_ROUNDS` rounds.
+    Returns the restoration (with the offered fillings among its gaps' alternatives, when one was
+    taken) and the switches; none (`()`) when nothing was taken."""
+    source, current = restoration, first
+    taken: tuple[Switch, ...] = ()
+    promising: set[Offer] | None = None
+    for _round in range(PUT_BACK_ROUNDS):
+        step = _put_back_once(source, taken, current, scores, judge, promising)
+        if step is None:
+            break
+        source, taken, current, promising = step
+    return (source, taken) if taken else (restoration, ())
+
+
+Offer = tuple[int, tuple[str, ...]]  # a gap and a filling for it
+
+
+def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current: Assessment,
+                   scores: Callable[[Sequence[str]], list[float]], judge: Callable[[str], Assessment],
+                   promising: set[Offer] | None,
+                   ) -> tuple[Restoration, tuple[Switch, ...], Assessment, set[Offer]] | None:
+    """One more put-back on `restoration` with `taken` switched (`current`, judged), or None; with
+    the offers that read likelier than `current` without being taken. After the first round only
+    those (`promising`) are offered again: a put-back the model found less likely than the sentence
+    without it does not become likelier because another gap changed."""
+    spent = restoration.loss(taken)
+    offered: list[tuple[Restoration, tuple[Switch, ...], Offer]] = [
+        (restoration, v.switches, (v.switches[-1][0], restoration.gaps[v.switches[-1][0]].others[v.switches[-1][1]][0]))
+        for v in restoration.variants(taken) if v.loss - spent <= ALTERNATIVE_MARGIN
+        and restoration.puts_back(v.switches[-1], PUT_BACK)][:MENDING_VARIANTS]
+    proposed = {restoration.switched(switches) for _, switches, _ in offered}
+    busy = {gap for gap, _ in taken}
+    note = note_words(current.note) or []
+    for gap, fill in [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy)]:
         extended, switch = restoration.offering(gap, fill)
-        if extended.switched((switch,)) not in proposed:  # the search's own "was" is scored once
-            offered.append((extended, (switch,)))
+        switches = (*taken, switch)
+        if extended.switched(switches) not in proposed:  # the search's own "was" is scored once
+            proposed.add(extended.switched(switches))
+            offered.append((extended, switches, (gap, fill)))
+    if promising is not None:
+        offered = [offer for offer in offered if offer[2] in promising]
     if not offered:
-        return restoration, ()
-    texts = [source.switched(switches) for source, switches in offered]
-    found = scores([restoration.text, *texts])
+        return None
+    texts = [source.switched(switches) for source, switches, _ in offered]
+    found = scores([current.text, *texts])
     ranked = sorted(zip(found[1:], texts, offered, strict=True), key=lambda candidate: candidate[0], reverse=True)
-    for score, text, (source, switches) in ranked:
+    for score, text, (source, switches, offer) in ranked:
         if score < found[0] + WHOLE_SENTENCE_MARGIN:
             break
         judged = judge(text)
-        if judged.sound and judged.grammar_rank <= first.grammar_rank:
-            return source, switches
-    return restoration, ()
+        if judged.sound and judged.grammar_rank <= current.grammar_rank:
+            again = {other for value, _, (_, _, other) in ranked if value > found[0] and other[0] != offer[0]}
+            return source, switches, judged, again
+    return None
 
 
-def participle_put_backs(restoration: Restoration) -> list[tuple[int, tuple[str, ...]]]:
+def article_put_backs(restoration: Restoration, note: Sequence[str],
+                      busy: set[int] | frozenset[int] = frozenset()) -> list[Offer]:
+    """(gap, filling) for "a"/"an" (by the word's spelling; not before a plural) and "the" put
+    before a note word that could open a noun phrase (`_takes_article`; `note`: the note's words,
+    for their case); at a sentence's opening the word goes into lower case ("Boy named John…" →
+    "A boy named John…"). For the first `ARTICLE_GAPS` such words, skipping the gaps in `busy`."""
+    found: list[Offer] = []
+    gaps = restoration.gaps
+    for index in range(min(len(gaps), len(note))):
+        if index in busy or not _takes_article(restoration, index, note[index]):
+            continue
+        bare = note[index].lower()
+        plural = bare.endswith("s") and not bare.endswith(("ss", "us", "is"))
+        written = gaps[index].written
+        word = written[-1].lstrip()
+        lead = written[-1][:len(written[-1]) - len(word)]
+        for article in ["the"] if plural else ["an" if fits("an", bare) else "a", "the"]:
+            if index == 0:
+                found.append((index, (lead + article.capitalize(), " " + word[:1].lower() + word[1:])))
+            else:
+                found.append((index, (*written[:-1], " " + article, written[-1])))
+        if len({gap for gap, _ in found}) == ARTICLE_GAPS:
+            break
+    return found
+
+
+def _takes_article(restoration: Restoration, index: int, original: str) -> bool:
+    """Whether the note word `original`, written at the end of gap `index`, could take an article:
+    written in lower case in the note, no small word, number, claim word or past participle; the
+    gap holds no determiner; the word right before it (the gap's own last small word, else the
+    note's word before) is no determiner, quantifier, number, possessive, subject pronoun or "to";
+    at a sentence's opening, the gap adds nothing before it."""
+    written = restoration.gaps[index].written
+    bare = original.lower()
+    if not written or written[-1].strip().rstrip(",;:.!?…—–- ").lower() != bare:
+        return False
+    if (not original[:1].islower() or not bare.replace("-", "").replace("'", "").isalpha()
+            or bare in function_word_set() or bare in NO_ARTICLE_AFTER or bare in meaning.NEGATIONS
+            or bare in meaning.MODALS or _participle(bare)):
+        return False
+    added = [w.strip().lower() for w in written[:-1]]
+    if any(w in DETERMINERS or w in NO_ARTICLE_AFTER for w in added):
+        return False
+    if index == 0:
+        return not added
+    before = added[-1] if added else restoration.gaps[index - 1].written[-1].strip().rstrip(",;:").lower()
+    return bool(before) and before not in NO_ARTICLE_AFTER and not before.endswith(("'s", "’s", "s'")) and not any(
+        c.isdigit() for c in before)
+
+
+def participle_put_backs(restoration: Restoration,
+                         busy: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, tuple[str, ...]]]:
     """(gap, filling) for each auxiliary of `AUXILIARIES_BEFORE_PARTICIPLE` put before a note word
     that looks like a past participle ("sent", "recruited"), where the word right before it (the
     gap's own last small word, else the note's word before) is not a pronoun, an auxiliary, a
     preposition or a word after which a past form is active, and does not end in a mark; for the
-    first `PARTICIPLE_GAPS` such words."""
+    first `PARTICIPLE_GAPS` such words, skipping the gaps in `busy`."""
     found: list[tuple[int, tuple[str, ...]]] = []
     gaps = restoration.gaps
     for index in range(1, len(gaps)):
+        if index in busy:
+            continue
         written = gaps[index].written
         if not written or not gaps[index - 1].written or not _participle(written[-1]):
             continue
