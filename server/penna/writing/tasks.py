@@ -111,10 +111,8 @@ def parse_bullets(text: str) -> list[str]:
 
 
 # A stop inside a bullet, then the next word (a note's sentences need not start with a capital);
-# an ellipsis ends a sentence only where a capital follows ("what to omit … In the midst of…");
-# a subject pronoun written with its capital after a lower-case word is a new sentence whose stop
-# the writer left out ("in possession of Philosophers' Legacy He fired warhead at facility").
-NOTE_STOP = re.compile(r"(?<=[.!?])\s+(?=[\w\"'“‘(-])|(?<=…)\s+(?=[A-Z])|(?<=[a-z'’])\s+(?=(?:He|She|They|We|It)\s)")
+# an ellipsis ends a sentence only where a capital follows ("what to omit … In the midst of…").
+NOTE_STOP = re.compile(r"(?<=[.!?])\s+(?=[\w\"'“‘(-])|(?<=…)\s+(?=[A-Z])")
 
 
 def note_sentences(bullet: str) -> list[str]:
