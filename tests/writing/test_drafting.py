@@ -317,6 +317,7 @@ def test_no_article_where_the_note_word_has_its_determiner_or_is_no_noun() -> No
     assert _articles("two hours", "Two", " hours", ".") == []  # after a number
     assert _articles("John's dog", "John's", " dog", ".") == []  # after a possessive
     assert _articles("want to bake", ("I", " want"), " to", " bake", ".") == []  # after "I" and "to"
+    assert _articles("it's problem", ("It's",), " problem", ".") == ["It's a problem.", "It's the problem."]
     assert _articles("rules apply", "Rules", " apply", ".")[0] == "The rules apply."  # a plural: only "the"
     assert all(not o.startswith("A rules") for o in _articles("rules apply", "Rules", " apply", "."))
 
@@ -338,6 +339,6 @@ def test_several_put_backs_are_taken_one_after_another() -> None:
     assert len(switches) == 2
     # Each put-back must be likelier than the sentence before it, not only than the bare one.
     flat = _scores({"Boy named John recruited by Boss.": -40.0, "A boy named John recruited by Boss.": -37.0,
-                    "A boy named John was recruited by Boss.": -36.5})
+                    "Boy named John was recruited by Boss.": -38.0, "A boy named John was recruited by Boss.": -36.5})
     source, switches = likelier(bare, judge(bare.text), flat, judge)
     assert source.switched(switches) == "A boy named John recruited by Boss."

@@ -180,3 +180,8 @@ def test_a_bullet_of_two_sentences_becomes_two_sentences() -> None:
     assert note_sentences("so abundant that problem what to omit … In midst of agitation, BR Ambedkar said") == [
         "so abundant that problem what to omit …", "In midst of agitation, BR Ambedkar said"]
     assert note_sentences("tools to mitigate it … slightly") == ["tools to mitigate it … slightly"]
+    # A capital pronoun inside a bullet is no stop: in writers' notes it is mostly a divine pronoun
+    # ("Allah and that He has no partner") or a title ("finished reading It last night").
+    for whole in ("Volgin in possession of Legacy He fired warhead", "the Lord promised He would return",
+                  "finished reading It last night"):
+        assert note_sentences(whole) == [whole]

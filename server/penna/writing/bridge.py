@@ -461,7 +461,9 @@ class Bridge:
             shares = [_shared(tokens, base) for tokens in tokenized]
             for index in sorted(range(1, len(texts)), key=lambda i: shares[i], reverse=True):
                 tokens, shared = tokenized[index], shares[index]
-                if shared == 0:
+                if tokens == base:
+                    found[index] = found[0]
+                elif shared == 0:
                     found[index] = float(first[tokens[0]]) + self._token_scores(decoder, start, tokens, total=True)
                 else:
                     found[index] = before[shared] + self._token_scores(decoder, start + shared - 1,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from penna.knowledge.style import StyleProfile, function_word_set
 from penna.vault.text import words
 from penna.writing import grammar, meaning
+from penna.writing.backend import ModelError
 from penna.writing.bridge import (
     ALTERNATIVE_MARGIN,
     AUXILIARIES,
@@ -66,6 +67,8 @@ ARTICLE_GAPS = 4
 # "her" may be an object ("make her [a] scapegoat").
 NO_ARTICLE_AFTER = DETERMINERS - {"her"} | meaning.QUANTIFIERS | meaning.NUMBER_WORDS | frozenset(
     "a an the i we they he she who to very whose".split())
+# "'s" for "is", not a possessive: "it's [a] problem".
+IS_CONTRACTED = frozenset("it's that's there's here's what's who's he's she's".split())
 # Put-backs taken one after another in one sentence, each read whole against the sentence before it
 # ("[A] boy named John [was] recruited by Boss").
 PUT_BACK_ROUNDS = 3
@@ -166,7 +169,12 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     taken: tuple[Switch, ...] = ()
     promising: set[Offer] | None = None
     for _round in range(PUT_BACK_ROUNDS):
-        step = _put_back_once(source, taken, current, scores, judge, promising)
+        try:
+            step = _put_back_once(source, taken, current, scores, judge, promising)
+        except ModelError:  # the window is full: the put-backs taken so far stand
+            if not taken:
+                raise
+            break
         if step is None:
             break
         source, taken, current, promising = step
@@ -251,7 +259,7 @@ def _takes_article(restoration: Restoration, index: int, original: str) -> bool:
     bare = original.lower()
     if not written or written[-1].strip().rstrip(",;:.!?…—–- ").lower() != bare:
         return False
-    if (not original[:1].islower() or not bare.replace("-", "").replace("'", "").isalpha()
+    if (not original[:1].islower() or not bare.replace("-", "").isalpha()
             or bare in function_word_set() or bare in NO_ARTICLE_AFTER or bare in meaning.NEGATIONS
             or bare in meaning.MODALS or _participle(bare)):
         return False
@@ -260,9 +268,11 @@ def _takes_article(restoration: Restoration, index: int, original: str) -> bool:
         return False
     if index == 0:
         return not added
+    if not added and not restoration.gaps[index - 1].written:
+        return False
     before = added[-1] if added else restoration.gaps[index - 1].written[-1].strip().rstrip(",;:").lower()
-    return bool(before) and before not in NO_ARTICLE_AFTER and not before.endswith(("'s", "’s", "s'")) and not any(
-        c.isdigit() for c in before)
+    possessive = before.endswith(("'s", "’s", "s'")) and before.replace("’", "'") not in IS_CONTRACTED
+    return bool(before) and before not in NO_ARTICLE_AFTER and not possessive and not any(c.isdigit() for c in before)
 
 
 def participle_put_backs(restoration: Restoration,
