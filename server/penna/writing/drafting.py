@@ -251,10 +251,10 @@ def article_put_backs(restoration: Restoration, note: Sequence[str],
 
 def _takes_article(restoration: Restoration, index: int, original: str) -> bool:
     """Whether the note word `original`, written at the end of gap `index`, could take an article:
-    written in lower case in the note, no small word, number, claim word or past participle; the
-    gap holds no determiner; the word right before it (the gap's own last small word, else the
-    note's word before) is no determiner, quantifier, number, possessive, subject pronoun or "to";
-    at a sentence's opening, the gap adds nothing before it."""
+    written in lower case in the note, no small word, number, claim word, past participle or word
+    with an apostrophe ("it's"); the gap holds no determiner; the word right before it (the gap's
+    own last small word, else the note's word before) is no determiner, quantifier, number,
+    possessive, subject pronoun or "to"; at a sentence's opening, the gap adds nothing before it."""
     written = restoration.gaps[index].written
     bare = original.lower()
     if not written or written[-1].strip().rstrip(",;:.!?…—–- ").lower() != bare:
