@@ -6,6 +6,8 @@ with the project's Python; each sheet's key.json is moved into KEYS before a rea
     mk_sheets.py paired NAME=NEW.json NAME=REF.json OUT_DIR KEYS_DIR CORPUS
     # full: every paragraph of NEW beside the author's
     mk_sheets.py full NAME=NEW.json OUT_DIR KEYS_DIR CORPUS
+    # variants: each paragraph's three variants (docs/voice-sheets/e24/variants_read.py) beside the author's
+    mk_sheets.py variants VARIANTS.json OUT_DIR KEYS_DIR CORPUS
 
 CORPUS is nullprogram or vaultofknowledge (its eight training paragraphs, from
 docs/voice-sheets/e21, go beside the sheet for the reader); NAME is the system's name in the key.
@@ -37,6 +39,11 @@ def main(argv: list[str]) -> None:
         rows = [SheetRow(n["bullets"], {new_name: n["outputs"]["penna"], ref_name: r["outputs"]["penna"],
                                         "author": n["original"]})
                 for n, r in zip(new_items, ref_items, strict=True) if n["outputs"]["penna"] != r["outputs"]["penna"]]
+    elif mode == "variants":
+        made, out, keys, corpus = rest
+        rows = [SheetRow(item["bullets"], {**{f"variant-{n + 1}": text for n, text in enumerate(item["variants"])},
+                                           "author": item["original"]})
+                for item in json.loads(Path(made).read_text())]
     else:
         new, out, keys, corpus = rest
         new_name, new_items = named(new)
