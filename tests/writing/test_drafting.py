@@ -19,6 +19,7 @@ from penna.writing.drafting import (
     as_sentence,
     assess,
     best,
+    clause_put_backs,
     likelier,
     mend,
     participle_put_backs,
@@ -342,3 +343,101 @@ def test_several_put_backs_are_taken_one_after_another() -> None:
                     "Boy named John was recruited by Boss.": -38.0, "A boy named John was recruited by Boss.": -36.5})
     source, switches = likelier(bare, judge(bare.text), flat, judge)
     assert source.switched(switches) == "A boy named John recruited by Boss."
+
+
+# --- a clause's joint put back (E32) --------------------------------------------------------------
+def _gapped(*written: str | tuple[str, ...]) -> Restoration:
+    return Restoration(tuple(GapChoice(w if isinstance(w, tuple) else (w,)) for w in written))
+
+
+def _joints(note: str, *written: str | tuple[str, ...], misread: bool = False) -> list[str]:
+    """The sentences `clause_put_backs` offers for a restoration of `written` (one gap each)."""
+    restoration = _gapped(*written)
+    found = []
+    for gap, fill in clause_put_backs(restoration, note.split(), (), misread=misread):
+        extended, switch = restoration.offering(gap, fill)
+        found.append(extended.switched((switch,)))
+    return found
+
+
+SPLICE_NOTE = "real expression wrapped in parentheses, no tokens need to synthesized"
+SPLICE = ("The", " real"), (" expression", ), (" is", " wrapped"), (" in",), (" parentheses,",), (" no",), \
+    (" tokens",), (" need",), (" to",), (" be", " synthesized"), (".",)
+
+
+@needs_grammar
+def test_a_coordinator_is_offered_where_a_comma_runs_one_clause_into_another() -> None:
+    offered = _joints(SPLICE_NOTE, *SPLICE)
+    assert "The real expression is wrapped in parentheses, so no tokens need to be synthesized." in offered
+    assert {o.split(", ")[1].split()[0] for o in offered} == {"and", "so", "but"}
+
+
+@needs_grammar
+def test_no_coordinator_where_the_comma_is_no_run_on() -> None:
+    # The part after the comma is no clause ("…, in the error message").
+    assert _joints("you've seen symbol, the error message", ("You've",), (" seen",), (" the", " symbol,"),
+                   (" the",), (" error",), (" message",), (".",)) == []
+    # A list: the part before the comma is no clause.
+    assert _joints("ethics, aesthetics, spirituality matter", ("Ethics,",), (" aesthetics,",), (" spirituality",),
+                   (" matter",), (".",)) == []
+    # A subordinate clause first: its comma is the usual one.
+    assert _joints("if you bake, you wait", ("If",), (" you",), (" bake,",), (" you",), (" wait",), (".",)) == []
+    # The word after the comma opens a clause of its own ("…, which…"), or the search added a word there.
+    assert _joints("it runs, which helps", ("It",), (" runs,",), (" which",), (" helps",), (".",)) == []
+    assert _joints(SPLICE_NOTE, *SPLICE[:5], (" and", " no"), *SPLICE[6:]) == []
+
+
+@needs_grammar
+def test_a_subject_and_verb_are_offered_at_the_opening_only_of_a_sentence_the_parser_misreads() -> None:
+    note = "useful in practice, not when we thinking roughly"
+    written = ("Useful",), (" in",), (" practice,",), (" not",), (" when",), (" we",), (" are", " thinking"), \
+        (" roughly",), (".",)
+    offered = _joints(note, *written, misread=True)
+    assert offered[:3] == ["It is useful in practice, not when we are thinking roughly.",
+                           "That is useful in practice, not when we are thinking roughly.",
+                           "This is useful in practice, not when we are thinking roughly."]
+    assert _joints(note, *written) == []  # read as a sentence: nothing offered at the opening
+    contracted = Restoration(_gapped(*written).gaps, author_words=("it's", "that's"))
+    assert contracted.offering(*clause_put_backs(contracted, note.split(), (), misread=True)[0])[0].switched(
+        ((0, 0),)).startswith("It's useful")
+    # A name keeps its capital; a small word or an added subject gets no opener.
+    assert _joints("Ambedkar on Muslims", ("Ambedkar",), (" on",), (" Muslims",), (".",), misread=True)[0] == \
+        "It is Ambedkar on Muslims."
+    assert _joints("though article about stuff", ("Though",), (" this", " article"), (" is", " about"), (" stuff",),
+                   (".",), misread=True) == []
+    assert _joints("tried it", ("I", " tried"), (" it",), (".",), misread=True) == []
+    # An article the search put first stays after the opener ("That's the most you can…").
+    assert _joints("most you can work with at once", ("The", " most"), (" you",), (" can",), (" work",), (" with",),
+                   (" at",), (" once",), (".",), misread=True)[1] == "That is the most you can work with at once."
+
+
+@needs_grammar
+def test_a_joint_is_taken_when_the_model_finds_it_likelier_and_an_opening_only_if_it_mends_the_parse() -> None:
+    restoration = _gapped(*SPLICE)
+    splice = restoration.text
+
+    def judge(text: str) -> Assessment:
+        return assess(SPLICE_NOTE, text, "restore", sources=[], before=[])
+
+    joined = "The real expression is wrapped in parentheses, so no tokens need to be synthesized."
+    source, switches = likelier(restoration, judge(splice), _scores({splice: -40.0, joined: -37.0}), judge)
+    assert source.switched(switches) == joined
+    assert likelier(restoration, judge(splice), _scores({splice: -40.0, joined: -39.5}), judge)[1] == ()
+
+    note = "useful in practice"
+    bare = _gapped("Useful", " in", " practice", ".")
+
+    def fragment(text: str) -> Assessment:
+        return assess(note, text, "restore", sources=[], before=[])
+
+    assert fragment(bare.text).grammar_rank > 0 and fragment("It is useful in practice.").grammar_rank == 0
+    opened = _scores({"Useful in practice.": -30.0, "It is useful in practice.": -27.0})
+    source, switches = likelier(bare, fragment(bare.text), opened, fragment)
+    assert source.switched(switches) == "It is useful in practice."
+
+    def parses_no_better(text: str) -> Assessment:
+        judged = fragment(text)
+        judged.unattached = fragment(bare.text).unattached
+        return judged
+
+    assert likelier(bare, fragment(bare.text), opened, parses_no_better)[1] == ()

@@ -58,3 +58,12 @@ def test_a_clause_is_not_charged_when_the_first_linkage_reads_a_noun_phrase() ->
 def test_imperatives_questions_and_opening_conjunctions_are_clauses() -> None:
     for sentence in ("Pop the remaining stack into the queue.", "Why does it fail?", "But it was fun to explore."):
         assert grammar.unattached(sentence) == 0, sentence
+
+
+def test_a_part_of_a_sentence_reads_as_a_clause_only_with_a_verb_and_every_word_attached() -> None:
+    assert grammar.clause("no parenthesis tokens need to be synthesized") is True
+    assert grammar.clause("the real expression is effectively wrapped in parentheses") is True
+    assert grammar.clause("in the error message") is False  # no verb: a phrase
+    assert grammar.clause("ethics, aesthetics") is False
+    assert grammar.clause("tokens need to synthesized the") is False  # a word left unattached
+    assert grammar.clause("") is None

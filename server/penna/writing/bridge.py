@@ -189,9 +189,13 @@ class Restoration:
         return sorted(found, key=lambda v: v.loss)
 
     def switched(self, switches: Sequence[Switch]) -> str:
-        chosen = dict(switches)
-        fills = (gap.others[chosen[i]][0] if i in chosen else gap.written for i, gap in enumerate(self.gaps))
+        fills = self.fills(switches)
         return contract("".join(word for fill in fills for word in fill).strip(), self.author_words)
+
+    def fills(self, switches: Sequence[Switch]) -> list[tuple[str, ...]]:
+        """Each gap's filling with `switches` made."""
+        chosen = dict(switches)
+        return [gap.others[chosen[i]][0] if i in chosen else gap.written for i, gap in enumerate(self.gaps)]
 
     def puts_back(self, switch: Switch, words: frozenset[str]) -> bool:
         """Whether `switch` fills its gap as written with one word of `words` added, nothing else

@@ -27,8 +27,10 @@ from penna.writing.backend import ModelError
 from penna.writing.bridge import (
     ALTERNATIVE_MARGIN,
     AUXILIARIES,
+    COORDINATORS,
     DETERMINERS,
     PREPOSITIONS,
+    SUBJECTS,
     Restoration,
     Switch,
     fits,
@@ -72,6 +74,22 @@ IS_CONTRACTED = frozenset("it's that's there's here's what's who's he's she's".s
 # Put-backs taken one after another in one sentence, each read whole against the sentence before it
 # ("[A] boy named John [was] recruited by Boss").
 PUT_BACK_ROUNDS = 3
+# A sentence the parser reads badly may need a clause's joint back, not a word of the note's
+# phrase: a coordinator after a comma that runs two clauses together ("…where implied, [so] the
+# compiler always sees…") or a subject and verb before a note that opens with no verb ("[It's]
+# useful in practice…"). Offered only where the parser sees a fault, and taken only where it then
+# reads better (`clause_put_backs`).
+SPLICE_JOINERS = ("and", "so", "but")
+ARTICLES = frozenset({"a", "an", "the"})
+CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
+# A part after a comma that opens with these is no clause run on ("…, which ensures…").
+SUBORDINATORS = frozenset(
+    "if when whenever while because though although unless until since as once whether after before".split())
+NO_JOINER_BEFORE = PREPOSITIONS | SUBORDINATORS | frozenset(
+    "and or but so yet nor which who whom whose that where like then not".split())
+# A note that opens with these has its clause's opening, or one a subject and verb cannot precede.
+NO_OPENER_BEFORE = SUBORDINATORS | COORDINATORS | SUBJECTS | AUXILIARIES | meaning.MODALS | frozenset(
+    "i me him her us them who whom whose which what why how where there here to do does did".split())
 # After these a past form is active ("they developed") or already has its auxiliary ("was sent").
 NO_AUXILIARY_AFTER = PUT_BACK | PREPOSITIONS | AUXILIARIES | frozenset(
     "i you we they he she it who that which there this these those to not never and or but so then also just only "
@@ -200,7 +218,10 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
     proposed = {restoration.switched(switches) for _, switches, _ in offered}
     busy = {gap for gap, _ in taken}
     note = note_words(current.note) or []
-    for gap, fill in [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy)]:
+    repairs = clause_put_backs(restoration, note, taken, busy,
+                               misread=current.unattached is not None and current.grammar_rank > 0)
+    for gap, fill in [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy),
+                      *repairs]:
         extended, switch = restoration.offering(gap, fill)
         switches = (*taken, switch)
         if extended.switched(switches) not in proposed:  # the search's own "was" is scored once
@@ -217,7 +238,9 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
         if score < found[0] + WHOLE_SENTENCE_MARGIN:
             break
         judged = judge(text)
-        if judged.sound and judged.grammar_rank <= current.grammar_rank:
+        # An opening clause must mend what the parser saw; nothing may make it read worse.
+        limit = current.grammar_rank - 1 if offer in repairs and offer[0] == 0 else current.grammar_rank
+        if judged.sound and judged.grammar_rank <= limit:
             again = {other for value, _, (_, _, other) in ranked if value > found[0] and other[0] != offer[0]}
             return source, switches, judged, again
     return None
@@ -246,6 +269,45 @@ def article_put_backs(restoration: Restoration, note: Sequence[str],
                 found.append((index, (*written[:-1], " " + article, written[-1])))
         if len({gap for gap, _ in found}) == ARTICLE_GAPS:
             break
+    return found
+
+
+def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[Switch, ...],
+                     busy: set[int] | frozenset[int] = frozenset(), *, misread: bool = False) -> list[Offer]:
+    """(gap, filling) that give a sentence a clause's joint back (`SPLICE_JOINERS`,
+    `CLAUSE_OPENERS`). A coordinator where a comma runs one clause on into another: the search
+    added nothing before the note word after the comma, that word opens no phrase or clause of its
+    own (`NO_JOINER_BEFORE`), the sentence does not open with a subordinate clause ("If you…, you…"),
+    and the parser reads the part before the comma and the part after it each as a clause. And,
+    where the parser reads the sentence badly (`misread`), at its opening (nothing added before the
+    note's first word but an article, and that word opens no clause of its own: `NO_OPENER_BEFORE`)
+    a subject and verb ("it's" where the author writes it so, else "it is"). `taken`: the switches
+    made so far; skipping the gaps in `busy`."""
+    found: list[Offer] = []
+    gaps = restoration.gaps
+    fills = restoration.fills(taken)
+    opening = gaps[0].written if gaps else ()
+    if misread and 0 not in busy and note and opening and all(w.strip().lower() in ARTICLES for w in opening[:-1]):
+        bare = note[0].lower()
+        if bare.isalpha() and bare not in NO_OPENER_BEFORE:
+            head = opening[0].lstrip()
+            lowered = head[:1].lower() + head[1:] if len(opening) > 1 or note[0][:1].islower() else head
+            for short, full in CLAUSE_OPENERS:
+                opener = short if short in restoration.author_words else full
+                found.append((0, (opener[:1].upper() + opener[1:], " " + lowered, *opening[1:])))
+    if not note or note[0].lower() in SUBORDINATORS:
+        return found
+    for index in range(2, min(len(gaps), len(note))):
+        if index in busy or len(gaps[index].written) != 1 or not fills[index - 1]:
+            continue
+        if not fills[index - 1][-1].endswith(","):
+            continue
+        if note[index].lower() in NO_JOINER_BEFORE or not note[index].replace("'", "").isalpha():
+            continue
+        before = "".join(w for fill in fills[:index] for w in fill).strip().rstrip(",")
+        after = "".join(w for fill in fills[index:] for w in fill).strip()
+        if grammar.clause(before) and grammar.clause(after):
+            found.extend((index, (" " + joiner, gaps[index].written[0])) for joiner in SPLICE_JOINERS)
     return found
 
 

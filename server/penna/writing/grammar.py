@@ -120,6 +120,12 @@ class _Parser:
             self.dictionary = None
 
     def unattached(self, sentence: str) -> int | None:
+        found = self.parse(sentence)
+        return None if found is None else found[0] + (FRAGMENT_COST if found[1] else 0)
+
+    def parse(self, sentence: str) -> tuple[int, bool] | None:
+        """The words no linkage attaches, and whether no linkage reads a clause (a fragment); None
+        if unknown (a parse error or out of time)."""
         lib = self.lib
         with self.lock:
             if not self.dictionary:
@@ -132,9 +138,9 @@ class _Parser:
                     return None  # a parse error or out of time: unknown, not a crash
                 count = lib.sentence_num_valid_linkages(handle)
                 if count == 0:
-                    return MAX_NULLS  # nothing parsed within the allowed nulls
+                    return MAX_NULLS, True  # nothing parsed within the allowed nulls
                 fragment = not any(self._reads_a_clause(handle, index) for index in range(count))
-                return int(lib.sentence_null_count(handle)) + (FRAGMENT_COST if fragment else 0)
+                return int(lib.sentence_null_count(handle)), fragment
             finally:
                 lib.sentence_delete(handle)
 
@@ -201,6 +207,18 @@ def unattached(sentence: str) -> int | None:
             return None
         total += found
     return total
+
+
+@functools.lru_cache(maxsize=4096)
+def clause(text: str) -> bool | None:
+    """Whether the parser reads `text` (a sentence, or a part of one) as a clause with every word
+    attached; None if unknown."""
+    parser = _parser()
+    prepared = _prepare(text)
+    if parser is None or not words(prepared):
+        return None
+    found = parser.parse(prepared)
+    return None if found is None else found == (0, False)
 
 
 def unattached_per_100_words(text: str) -> tuple[float, int] | None:
