@@ -6,6 +6,8 @@ with the project's Python; each sheet's key.json is moved into KEYS before a rea
     mk_sheets.py paired NAME=NEW.json NAME=REF.json OUT_DIR KEYS_DIR CORPUS
     # full: every paragraph of NEW beside the author's
     mk_sheets.py full NAME=NEW.json OUT_DIR KEYS_DIR CORPUS
+    # both: every paragraph of NEW and of REF beside the author's (changed or not)
+    mk_sheets.py both NAME=NEW.json NAME=REF.json OUT_DIR KEYS_DIR CORPUS
     # variants: each paragraph's three variants (docs/voice-sheets/e24/variants_read.py) beside the author's
     mk_sheets.py variants VARIANTS.json OUT_DIR KEYS_DIR CORPUS
 
@@ -33,12 +35,13 @@ def named(argument: str) -> tuple[str, list[dict]]:
 
 def main(argv: list[str]) -> None:
     mode, *rest = argv
-    if mode == "paired":
+    if mode in ("paired", "both"):
         new, ref, out, keys, corpus = rest
         (new_name, new_items), (ref_name, ref_items) = named(new), named(ref)
         rows = [SheetRow(n["bullets"], {new_name: n["outputs"]["penna"], ref_name: r["outputs"]["penna"],
                                         "author": n["original"]})
-                for n, r in zip(new_items, ref_items, strict=True) if n["outputs"]["penna"] != r["outputs"]["penna"]]
+                for n, r in zip(new_items, ref_items, strict=True)
+                if mode == "both" or n["outputs"]["penna"] != r["outputs"]["penna"]]
     elif mode == "variants":
         made, out, keys, corpus = rest
         rows = [SheetRow(item["bullets"], {**{f"variant-{n + 1}": text for n, text in enumerate(item["variants"])},
