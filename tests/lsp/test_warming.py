@@ -11,6 +11,7 @@ pygls calls them.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from pygls.workspace import Workspace
 from penna.lsp.app import create_server
 from penna.lsp.server import PennaServer
 from penna.lsp.warming import acted_on, forget_warmed, typed_bullets, warm_action
+from penna.writing.backend import CancelToken
 
 DRAFT = "Drafts/Winter loaf.md"
 BULLETS = "- rye has no gluten, dough never feels ready\n"
@@ -178,3 +180,34 @@ def test_a_pause_in_typing_bullets_warms_their_expand_and_an_edit_makes_it_stale
         engine.close()
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_an_action_waits_for_its_own_warm_up_at_work_and_cancels_one_still_settling(sample_vault: Path) -> None:
+    """Asked while its warm-up is at work on the model's worker (the settling time over), the
+    action keeps it: the warm-up evaluates what the action would first. Asked while it still
+    settles, or for other text, the action cancels it and does the work itself."""
+    text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
+    server, uri = _server_with_draft_open(sample_vault, text)
+    bullets = BULLETS.rstrip("\n")
+    try:
+        def warming(text: str, due_in: float) -> CancelToken:
+            token = CancelToken()  # as `warm_action` leaves it, without starting the model
+            server.warmed_action, server.action_warmup = (uri, "expand", text), token
+            server.warm_due = time.monotonic() + due_in
+            return token
+
+        at_work = warming(bullets, -0.1)
+        assert acted_on(server, uri, "expand", bullets) is at_work and not at_work.cancelled
+        assert server.action_warmup is not at_work  # the action's own token now: done, never warmed again
+
+        settling = warming(bullets, 10.0)
+        assert acted_on(server, uri, "expand", bullets) is None and settling.cancelled
+
+        stale = warming("- bake it hot", -0.1)
+        assert acted_on(server, uri, "expand", bullets) is None and stale.cancelled
+    finally:
+        forget_warmed(server)
+        server.runner.shutdown()
+        found = server.engine_for(uri)
+        if found is not None:
+            found[0].close()

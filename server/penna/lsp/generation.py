@@ -28,19 +28,25 @@ class GenerationRunner:
         self._lock = threading.Lock()
         self.last_cancel_latency: float | None = None
 
-    async def run(self, job: Callable[[CancelToken], T], *, cancel: CancelToken | None = None) -> T:
-        """Run `job(cancel_token)` on the worker; cancelling the awaiting task stops it."""
+    async def run(self, job: Callable[[CancelToken], T], *, cancel: CancelToken | None = None,
+                  keep: CancelToken | None = None) -> T:
+        """Run `job(cancel_token)` on the worker; cancelling the awaiting task stops it. Every
+        warm-up is cancelled but `keep`, one already at work on what `job` evaluates first: `job`
+        waits for it on the worker and starts from what it evaluated (cancelled with `job`)."""
         token = cancel or CancelToken()
         with self._lock:
             for warm in self._warm_tokens:
-                warm.cancel()  # a real request outranks any warm-up
-            self._warm_tokens.clear()
+                if warm is not keep:
+                    warm.cancel()  # a real request outranks any warm-up
+            self._warm_tokens = [keep] if keep is not None and not keep.cancelled else []
         future = asyncio.get_running_loop().run_in_executor(self._pool, self._tracked(job), token)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             started = time.perf_counter()
             token.cancel()
+            if keep is not None:
+                keep.cancel()  # `job` waits behind it: the cancel must not
             # Wait for the worker to notice, so no late result or edit can follow the cancel.
             try:
                 await asyncio.wait_for(asyncio.shield(future), timeout=5)

@@ -212,11 +212,11 @@ async def perform(ls: PennaServer, arg: ActionArguments, progress_token: types.P
     """Generate for an action and build its version-bound edit (or, with `preview`, the text and
     where it would go, streaming drafts meanwhile). Cancellation propagates."""
     target = resolve_target(ls, arg)
-    acted_on(ls, target.uri, *target.task)
+    warm_up = acted_on(ls, target.uri, *target.task)
     cancel = CancelToken()
     progress = await _begin_progress(ls, progress_token, TITLES[arg.action], cancel)
     on_text = _streamer(ls, target, progress, arg)
-    result = await _generate(ls, target, cancel, progress, on_text)
+    result = await _generate(ls, target, cancel, progress, on_text, warm_up)
     _warn_if_shortened(ls, result)
     if not any(t.strip() for t in result.texts):
         return Outcome(False, "", None, "the model produced no text this time; try again")
@@ -224,8 +224,9 @@ async def perform(ls: PennaServer, arg: ActionArguments, progress_token: types.P
 
 
 async def _generate(ls: PennaServer, target: Target, cancel: CancelToken, progress: types.ProgressToken | None,
-                    on_text: OnText) -> Generation:
-    """The model's answer for `target` on the generation worker; the progress ends either way."""
+                    on_text: OnText, warm_up: CancelToken | None = None) -> Generation:
+    """The model's answer for `target` on the generation worker, after `warm_up` (its own, at
+    work); the progress ends either way."""
     kind, source = target.task
     variants = VARIANTS if target.action == "variants" else 1
 
@@ -234,7 +235,7 @@ async def _generate(ls: PennaServer, target: Target, cancel: CancelToken, progre
                                       growing=True)
 
     try:
-        result = await ls.runner.run(job, cancel=cancel)
+        result = await ls.runner.run(job, cancel=cancel, keep=warm_up)
     except (Cancelled, asyncio.CancelledError):
         _end_progress(ls, progress, "cancelled")
         raise asyncio.CancelledError() from None

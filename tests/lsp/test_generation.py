@@ -1,0 +1,94 @@
+"""Specification of the model's worker (`lsp/generation.py`): one thread, warm-ups cancelled by a
+real request, except the request's own warm-up already at work, which the request waits for."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from penna.lsp.generation import GenerationRunner
+from penna.writing.backend import CancelToken
+
+
+def _blocking_warm_up(runner: GenerationRunner, order: list[str]) -> tuple[CancelToken, threading.Event,
+                                                                            threading.Event]:
+    """A warm-up at work on the worker until `release` is set."""
+    token, started, release = CancelToken(), threading.Event(), threading.Event()
+
+    def warm(job_token: CancelToken) -> None:
+        started.set()
+        release.wait(timeout=30)
+        order.append("warm-up cancelled" if job_token.cancelled else "warm-up done")
+
+    runner.submit_warm(warm, token)
+    assert started.wait(timeout=30)
+    return token, started, release
+
+
+def test_a_request_cancels_every_warm_up() -> None:
+    runner, order = GenerationRunner(), []
+    try:
+        token, _started, release = _blocking_warm_up(runner, order)
+        waiting = CancelToken()
+        runner.hold_warm(waiting)
+
+        async def ask() -> str:
+            request = asyncio.ensure_future(runner.run(lambda _t: order.append("request") or "answer"))
+            await asyncio.sleep(0.05)
+            release.set()
+            return await request
+
+        assert asyncio.run(ask()) == "answer"
+        assert token.cancelled and waiting.cancelled
+        assert order == ["warm-up cancelled", "request"]
+    finally:
+        runner.shutdown()
+
+
+def test_a_request_waits_for_its_own_warm_up_at_work_and_cancels_the_others() -> None:
+    runner, order = GenerationRunner(), []
+    try:
+        own, _started, release = _blocking_warm_up(runner, order)
+        other = CancelToken()
+        runner.hold_warm(other)
+
+        async def ask() -> str:
+            request = asyncio.ensure_future(runner.run(lambda _t: order.append("request") or "answer", keep=own))
+            await asyncio.sleep(0.05)
+            assert order == []  # the request waits behind the warm-up
+            release.set()
+            return await request
+
+        assert asyncio.run(ask()) == "answer"
+        assert not own.cancelled and other.cancelled
+        assert order == ["warm-up done", "request"]
+    finally:
+        runner.shutdown()
+
+
+def test_cancelling_a_request_that_waits_for_a_warm_up_cancels_both() -> None:
+    runner, order = GenerationRunner(), []
+    try:
+        own, _started, release = _blocking_warm_up(runner, order)
+        request_token = CancelToken()
+
+        def request(token: CancelToken) -> str:
+            order.append("request cancelled" if token.cancelled else "request")
+            return "answer"
+
+        async def ask_then_cancel() -> None:
+            task = asyncio.ensure_future(runner.run(request, cancel=request_token, keep=own))
+            await asyncio.sleep(0.05)
+            task.cancel()
+            await asyncio.sleep(0.05)
+            release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(ask_then_cancel())
+        assert own.cancelled and request_token.cancelled
+        assert order[0] == "warm-up cancelled"
+    finally:
+        runner.shutdown()
