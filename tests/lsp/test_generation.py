@@ -89,6 +89,6 @@ def test_cancelling_a_request_that_waits_for_a_warm_up_cancels_both() -> None:
 
         asyncio.run(ask_then_cancel())
         assert own.cancelled and request_token.cancelled
-        assert order[0] == "warm-up cancelled"
+        assert order == ["warm-up cancelled", "request cancelled"]
     finally:
         runner.shutdown()

@@ -11,7 +11,6 @@ pygls calls them.
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from pygls.workspace import Workspace
 from penna.lsp.app import create_server
 from penna.lsp.server import PennaServer
 from penna.lsp.warming import acted_on, forget_warmed, typed_bullets, warm_action
-from penna.writing.backend import CancelToken
 
 DRAFT = "Drafts/Winter loaf.md"
 BULLETS = "- rye has no gluten, dough never feels ready\n"
@@ -182,29 +180,34 @@ def test_a_pause_in_typing_bullets_warms_their_expand_and_an_edit_makes_it_stale
         loop.close()
 
 
+@pytest.mark.model
 def test_an_action_waits_for_its_own_warm_up_at_work_and_cancels_one_still_settling(sample_vault: Path) -> None:
-    """Asked while its warm-up is at work on the model's worker (the settling time over), the
-    action keeps it: the warm-up evaluates what the action would first. Asked while it still
-    settles, or for other text, the action cancels it and does the work itself."""
+    """Asked once its warm-up is handed to the model's worker (the settling time over), the action
+    keeps it: the warm-up evaluates what the action would first. Asked while it still settles, or
+    for other text, the action cancels it and does the work itself."""
     text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
     server, uri = _server_with_draft_open(sample_vault, text)
     bullets = BULLETS.rstrip("\n")
     try:
-        def warming(text: str, due_in: float) -> CancelToken:
-            token = CancelToken()  # as `warm_action` leaves it, without starting the model
-            server.warmed_action, server.action_warmup = (uri, "expand", text), token
-            server.warm_due = time.monotonic() + due_in
-            return token
-
-        at_work = warming(bullets, -0.1)
+        warm_action(server, uri, "expand", bullets, settle=0.0)
+        assert server.warm_timer is not None
+        server.warm_timer.join(timeout=30)
+        at_work = server.action_warmup
+        assert at_work is not None and server.warm_started is at_work
         assert acted_on(server, uri, "expand", bullets) is at_work and not at_work.cancelled
         assert server.action_warmup is not at_work  # the action's own token now: done, never warmed again
+        server.runner.submit_warm(lambda _token: None).result(timeout=120)  # the warm-up ran to its end
 
-        settling = warming(bullets, 10.0)
-        assert acted_on(server, uri, "expand", bullets) is None and settling.cancelled
+        warm_action(server, uri, "expand", "- bake it hot", settle=30.0)
+        settling = server.action_warmup
+        assert settling is not None and acted_on(server, uri, "expand", "- bake it hot") is None
+        assert settling.cancelled and server.warm_started is None
 
-        stale = warming("- bake it hot", -0.1)
-        assert acted_on(server, uri, "expand", bullets) is None and stale.cancelled
+        warm_action(server, uri, "expand", "- bake it hotter", settle=0.0)
+        assert server.warm_timer is not None
+        server.warm_timer.join(timeout=30)
+        stale = server.action_warmup
+        assert acted_on(server, uri, "expand", bullets) is None and stale is not None and stale.cancelled
     finally:
         forget_warmed(server)
         server.runner.shutdown()

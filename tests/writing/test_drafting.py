@@ -374,7 +374,7 @@ def test_a_coordinator_is_offered_where_a_comma_runs_one_clause_into_another() -
 
 @needs_grammar
 def test_no_coordinator_where_the_comma_is_no_run_on() -> None:
-    # The part after the comma is no clause ("…, in the error message").
+    # The part after the comma is no clause ("…, the error message").
     assert _joints("you've seen symbol, the error message", ("You've",), (" seen",), (" the", " symbol,"),
                    (" the",), (" error",), (" message",), (".",)) == []
     # A list: the part before the comma is no clause.
@@ -400,9 +400,10 @@ def test_a_subject_and_verb_are_offered_at_the_opening_only_of_a_sentence_the_pa
     contracted = Restoration(_gapped(*written).gaps, author_words=("it's", "that's"))
     assert contracted.offering(*clause_put_backs(contracted, note.split(), (), misread=True)[0])[0].switched(
         ((0, 0),)).startswith("It's useful")
-    # A name keeps its capital; a small word or an added subject gets no opener.
-    assert _joints("Ambedkar on Muslims", ("Ambedkar",), (" on",), (" Muslims",), (".",), misread=True)[0] == \
-        "It is Ambedkar on Muslims."
+    # A word the note capitalises may be a name: no opener puts it mid-sentence, nor lowers it.
+    assert _joints("Ambedkar on Muslims", ("Ambedkar",), (" on",), (" Muslims",), (".",), misread=True) == []
+    assert _joints("Useful in practice", ("Useful",), (" in",), (" practice",), (".",), misread=True) == []
+    # A small word or an added subject gets no opener.
     assert _joints("though article about stuff", ("Though",), (" this", " article"), (" is", " about"), (" stuff",),
                    (".",), misread=True) == []
     assert _joints("tried it", ("I", " tried"), (" it",), (".",), misread=True) == []

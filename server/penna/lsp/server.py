@@ -262,6 +262,8 @@ class PennaServer(LanguageServer):
         self.action_warmup: CancelToken | None = None  # … and its warm-up, cancelled when the list moves on
         self.warm_timer: threading.Timer | None = None  # … which starts when this timer fires (`lsp/warming.py`)
         self.warm_due: float | None = None  # … at this time.monotonic()
+        self.warm_started: CancelToken | None = None  # … and is handed to the model's worker
+        self.warm_lock = threading.Lock()  # the timer's thread hands it over; a request may take it over
         self._refusals: set[Path] = set()
         self._told_no_vault = False
 

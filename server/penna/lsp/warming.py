@@ -68,11 +68,14 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str, settle: fl
 
     def settled() -> None:
         # The wait is a timer, not the model's worker: other warm-ups (a hover's rephrasing) do
-        # not queue behind a keystroke's. A request for this action that came meanwhile did the
-        # work itself (`acted_on` replaced the token).
-        if not token.cancelled and ls.action_warmup is token and ls.warmed_action == key and ls.is_open(uri):
-            with contextlib.suppress(RuntimeError):  # the server is shutting down: nothing to warm
-                ls.runner.submit_warm(job, token)
+        # not queue behind a keystroke's. A request for this action that came meanwhile does the
+        # work itself (`acted_on` replaced the token); under the lock, a request either finds the
+        # warm-up handed over or stops it from being handed over.
+        with ls.warm_lock:
+            if not token.cancelled and ls.action_warmup is token and ls.warmed_action == key and ls.is_open(uri):
+                with contextlib.suppress(RuntimeError):  # the server is shutting down: nothing to warm
+                    ls.runner.submit_warm(job, token)
+                    ls.warm_started = token
 
     ls.warm_timer = threading.Timer(settle, settled)
     ls.warm_timer.daemon = True
@@ -82,15 +85,16 @@ def warm_action(ls: PennaServer, uri: str, kind: TaskKind, text: str, settle: fl
 def acted_on(ls: PennaServer, uri: str, kind: TaskKind, text: str) -> CancelToken | None:
     """A real action evaluated `text` for `kind`: it counts as warmed, so the edit it applies
     (variants leave the bullets in place) or a selection left on them does not warm it again.
-    Returns the warm-up of this very action if it is already at work on the model's worker (its
+    Returns the warm-up of this very action if it is already handed to the model's worker (its
     settling time over), which the action then waits for instead of cancelling it: it evaluates
     exactly what the action would first (asked 1.5 s after a pause in typing, the warm-up had run
     0.5 s of its 0.6, and the request searched the first gap again from the start)."""
-    at_work = ls.action_warmup if (ls.warmed_action == (uri, kind, text) and ls.action_warmup is not None
-                                   and not ls.action_warmup.cancelled and ls.warm_due is not None
-                                   and time.monotonic() >= ls.warm_due) else None
-    forget_warmed(ls, keep=at_work)
-    ls.warmed_action, ls.action_warmup = (uri, kind, text), CancelToken()  # never cancelled: done
+    with ls.warm_lock:
+        warm_up = ls.action_warmup
+        at_work = warm_up if (ls.warmed_action == (uri, kind, text) and warm_up is not None
+                              and not warm_up.cancelled and ls.warm_started is warm_up) else None
+        forget_warmed(ls, keep=at_work)
+        ls.warmed_action, ls.action_warmup = (uri, kind, text), CancelToken()  # never cancelled: done
     return at_work
 
 
@@ -104,6 +108,7 @@ def forget_warmed(ls: PennaServer, uri: str | None = None, *, keep: CancelToken 
     if ls.action_warmup is not None and ls.action_warmup is not keep:
         ls.action_warmup.cancel()
     ls.warmed_action, ls.action_warmup, ls.warm_timer, ls.warm_due = None, None, None, None
+    ls.warm_started = None
 
 
 def typed_bullets(text: str, line: int) -> str | None:

@@ -74,11 +74,11 @@ IS_CONTRACTED = frozenset("it's that's there's here's what's who's he's she's".s
 # Put-backs taken one after another in one sentence, each read whole against the sentence before it
 # ("[A] boy named John [was] recruited by Boss").
 PUT_BACK_ROUNDS = 3
-# A sentence the parser reads badly may need a clause's joint back, not a word of the note's
-# phrase: a coordinator after a comma that runs two clauses together ("…where implied, [so] the
-# compiler always sees…") or a subject and verb before a note that opens with no verb ("[It's]
-# useful in practice…"). Offered only where the parser sees a fault, and taken only where it then
-# reads better (`clause_put_backs`).
+# A sentence may need a clause's joint back, not a word of the note's phrase: a coordinator after
+# a comma that runs two clauses together ("…wrapped in parentheses, [so] no tokens need…"), offered
+# where the parser reads each side as a clause, or a subject and verb before a note that opens
+# with no verb ("[It's] useful in practice…"), offered only where the parser misreads the sentence
+# and taken only where it then reads better (`clause_put_backs`).
 SPLICE_JOINERS = ("and", "so", "but")
 ARTICLES = frozenset({"a", "an", "the"})
 CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
@@ -171,16 +171,18 @@ def best(candidates: Sequence[Assessment]) -> Assessment:
 def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequence[str]], list[float]],
              judge: Callable[[str], Assessment]) -> tuple[Restoration, tuple[Switch, ...]]:
     """The gaps to switch where each switch only puts back an article or an auxiliary the note
-    left out, and the model, reading the whole sentence (`scores`: each text's log-probability
-    after the prompt), finds that version likelier by `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on"
+    left out, or a clause's joint (`clause_put_backs`), and the model, reading the whole sentence
+    (`scores`: each text's log-probability after the prompt), finds that version likelier by
+    `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on"
     is scored, while restoring, with only the next word ahead, and bare "sent" wins there; "Boss
     was sent on a double-agent mission…" is the likelier sentence. Offered: the model's own
     next-best fillings that put one back, an auxiliary before a past participle that follows a
-    noun (`participle_put_backs`) and an article before a word that could open a noun phrase
-    (`article_put_backs`). Other switches are not offered: read whole, the model preferred them
-    about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it still says what the
-    note says and parses at least as well as the sentence before it (at first `first`, the
-    restoration judged); then the other gaps are offered again, for `PUT_BACK_ROUNDS` rounds.
+    noun (`participle_put_backs`), an article before a word that could open a noun phrase
+    (`article_put_backs`) and a clause's joint. Other switches are not offered: read whole, the
+    model preferred them about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it
+    still says what the note says and parses at least as well as the sentence before it (at first
+    `first`, the restoration judged; an opening subject and verb must parse better); then the other
+    gaps are offered again, for `PUT_BACK_ROUNDS` rounds.
     Returns the restoration (with the offered fillings among its gaps' alternatives, when one was
     taken) and the switches; none (`()`) when nothing was taken."""
     source, current = restoration, first
@@ -280,18 +282,19 @@ def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple
     own (`NO_JOINER_BEFORE`), the sentence does not open with a subordinate clause ("If you…, you…"),
     and the parser reads the part before the comma and the part after it each as a clause. And,
     where the parser reads the sentence badly (`misread`), at its opening (nothing added before the
-    note's first word but an article, and that word opens no clause of its own: `NO_OPENER_BEFORE`)
-    a subject and verb ("it's" where the author writes it so, else "it is"). `taken`: the switches
-    made so far; skipping the gaps in `busy`."""
+    note's first word but an article, and that word, written in lower case in the note, opens no
+    clause of its own: `NO_OPENER_BEFORE`) a subject and verb ("it's" where the author writes it
+    so, else "it is"). `taken`: the switches made so far; skipping the gaps in `busy`."""
     found: list[Offer] = []
     gaps = restoration.gaps
     fills = restoration.fills(taken)
     opening = gaps[0].written if gaps else ()
     if misread and 0 not in busy and note and opening and all(w.strip().lower() in ARTICLES for w in opening[:-1]):
         bare = note[0].lower()
-        if bare.isalpha() and bare not in NO_OPENER_BEFORE:
+        # A word the note writes with a capital may be a name: it is not lowered, nor put mid-sentence.
+        if bare.isalpha() and bare not in NO_OPENER_BEFORE and note[0][:1].islower():
             head = opening[0].lstrip()
-            lowered = head[:1].lower() + head[1:] if len(opening) > 1 or note[0][:1].islower() else head
+            lowered = head[:1].lower() + head[1:]
             for short, full in CLAUSE_OPENERS:
                 opener = short if short in restoration.author_words else full
                 found.append((0, (opener[:1].upper() + opener[1:], " " + lowered, *opening[1:])))

@@ -138,7 +138,7 @@ class _Parser:
                     return None  # a parse error or out of time: unknown, not a crash
                 count = lib.sentence_num_valid_linkages(handle)
                 if count == 0:
-                    return MAX_NULLS, True  # nothing parsed within the allowed nulls
+                    return MAX_NULLS, False  # nothing parsed within the allowed nulls: word salad, counted once
                 fragment = not any(self._reads_a_clause(handle, index) for index in range(count))
                 return int(lib.sentence_null_count(handle)), fragment
             finally:
