@@ -27,6 +27,16 @@ def _blocking_warm_up(runner: GenerationRunner, order: list[str]) -> tuple[Cance
     return token, started, release
 
 
+async def _ask(runner: GenerationRunner, order: list[str], release: threading.Event,
+               keep: CancelToken | None) -> str:
+    """A request asked while the warm-up is at work, which then ends; it runs only after it."""
+    request = asyncio.ensure_future(runner.run(lambda _t: order.append("request") or "answer", keep=keep))
+    await asyncio.sleep(0.05)
+    assert order == []  # the request waits behind the warm-up on the one worker
+    release.set()
+    return await request
+
+
 def test_a_request_cancels_every_warm_up() -> None:
     runner, order = GenerationRunner(), []
     try:
@@ -34,13 +44,7 @@ def test_a_request_cancels_every_warm_up() -> None:
         waiting = CancelToken()
         runner.hold_warm(waiting)
 
-        async def ask() -> str:
-            request = asyncio.ensure_future(runner.run(lambda _t: order.append("request") or "answer"))
-            await asyncio.sleep(0.05)
-            release.set()
-            return await request
-
-        assert asyncio.run(ask()) == "answer"
+        assert asyncio.run(_ask(runner, order, release, keep=None)) == "answer"
         assert token.cancelled and waiting.cancelled
         assert order == ["warm-up cancelled", "request"]
     finally:
@@ -54,14 +58,7 @@ def test_a_request_waits_for_its_own_warm_up_at_work_and_cancels_the_others() ->
         other = CancelToken()
         runner.hold_warm(other)
 
-        async def ask() -> str:
-            request = asyncio.ensure_future(runner.run(lambda _t: order.append("request") or "answer", keep=own))
-            await asyncio.sleep(0.05)
-            assert order == []  # the request waits behind the warm-up
-            release.set()
-            return await request
-
-        assert asyncio.run(ask()) == "answer"
+        assert asyncio.run(_ask(runner, order, release, keep=own)) == "answer"
         assert not own.cancelled and other.cancelled
         assert order == ["warm-up done", "request"]
     finally:

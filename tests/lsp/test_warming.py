@@ -42,6 +42,15 @@ def _server_with_draft_open(sample_vault: Path, text: str) -> tuple[PennaServer,
     return server, uri
 
 
+def _close(server: PennaServer, uri: str) -> None:
+    """Stop the warm-ups and the worker, and close the note's engine."""
+    forget_warmed(server)
+    server.runner.shutdown()
+    found = server.engine_for(uri)
+    if found is not None:
+        found[0].close()
+
+
 @pytest.mark.model
 def test_listing_the_actions_on_bullets_warms_the_expand_the_writer_will_pick(sample_vault: Path) -> None:
     text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
@@ -99,11 +108,7 @@ def test_the_text_an_action_ran_on_is_not_warmed_again_after_it(sample_vault: Pa
         warm_action(server, uri, "expand", "- bake it hot")  # other bullets: warmed as usual
         assert server.warm_timer is not None and server.warmed_action == (uri, "expand", "- bake it hot")
     finally:
-        forget_warmed(server)
-        server.runner.shutdown()
-        found = server.engine_for(uri)
-        if found is not None:
-            found[0].close()
+        _close(server, uri)
 
 
 NOTE = ("# Rye\n\nSome prose about rye.\n\n"
@@ -209,8 +214,4 @@ def test_an_action_waits_for_its_own_warm_up_at_work_and_cancels_one_still_settl
         stale = server.action_warmup
         assert acted_on(server, uri, "expand", bullets) is None and stale is not None and stale.cancelled
     finally:
-        forget_warmed(server)
-        server.runner.shutdown()
-        found = server.engine_for(uri)
-        if found is not None:
-            found[0].close()
+        _close(server, uri)
