@@ -11,6 +11,7 @@ pygls calls them.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from lsprotocol import types
 from pygls.workspace import Workspace
 
 from penna.lsp.app import create_server
+from penna.lsp.features.actions import perform
+from penna.lsp.protocol import ActionArguments
 from penna.lsp.server import PennaServer
 from penna.lsp.warming import acted_on, forget_warmed, typed_bullets, warm_action
 
@@ -214,4 +217,41 @@ def test_an_action_waits_for_its_own_warm_up_at_work_and_cancels_one_still_settl
         stale = server.action_warmup
         assert acted_on(server, uri, "expand", bullets) is None and stale is not None and stale.cancelled
     finally:
+        _close(server, uri)
+
+
+@pytest.mark.model
+def test_an_action_cancelled_before_it_waits_for_its_own_warm_up_cancels_the_warm_up(sample_vault: Path) -> None:
+    """An action keeps its warm-up at work, then waits for the editor to create its progress bar.
+    Cancelled there, before it queued behind the warm-up, it takes the warm-up with it: nothing
+    is left running for a request that is gone. (In process there is no editor: the progress
+    bar is never created, as with an editor slow to answer.)"""
+    text = (sample_vault / DRAFT).read_text(encoding="utf-8") + "\n" + BULLETS
+    server, uri = _server_with_draft_open(sample_vault, text)
+    server.protocol.client_capabilities = types.ClientCapabilities(
+        window=types.WindowClientCapabilities(work_done_progress=True))
+    line = text.count("\n") - 1
+    selection = types.Range(types.Position(line, 0), types.Position(line, len(BULLETS) - 1))
+    loop = asyncio.new_event_loop()
+    try:
+        # Slow the worker down so that the warm-up is still at work when the action is asked.
+        server.runner.submit_warm(lambda _token: time.sleep(1.0))
+        warm_action(server, uri, "expand", BULLETS.rstrip("\n"), settle=0.0)
+        assert server.warm_timer is not None
+        server.warm_timer.join(timeout=30)
+        at_work = server.action_warmup
+        assert at_work is not None and server.warm_started is at_work
+
+        async def ask_then_cancel() -> None:
+            asked = asyncio.ensure_future(perform(server, ActionArguments(uri=uri, range=selection)))
+            await asyncio.sleep(0.2)  # waiting for the progress bar
+            assert not asked.done() and not at_work.cancelled
+            asked.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asked
+
+        loop.run_until_complete(ask_then_cancel())
+        assert at_work.cancelled
+    finally:
+        loop.close()
         _close(server, uri)

@@ -214,7 +214,12 @@ async def perform(ls: PennaServer, arg: ActionArguments, progress_token: types.P
     target = resolve_target(ls, arg)
     warm_up = acted_on(ls, target.uri, *target.task)
     cancel = CancelToken()
-    progress = await _begin_progress(ls, progress_token, TITLES[arg.action], cancel)
+    try:
+        progress = await _begin_progress(ls, progress_token, TITLES[arg.action], cancel)
+    except BaseException:
+        if warm_up is not None:
+            warm_up.cancel()  # kept for this request, which is gone before it could wait for it
+        raise
     on_text = _streamer(ls, target, progress, arg)
     result = await _generate(ls, target, cancel, progress, on_text, warm_up)
     _warn_if_shortened(ls, result)
