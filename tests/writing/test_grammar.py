@@ -67,3 +67,12 @@ def test_a_part_of_a_sentence_reads_as_a_clause_only_with_a_verb_and_every_word_
     assert grammar.clause("ethics, aesthetics") is False
     assert grammar.clause("tokens need to synthesized the") is False  # a word left unattached
     assert grammar.clause("") is None
+
+
+def test_a_negation_is_judged_the_same_spelt_with_nt_or_written_out() -> None:
+    # The dictionary left "don't" unattached after an opening phrase, and "do not" attached.
+    for contracted, written in (("By Occam's Razor, don't feel the need.", "By Occam's Razor, do not feel the need."),
+                                ("It doesn’t work, and I can't say why.", "It does not work, and I can not say why."),
+                                ("Won't it?", "Will not it?")):
+        assert grammar.unattached(contracted) == grammar.unattached(written)
+    assert grammar.unattached("By Occam's Razor, don't feel the need.") == 0

@@ -46,6 +46,11 @@ FRAGMENT_COST = 2
 CLAUSE_WALLS = ("Wi", "Wc", "Wq", "Ws", "Wj", "Wv", "CP")
 GUESSED = ("[!", "[?]", "[~")  # how the parser marks a word it does not know, given a part of speech by its form
 UNITS = ((re.compile(r"(\d)\s?°\s?[CF]\b"), r"\1 degrees"), (re.compile(r"(\d)\s?%"), r"\1 percent"))
+# The dictionary reads "do not" more surely than "don't": "By Occam's Razor, don't feel the need."
+# left a word unattached where "do not" left none. A sentence is judged with its "n't" written out,
+# so that spelling a negation as the author does never changes its grammar.
+NOT_CONTRACTED = re.compile(r"\b(\w+)n't\b", re.IGNORECASE)
+IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}
 
 
 class _Library:
@@ -186,7 +191,14 @@ def _prepare(sentence: str) -> str:
     text = text.replace("’", "'").replace("“", '"').replace("”", '"').replace("—", " -- ").replace("–", " -- ")
     for pattern, plain in UNITS:  # the dictionary does not know "17°C"; it knows "17 degrees"
         text = pattern.sub(plain, text)
+    text = NOT_CONTRACTED.sub(_not_written_out, text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _not_written_out(found: re.Match[str]) -> str:
+    stem = found.group(1)
+    plain = IRREGULAR_NOT.get(stem.lower(), stem)
+    return (plain.capitalize() if stem[:1].isupper() else plain) + " not"
 
 
 @functools.lru_cache(maxsize=4096)
