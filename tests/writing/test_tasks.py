@@ -47,6 +47,7 @@ def test_a_rephrase_keeps_the_writers_paragraphs() -> None:
 # writes through the same code in tests/e2e and tests/eval.
 import random  # noqa: E402
 from collections.abc import Iterator, Sequence  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -185,3 +186,15 @@ def test_a_bullet_of_two_sentences_becomes_two_sentences() -> None:
     for whole in ("Volgin in possession of Legacy He fired warhead", "the Lord promised He would return",
                   "finished reading It last night"):
         assert note_sentences(whole) == [whole]
+
+
+@pytest.mark.model
+def test_a_restored_negation_is_spelt_as_the_author_spells_it(default_model: Any) -> None:
+    """The author writes "don't" (their frequent words say so): a note's "not" restored with its
+    "do" comes out as "don't", not as "do not". The real default model restores the note."""
+    prefix = ("## Notes I turned into prose\nNotes: trust hands, not clock\n"
+              "Text: I don't trust the clock; I trust my hands.\n\n## Winter loaf\n\n")
+    request = TaskRequest("expand", "- not trust the clock", "Winter loaf", seed=1, candidates=0)
+    text = run_sentences(default_model, prefix, request, ["not trust the clock"], profile=_profile(), exemplars=[],
+                         cancel=None, on_text=None).text
+    assert "don't trust the clock" in text and "do not" not in text, text

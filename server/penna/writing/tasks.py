@@ -386,13 +386,17 @@ class _SentenceWriter:
         request = self.request
         prompt = self.prefix + prose_tail(request.title, written, demo=request.demo)
         try:
-            return self.bridge.restore(prompt, note, cancel=self.cancel, stats=stats,
-                                       rates=_small_word_rates(self.profile) if steering else None,
-                                       temperature=request.temperature if request.variant else 0.0,
-                                       seed=request.seed + 7919 * index if request.seed >= 0 else -1,
-                                       credit=0.0, steering=steering, prepositions=False,
-                                       alternatives=not steering, first_gap_only=first_gap_only,
-                                       on_words=None if steering else self.on_partial)
+            found = self.bridge.restore(prompt, note, cancel=self.cancel, stats=stats,
+                                        rates=_small_word_rates(self.profile) if steering else None,
+                                        temperature=request.temperature if request.variant else 0.0,
+                                        seed=request.seed + 7919 * index if request.seed >= 0 else -1,
+                                        credit=0.0, steering=steering, prepositions=False,
+                                        alternatives=not steering, first_gap_only=first_gap_only,
+                                        on_words=None if steering else self.on_partial)
+            if found is not None and not found.author_words and self.profile is not None:
+                # Spelt as the author spells: their "don't", their "That's" as an opener.
+                found = replace(found, author_words=tuple(sorted(_small_word_rates(self.profile))))
+            return found
         except ModelError:  # the context window is full: the other candidates stand
             return None
         finally:
