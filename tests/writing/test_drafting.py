@@ -11,6 +11,7 @@ from penna.writing import grammar
 from penna.writing.bridge import ALTERNATIVE_MARGIN, GapChoice, Restoration
 from penna.writing.drafting import (
     ECHO_GRAMMAR,
+    OPENER_ALLOWANCE,
     PUT_BACK,
     WHOLE_SENTENCE_MARGIN,
     Assessment,
@@ -442,3 +443,11 @@ def test_a_joint_is_taken_when_the_model_finds_it_likelier_and_an_opening_only_i
         return judged
 
     assert likelier(bare, fragment(bare.text), opened, parses_no_better)[1] == ()
+    # Read whole, an opening subject and verb costs its two words: it is taken while it costs less
+    # than `OPENER_ALLOWANCE` - 1 nats, where another put-back must be 1 nat likelier.
+    costly = _scores({"Useful in practice.": -30.0, "It is useful in practice.": -31.5})
+    source, switches = likelier(bare, fragment(bare.text), costly, fragment)
+    assert source.switched(switches) == "It is useful in practice."
+    too_costly = _scores({"Useful in practice.": -30.0, "It is useful in practice.": -30.0 - OPENER_ALLOWANCE})
+    assert likelier(bare, fragment(bare.text), too_costly, fragment)[1] == ()
+    assert likelier(restoration, judge(splice), _scores({splice: -40.0, joined: -41.5}), judge)[1] == ()

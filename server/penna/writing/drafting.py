@@ -80,6 +80,10 @@ PUT_BACK_ROUNDS = 3
 # with no verb ("[It's] useful in practice…"), offered only where the parser misreads the sentence
 # and taken only where it then reads better (`clause_put_backs`).
 SPLICE_JOINERS = ("and", "so", "but")
+# Read whole, a sentence with two more words is less likely for them alone: an opening subject and
+# verb that mends the parse is taken while it costs less than this minus `WHOLE_SENTENCE_MARGIN`
+# ("[This is] the argument to chkstk." read 1.5 nats less likely than the fragment).
+OPENER_ALLOWANCE = 3.0
 ARTICLES = frozenset({"a", "an", "the"})
 CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
 # A part after a comma that opens with these is no clause run on ("…, which ensures…").
@@ -182,7 +186,8 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     model preferred them about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it
     still says what the note says and parses at least as well as the sentence before it (at first
     `first`, the restoration judged; an opening subject and verb must parse better); then the other
-    gaps are offered again, for `PUT_BACK_ROUNDS` rounds.
+    gaps are offered again, for `PUT_BACK_ROUNDS` rounds. An opening subject and verb, which must
+    mend the parse, needs only to cost less than `OPENER_ALLOWANCE` - `WHOLE_SENTENCE_MARGIN` nats.
     Returns the restoration (with the offered fillings among its gaps' alternatives, when one was
     taken) and the switches; none (`()`) when nothing was taken."""
     source, current = restoration, first
@@ -237,11 +242,14 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
     found = scores([current.text, *texts])
     ranked = sorted(zip(found[1:], texts, offered, strict=True), key=lambda candidate: candidate[0], reverse=True)
     for score, text, (source, switches, offer) in ranked:
-        if score < found[0] + WHOLE_SENTENCE_MARGIN:
+        opening = offer in repairs and offer[0] == 0
+        if score < found[0] + WHOLE_SENTENCE_MARGIN - OPENER_ALLOWANCE:
             break
+        if score < found[0] + WHOLE_SENTENCE_MARGIN and not opening:
+            continue
         judged = judge(text)
         # An opening clause must mend what the parser saw; nothing may make it read worse.
-        limit = current.grammar_rank - 1 if offer in repairs and offer[0] == 0 else current.grammar_rank
+        limit = current.grammar_rank - 1 if opening else current.grammar_rank
         if judged.sound and judged.grammar_rank <= limit:
             again = {other for value, _, (_, _, other) in ranked if value > found[0] and other[0] != offer[0]}
             return source, switches, judged, again
