@@ -24,6 +24,7 @@ from penna.writing.drafting import (
     likelier,
     mend,
     participle_put_backs,
+    subject_put_backs,
 )
 from penna.writing.tasks import TaskResult, stitched_variant
 
@@ -451,3 +452,53 @@ def test_a_joint_is_taken_when_the_model_finds_it_likelier_and_an_opening_only_i
     too_costly = _scores({"Useful in practice.": -30.0, "It is useful in practice.": -30.0 - OPENER_ALLOWANCE})
     assert likelier(bare, fragment(bare.text), too_costly, fragment)[1] == ()
     assert likelier(restoration, judge(splice), _scores({splice: -40.0, joined: -41.5}), judge)[1] == ()
+
+
+def _subjects(note: str, *written: str | tuple[str, ...], author: tuple[str, ...] = ("i", "don't")) -> list[str]:
+    """The sentences `subject_put_backs` offers for a restoration of `written`, by an author whose
+    frequent words are `author`."""
+    restoration = Restoration(_gapped(*written).gaps, author_words=author)
+    found = []
+    for gap, fill in subject_put_backs(restoration, note.split(), ()):
+        extended, switch = restoration.offering(gap, fill)
+        found.append(extended.switched((switch,)))
+    return found
+
+
+def test_a_clause_opening_on_a_bare_negation_is_offered_its_subject_back() -> None:
+    # At the opening, as the search wrote it bare, or with the "do" of an imperative.
+    assert _subjects("not bother with inline", ("Not",), (" bother",), (" with",), (" inline",), (".",)) == [
+        "I don't bother with inline.", "I did not bother with inline."]
+    assert _subjects("not bother with inline", ("Do", " not"), (" bother",), (" with",), (" inline",), (".",))[0] == \
+        "I don't bother with inline."
+    # After a comma; "never" needs no "do"; spelt out for an author who does not contract.
+    assert _subjects("other than -x, not plan on it", ("Other",), (" than",), (" -x,",), (" do", " not"), (" plan",),
+                     (" on",), (" it",), (".",), author=("i",)) == [
+        "Other than -x, I do not plan on it.", "Other than -x, I did not plan on it."]
+    assert _subjects("never bake on Sundays", ("Never",), (" bake",), (" on",), (" Sundays",), (".",)) == [
+        "I never bake on Sundays."]
+
+
+def test_no_subject_where_the_clause_has_one_or_the_author_never_writes_i() -> None:
+    bare = ("Not",), (" bother",), (" with",), (" inline",), (".",)
+    assert _subjects("not bother with inline", *bare, author=("we", "don't")) == []
+    assert _subjects("not bother with inline", ("They", " do", " not"), (" bother",), (" with",), (" inline",),
+                     (".",)) == []
+    # Mid-clause, a negation has its subject before it ("the dough is not ready").
+    assert _subjects("dough not ready", ("The", " dough"), (" is", " not"), (" ready",), (".",)) == []
+
+
+@needs_grammar
+def test_a_subject_put_back_is_taken_only_where_the_model_reads_the_sentence_likelier() -> None:
+    note = "not bake on Sundays because I rest"
+    restoration = Restoration(_gapped(("Not",), (" bake",), (" on",), (" Sundays",), (" because",), (" I",),
+                                      (" rest",), (".",)).gaps, author_words=("i", "don't"))
+
+    def judge(text: str) -> Assessment:
+        return assess(note, text, "restore", sources=[], before=[])
+
+    bare, subject = restoration.text, "I don't bake on Sundays because I rest."
+    source, switches = likelier(restoration, judge(bare), _scores({bare: -40.0, subject: -34.0}), judge)
+    assert source.switched(switches) == subject
+    # An imperative the model reads as likelier stays one ("e.g. don't write to out parameters").
+    assert likelier(restoration, judge(bare), _scores({bare: -40.0, subject: -40.5}), judge)[1] == ()

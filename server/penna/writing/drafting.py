@@ -86,6 +86,11 @@ SPLICE_JOINERS = ("and", "so", "but")
 OPENER_ALLOWANCE = 3.0
 ARTICLES = frozenset({"a", "an", "the"})
 CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
+# A clause a note opens on a bare negation has lost its subject with its "do" ("not bother with
+# inline" for "I don't bother…"): "I" is offered back, with "do" or "did" before "not"
+# (`subject_put_backs`), where the author writes "I".
+NEGATION_OPENINGS = frozenset({"not", "never"})
+DO_FORMS = frozenset({"do", "does", "did"})
 # A part after a comma that opens with these is no clause run on ("…, which ensures…").
 SUBORDINATORS = frozenset(
     "if when whenever while because though although unless until since as once whether after before".split())
@@ -175,14 +180,15 @@ def best(candidates: Sequence[Assessment]) -> Assessment:
 def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequence[str]], list[float]],
              judge: Callable[[str], Assessment]) -> tuple[Restoration, tuple[Switch, ...]]:
     """The gaps to switch where each switch only puts back an article or an auxiliary the note
-    left out, or a clause's joint (`clause_put_backs`), and the model, reading the whole sentence
-    (`scores`: each text's log-probability after the prompt), finds that version likelier by
-    `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on"
+    left out, a clause's joint (`clause_put_backs`) or its subject (`subject_put_backs`), and the
+    model, reading the whole sentence (`scores`: each text's log-probability after the prompt),
+    finds that version likelier by `WHOLE_SENTENCE_MARGIN`. "Boss [ ] sent on"
     is scored, while restoring, with only the next word ahead, and bare "sent" wins there; "Boss
     was sent on a double-agent mission…" is the likelier sentence. Offered: the model's own
     next-best fillings that put one back, an auxiliary before a past participle that follows a
     noun (`participle_put_backs`), an article before a word that could open a noun phrase
-    (`article_put_backs`) and a clause's joint. Other switches are not offered: read whole, the
+    (`article_put_backs`), a clause's joint and the subject of a clause that opens on a bare
+    negation (`subject_put_backs`). Other switches are not offered: read whole, the
     model preferred them about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it
     still says what the note says and parses at least as well as the sentence before it (at first
     `first`, the restoration judged; an opening subject and verb must parse better); then the other
@@ -228,7 +234,7 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
     repairs = clause_put_backs(restoration, note, taken, busy,
                                misread=current.unattached is not None and current.grammar_rank > 0)
     for gap, fill in [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy),
-                      *repairs]:
+                      *repairs, *subject_put_backs(restoration, note, taken, busy)]:
         extended, switch = restoration.offering(gap, fill)
         switches = (*taken, switch)
         if extended.switched(switches) not in proposed:  # the search's own "was" is scored once
@@ -319,6 +325,38 @@ def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple
         after = "".join(w for fill in fills[index:] for w in fill).strip()
         if grammar.clause(before) and grammar.clause(after):
             found.extend((index, (" " + joiner, gaps[index].written[0])) for joiner in SPLICE_JOINERS)
+    return found
+
+
+def subject_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[Switch, ...],
+                      busy: set[int] | frozenset[int] = frozenset()) -> list[Offer]:
+    """(gap, filling) that give a clause opening on the note's bare "not" or "never" its subject
+    back: "I do not", "I did not", "I never" ("[I don't] bother with inline…", "Other than -x,
+    [I don't] plan on…"; spelt as the author spells it). Only where the author writes "I" (their
+    frequent words), the clause opens the sentence or follows a comma, and the search put nothing
+    there but "do", "does" or "did" (which reads as an imperative: "Don't plan on…"); skipping
+    the gaps in `busy`. Taken only where the model, reading the whole sentence, finds it likelier:
+    an imperative the author meant stays one ("e.g. don't write to out parameters")."""
+    if "i" not in restoration.author_words:
+        return []
+    found: list[Offer] = []
+    gaps = restoration.gaps
+    fills = restoration.fills(taken)
+    for index in range(min(len(gaps), len(note))):
+        word = note[index].lower()
+        written = gaps[index].written
+        if index in busy or word not in NEGATION_OPENINGS or not written:
+            continue
+        if index > 0 and not (fills[index - 1] and fills[index - 1][-1].endswith(",")):
+            continue
+        if any(w.strip().lower() not in DO_FORMS for w in written[:-1]):
+            continue
+        head = written[0]
+        lead = head[:len(head) - len(head.lstrip())]
+        negation = " " + written[-1].strip().lower()
+        subject = lead + "I" if index == 0 else " I"
+        auxiliaries = [()] if word == "never" else [(" do",), (" did",)]
+        found.extend((index, (subject, *auxiliary, negation)) for auxiliary in auxiliaries)
     return found
 
 
