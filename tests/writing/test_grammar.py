@@ -73,6 +73,12 @@ def test_a_negation_is_judged_the_same_spelt_with_nt_or_written_out() -> None:
     # The dictionary left "don't" unattached after an opening phrase, and "do not" attached.
     for contracted, written in (("By Occam's Razor, don't feel the need.", "By Occam's Razor, do not feel the need."),
                                 ("It doesn’t work, and I can't say why.", "It does not work, and I can not say why."),
-                                ("Won't it?", "Will not it?")):
+                                ("It won't start.", "It will not start.")):
         assert grammar.unattached(contracted) == grammar.unattached(written)
     assert grammar.unattached("By Occam's Razor, don't feel the need.") == 0
+    # An inverted question keeps its contraction ("Does not it work?" is no English), as does
+    # "ain't", which has no written-out form; the parser reads them as it always did.
+    for kept in ("Why doesn't it work?", "Aren't they done?", "Why can't I sleep?", "That ain't right."):
+        assert grammar._prepare(kept) == kept
+        assert grammar.unattached(kept) == 0
+    assert grammar._prepare("I DON'T care.") == "I DO NOT care."

@@ -49,7 +49,11 @@ UNITS = ((re.compile(r"(\d)\s?°\s?[CF]\b"), r"\1 degrees"), (re.compile(r"(\d)\
 # The dictionary reads "do not" more surely than "don't": "By Occam's Razor, don't feel the need."
 # left a word unattached where "do not" left none. A sentence is judged with its "n't" written out,
 # so that spelling a negation as the author does never changes its grammar.
-NOT_CONTRACTED = re.compile(r"\b(\w+)n't\b", re.IGNORECASE)
+# Not before a subject: a question's inverted "Why doesn't it work?" reads as the dictionary
+# knows it, and "Does not it work?" would not; nor "ain't", which has no written-out form.
+NOT_CONTRACTED = re.compile(
+    r"\b(?!ain't)(\w+)n't\b(?!\s+(?:i|you|he|she|it|we|they|there|this|that|these|those|the|a|an|my|your|his|her|its"
+    r"|our|their|anyone|anybody|anything|someone|somebody|everyone|everybody|one)\b)", re.IGNORECASE)
 IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}
 
 
@@ -198,6 +202,8 @@ def _prepare(sentence: str) -> str:
 def _not_written_out(found: re.Match[str]) -> str:
     stem = found.group(1)
     plain = IRREGULAR_NOT.get(stem.lower(), stem)
+    if stem.isupper() and len(stem) > 1:
+        return plain.upper() + " NOT"
     return (plain.capitalize() if stem[:1].isupper() else plain) + " not"
 
 
