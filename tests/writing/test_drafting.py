@@ -452,6 +452,18 @@ def test_a_joint_is_taken_when_the_model_finds_it_likelier_and_an_opening_only_i
     too_costly = _scores({"Useful in practice.": -30.0, "It is useful in practice.": -30.0 - OPENER_ALLOWANCE})
     assert likelier(bare, fragment(bare.text), too_costly, fragment)[1] == ()
     assert likelier(restoration, judge(splice), _scores({splice: -40.0, joined: -41.5}), judge)[1] == ()
+    # An opener that costs a little is offered again after another put-back is taken.
+    article = "Useful in the practice."
+    both = _scores({"Useful in practice.": -30.0, article: -28.0, "It is useful in practice.": -31.5,
+                    "It is useful in the practice.": -29.5})
+
+    def parses_with_opener(text: str) -> Assessment:
+        judged = fragment(text)
+        judged.unattached = 0 if text.startswith("It is") else 1
+        return judged
+
+    source, switches = likelier(bare, parses_with_opener(bare.text), both, parses_with_opener)
+    assert source.switched(switches) == "It is useful in the practice."
 
 
 def _subjects(note: str, *written: str | tuple[str, ...], author: tuple[str, ...] = ("i", "don't")) -> list[str]:
@@ -486,6 +498,12 @@ def test_no_subject_where_the_clause_has_one_or_the_author_never_writes_i() -> N
                      (".",)) == []
     # Mid-clause, a negation has its subject before it ("the dough is not ready").
     assert _subjects("dough not ready", ("The", " dough"), (" is", " not"), (" ready",), (".",)) == []
+    # "does" has a third person's subject left out; "not the clock" is a contrast, not a clause.
+    assert _subjects("not work", ("Does", " not"), (" work",), (".",)) == []
+    assert _subjects("trust hands, not clock", ("Trust",), (" your", " hands,"), (" not",), (" the", " clock"),
+                     (".",)) == []
+    assert _subjects("trust hands, not the clock", ("Trust",), (" your", " hands,"), (" not",), (" the",),
+                     (" clock",), (".",)) == []
 
 
 @needs_grammar

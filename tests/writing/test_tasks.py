@@ -55,7 +55,7 @@ from penna.knowledge.style import StyleProfile, WordProfile, counts_for_text  # 
 from penna.vault.text import words  # noqa: E402
 from penna.writing import grammar  # noqa: E402
 from penna.writing.drafting import voice_score  # noqa: E402
-from penna.writing.tasks import DEFAULT_CANDIDATES, TaskRequest, run_sentences  # noqa: E402
+from penna.writing.tasks import DEFAULT_CANDIDATES, TaskRequest, TaskResult, _SentenceWriter, run_sentences  # noqa: E402
 
 AUTHOR_SENTENCES = [
     "I think the dough is ready when it jiggles.", "I don't trust the clock; I trust my hands.",
@@ -198,3 +198,17 @@ def test_a_restored_negation_is_spelt_as_the_author_spells_it(default_model: Any
     text = run_sentences(default_model, prefix, request, ["not trust the clock"], profile=_profile(), exemplars=[],
                          cancel=None, on_text=None).text
     assert "don't trust the clock" in text and "do not" not in text, text
+
+
+@pytest.mark.model
+def test_a_restoration_is_spelt_only_with_the_words_the_author_writes(default_model: Any) -> None:
+    """An author who writes "we" and never "I" gets no "I" put back (`drafting.subject_put_backs`
+    asks the restoration's words): a function word at rate 0 is not theirs."""
+    texts = [" ".join(random.Random(n).choices(["We bake on Saturdays.", "We don't trust the clock.",
+                                                "Our oven runs hot, so we lower it."], k=40)) for n in range(4)]
+    profile = StyleProfile(counts_for_text("\n\n".join(texts)), WordProfile.fit([words(t) for t in texts]))
+    request = TaskRequest("expand", "- not trust the clock", "Winter loaf", seed=1, candidates=0)
+    writer = _SentenceWriter(default_model, "## Winter loaf\n\n", request, profile, [], (), None, TaskResult(""))
+    found = writer._restored(0, "not trust the clock", [], steering=False)
+    assert found is not None
+    assert "we" in found.author_words and "i" not in found.author_words

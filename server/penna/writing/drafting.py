@@ -90,7 +90,11 @@ CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is
 # inline" for "I don't bother…"): "I" is offered back, with "do" or "did" before "not"
 # (`subject_put_backs`), where the author writes "I".
 NEGATION_OPENINGS = frozenset({"not", "never"})
-DO_FORMS = frozenset({"do", "does", "did"})
+DO_FORMS = frozenset({"do", "did"})  # "does" has a third person's subject left out: no "I" for it
+# After "not" these open a noun phrase or name a person ("trust hands, not the clock", "I, not
+# you"): a contrast, no clause.
+NO_SUBJECT_BEFORE = ARTICLES | DETERMINERS | SUBJECTS | PREPOSITIONS | frozenset(
+    "me him her us them only just even because so but and or".split())
 # A part after a comma that opens with these is no clause run on ("…, which ensures…").
 SUBORDINATORS = frozenset(
     "if when whenever while because though although unless until since as once whether after before".split())
@@ -257,7 +261,9 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
         # An opening clause must mend what the parser saw; nothing may make it read worse.
         limit = current.grammar_rank - 1 if opening else current.grammar_rank
         if judged.sound and judged.grammar_rank <= limit:
-            again = {other for value, _, (_, _, other) in ranked if value > found[0] and other[0] != offer[0]}
+            # Kept for the next round: what read likelier than this sentence (an opener, what it may cost).
+            again = {other for value, _, (_, _, other) in ranked if other[0] != offer[0] and value > found[0] - (
+                OPENER_ALLOWANCE - WHOLE_SENTENCE_MARGIN if other in repairs and other[0] == 0 else 0.0)}
             return source, switches, judged, again
     return None
 
@@ -351,6 +357,11 @@ def subject_put_backs(restoration: Restoration, note: Sequence[str], taken: tupl
             continue
         if any(w.strip().lower() not in DO_FORMS for w in written[:-1]):
             continue
+        following = note[index + 1].lower() if index + 1 < len(note) else ""
+        if not following.isalpha() or following in NO_SUBJECT_BEFORE or not note[index + 1][:1].islower():
+            continue
+        if any(w.strip().lower() in NO_SUBJECT_BEFORE for w in gaps[index + 1].written[:-1]):
+            continue  # the search read a noun phrase there: "not [the] clock"
         head = written[0]
         lead = head[:len(head) - len(head.lstrip())]
         negation = " " + written[-1].strip().lower()

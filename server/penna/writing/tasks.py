@@ -394,8 +394,11 @@ class _SentenceWriter:
                                         alternatives=not steering, first_gap_only=first_gap_only,
                                         on_words=None if steering else self.on_partial)
             if found is not None and not found.author_words and self.profile is not None:
-                # Spelt as the author spells: their "don't", their "That's" as an opener.
-                found = replace(found, author_words=tuple(sorted(_small_word_rates(self.profile))))
+                # Spelt as the author spells: their "don't", their "That's" as an opener; and their
+                # "I" is theirs to put back (`drafting.subject_put_backs`). Words they never write
+                # (a function word at rate 0) are not theirs.
+                written = tuple(sorted(w for w, rate in _small_word_rates(self.profile).items() if rate > 0))
+                found = replace(found, author_words=written)
             return found
         except ModelError:  # the context window is full: the other candidates stand
             return None
