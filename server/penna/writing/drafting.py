@@ -339,9 +339,10 @@ def subject_put_backs(restoration: Restoration, note: Sequence[str], taken: tupl
     """(gap, filling) that give a clause opening on the note's bare "not" or "never" its subject
     back: "I do not", "I did not", "I never" ("[I don't] bother with inline…", "Other than -x,
     [I don't] plan on…"; spelt as the author spells it). Only where the author writes "I" (their
-    frequent words), the clause opens the sentence or follows a comma, and the search put nothing
-    there but "do", "does" or "did" (which reads as an imperative: "Don't plan on…"); skipping
-    the gaps in `busy`. Taken only where the model, reading the whole sentence, finds it likelier:
+    frequent words), the clause opens the sentence or follows a comma, the search put nothing
+    there but "do" or "did" (which reads as an imperative: "Don't plan on…"), and the note goes on
+    with no noun phrase or person (`NO_SUBJECT_BEFORE`: "hands, not [the] clock" is a contrast);
+    skipping the gaps in `busy`. Taken only where the model, reading the whole sentence, finds it likelier:
     an imperative the author meant stays one ("e.g. don't write to out parameters")."""
     if "i" not in restoration.author_words:
         return []
