@@ -218,10 +218,14 @@ class _SentenceWriter:
     bridge: Bridge | None = None
     restored: tuple[Restoration, Assessment] | None = None  # the last note's restoration, as chosen
     on_partial: Callable[[str], None] | None = None  # told a first restoration's words as they come
+    # The words the author writes (a function word at rate 0 is not theirs): a restoration is spelt
+    # with them (their "don't", their "That's") and only their "I" is put back.
+    author_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.remaining = self.request.max_tokens
         self.bridge = bridge_for(self.model)
+        self.author_words = tuple(sorted(w for w, rate in _small_word_rates(self.profile).items() if rate > 0))
 
     def expand(self, index: int, note: str, tail: str, written: Sequence[str]) -> str:
         """The first draft that a writer could keep: with a local model the note restored into a
@@ -393,12 +397,8 @@ class _SentenceWriter:
                                         credit=0.0, steering=steering, prepositions=False,
                                         alternatives=not steering, first_gap_only=first_gap_only,
                                         on_words=None if steering else self.on_partial)
-            if found is not None and not found.author_words and self.profile is not None:
-                # Spelt as the author spells: their "don't", their "That's" as an opener; and their
-                # "I" is theirs to put back (`drafting.subject_put_backs`). Words they never write
-                # (a function word at rate 0) are not theirs.
-                written = tuple(sorted(w for w, rate in _small_word_rates(self.profile).items() if rate > 0))
-                found = replace(found, author_words=written)
+            if found is not None and not found.author_words:
+                found = replace(found, author_words=self.author_words)
             return found
         except ModelError:  # the context window is full: the other candidates stand
             return None
