@@ -201,6 +201,22 @@ def test_a_restored_negation_is_spelt_as_the_author_spells_it(default_model: Any
 
 
 @pytest.mark.model
+def test_a_growing_sentence_is_spelt_as_the_finished_one_will_be(default_model: Any) -> None:
+    """The editor's preview of a restored sentence as it grows says "don't" where the finished
+    sentence will, so the words the writer is reading do not change when it is replaced."""
+    prefix = ("## Notes I turned into prose\nNotes: trust hands, not clock\n"
+              "Text: I don't trust the clock; I trust my hands.\n\n## Winter loaf\n\n")
+    request = TaskRequest("expand", "- not trust the clock", "Winter loaf", seed=1, candidates=0)
+    shown: list[str] = []
+    text = run_sentences(default_model, prefix, request, ["not trust the clock"], profile=_profile(), exemplars=[],
+                         cancel=None, on_text=shown.append, growing=True).text
+    assert "don't trust the clock" in text, text
+    growing = [partial for partial in shown[:-1] if "trust" in partial]
+    assert growing, shown  # the sentence was shown while it grew, not only when finished
+    assert not any("do not" in partial for partial in shown), shown
+
+
+@pytest.mark.model
 def test_a_restoration_is_spelt_only_with_the_words_the_author_writes(default_model: Any) -> None:
     """An author who writes "we" and never "I" gets no "I" put back (`drafting.subject_put_backs`
     asks the restoration's words): a function word at rate 0 is not theirs."""

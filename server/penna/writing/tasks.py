@@ -32,7 +32,7 @@ from penna.knowledge.style import StyleProfile
 from penna.vault.markdown import LIST_ITEM
 from penna.vault.text import ABBREVIATIONS, sentences, words
 from penna.writing.backend import Cancelled, CancelToken, GenerationStats, ModelError
-from penna.writing.bridge import Bridge, Restoration, Switch, bridge_for
+from penna.writing.bridge import Bridge, Restoration, Switch, bridge_for, contract
 from penna.writing.calibration import DraftOrder, Trial, TrialNote, fluent_enough
 from penna.writing.cleanup import clean_paragraph, clean_sentence
 from penna.writing.drafting import Assessment, alternatives, as_sentence, assess, best, likelier, mend, voice_score
@@ -365,6 +365,12 @@ class _SentenceWriter:
             set(words(text)) & set(self.avoid) - set(words(note)))
         return assess(note, text, origin, sources=self.sources, before=written, voice=voice)
 
+    def _show_partial(self, words: str) -> None:
+        # Spelt as the finished sentence will be ("don't", not "do not"), so the editor's preview
+        # does not change under the writer's eyes when the chosen sentence replaces it.
+        if self.on_partial is not None:
+            self.on_partial(contract(words, self.author_words))
+
     def _free(self, index: int, attempt: int, note: str, tail: str) -> str:
         """A sentence the model writes freely after the notes→text pairs. The first answer of the
         first variant is the model's most likely one; retries and other variants are sampled."""
@@ -396,7 +402,7 @@ class _SentenceWriter:
                                         seed=request.seed + 7919 * index if request.seed >= 0 else -1,
                                         credit=0.0, steering=steering, prepositions=False,
                                         alternatives=not steering, first_gap_only=first_gap_only,
-                                        on_words=None if steering else self.on_partial)
+                                        on_words=None if steering or self.on_partial is None else self._show_partial)
             if found is not None and not found.author_words:
                 found = replace(found, author_words=self.author_words)
             return found
