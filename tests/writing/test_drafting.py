@@ -226,7 +226,7 @@ def test_a_put_back_only_a_little_likelier_or_an_article_too_costly_while_restor
 
 
 @needs_grammar
-def test_a_likelier_auxiliary_that_loses_a_claim_or_parses_worse_is_not_put_back() -> None:
+def test_a_likelier_auxiliary_that_loses_a_claim_or_parses_much_worse_is_not_put_back() -> None:
     restoration = _boss(1.5)
     first = _boss_judge(restoration.text)
     scores = _scores({"Boss sent on a mission.": -30.0, "Boss was sent on a mission.": -28.5})
@@ -234,14 +234,19 @@ def test_a_likelier_auxiliary_that_loses_a_claim_or_parses_worse_is_not_put_back
     def claim_lost(text: str) -> Assessment:  # as if the variant had dropped a word of the note
         return assess("Boss sent on secret mission", text, "restore", sources=[], before=[])
 
-    def parses_worse(text: str) -> Assessment:
-        judged = _boss_judge(text)
-        judged.unattached = (first.unattached or 0) + 1
-        return judged
+    def parses_worse(by: int) -> Callable[[str], Assessment]:
+        def judge(text: str) -> Assessment:
+            judged = _boss_judge(text)
+            judged.unattached = (first.unattached or 0) + (by if text != first.text else 0)
+            return judged
+        return judge
 
     assert not claim_lost("Boss was sent on a mission.").verdict.faithful
     assert likelier(restoration, first, scores, claim_lost)[1] == ()
-    assert likelier(restoration, first, scores, parses_worse)[1] == ()
+    assert likelier(restoration, first, scores, parses_worse(2))[1] == ()
+    # The parser's count is a weak judge of a sentence the model reads as likelier: a word more
+    # left unattached does not refuse the put-back.
+    assert likelier(restoration, first, scores, parses_worse(1))[1] != ()
 
 
 @needs_grammar
