@@ -21,6 +21,7 @@ from penna.writing.drafting import (
     assess,
     best,
     clause_put_backs,
+    comma_put_backs,
     likelier,
     mend,
     participle_put_backs,
@@ -525,3 +526,69 @@ def test_a_subject_put_back_is_taken_only_where_the_model_reads_the_sentence_lik
     assert source.switched(switches) == subject
     # An imperative the model reads as likelier stays one ("e.g. don't write to out parameters").
     assert likelier(restoration, judge(bare), _scores({bare: -40.0, subject: -40.5}), judge)[1] == ()
+
+
+# --- a word where the note has a comma (E37) -------------------------------------------------------
+def _commas(note: str, *written: str | tuple[str, ...]) -> list[str]:
+    """The sentences `comma_put_backs` offers for a restoration of `written` (one gap each)."""
+    restoration = _gapped(*written)
+    found = []
+    for fillings in comma_put_backs(restoration, note.split(), ()):
+        extended, switches = restoration, ()
+        for gap, fill in fillings:
+            extended, switch = extended.offering(gap, fill)
+            switches = (*switches, switch)
+        found.append(extended.switched(switches))
+    return found
+
+
+DOUGH_NOTE = "wet dough, more like paste than bread"
+DOUGH = ("Wet",), (" dough,",), (" more",), (" like",), (" a", " paste"), (" than",), (" bread",), (".",)
+BAKE_NOTE = "bake hot, let rest full day"
+BAKE = ("I", " bake"), (" it", " hot,"), (" let",), (" it", " rest"), (" a", " full"), (" day",), (".",)
+
+
+@needs_grammar
+def test_a_verb_is_offered_for_the_comma_after_a_notes_opening_noun_phrase() -> None:
+    assert "Wet dough is more like a paste than bread." in _commas(DOUGH_NOTE, *DOUGH)
+    assert "Old loaves are more like bricks." in _commas(
+        "old loaves, more like bricks", ("Old",), (" loaves,",), (" more",), (" like",), (" bricks",), (".",))
+
+
+@needs_grammar
+def test_and_is_offered_for_the_comma_before_a_clause_with_no_subject_of_its_own() -> None:
+    assert "I bake it hot and let it rest a full day." in _commas(BAKE_NOTE, *BAKE)
+
+
+@needs_grammar
+def test_no_word_for_a_comma_after_an_opening_phrase_or_before_a_clause() -> None:
+    # An opening phrase, not a noun phrase: "Compared to a human, [is] tiny" is no repair.
+    assert _commas("compared to human, tiny", ("Compared",), (" to",), (" a", " human,"), (" tiny",), (".",)) == []
+    # What follows the comma opens a phrase or clause of its own, or the search added a word there.
+    assert _commas("wet dough, in bowl", ("Wet",), (" dough,",), (" in",), (" the", " bowl"), (".",)) == []
+    assert _commas("wet dough, which sticks", ("Wet",), (" dough,",), (" which",), (" sticks",), (".",)) == []
+    assert _commas(DOUGH_NOTE, *DOUGH[:2], (" and", " more"), *DOUGH[3:]) == []
+    # Not the first comma, or a long opening: no verb.
+    assert _commas("in winter, cold kitchen, everything slow", ("In",), (" winter,",), (" a", " cold"),
+                   (" kitchen,",), (" everything",), (" is", " slow"), (".",)) == []
+    assert _commas("my old cast iron pot, heavy", ("My",), (" old",), (" cast",), (" iron",), (" pot,",),
+                   (" heavy",), (".",)) == []
+    # A number or a name after the comma gets no verb.
+    assert _commas("cold kitchen, 17°C", ("A", " cold"), (" kitchen,",), (" 17°C",), (".",)) == []
+
+
+@needs_grammar
+def test_a_word_for_a_comma_is_taken_where_the_model_reads_the_sentence_as_likelier() -> None:
+    restoration = _gapped(*DOUGH)
+
+    def judge(text: str) -> Assessment:
+        return assess(DOUGH_NOTE, text, "restore", sources=[], before=[])
+
+    first = judge(restoration.text)
+    scores = _scores({"Wet dough, more like a paste than bread.": -30.0,
+                      "Wet dough is more like a paste than bread.": -26.0})
+    taken, switches = likelier(restoration, first, scores, judge)
+    assert taken.switched(switches) == "Wet dough is more like a paste than bread."
+    unlikely = _scores({"Wet dough, more like a paste than bread.": -30.0,
+                        "Wet dough is more like a paste than bread.": -29.5})
+    assert likelier(restoration, first, unlikely, judge)[1] == ()

@@ -217,6 +217,19 @@ def test_a_growing_sentence_is_spelt_as_the_finished_one_will_be(default_model: 
 
 
 @pytest.mark.model
+def test_a_notes_comma_after_its_opening_noun_phrase_may_become_is(default_model: Any) -> None:
+    """A writer's "wet dough, more like paste than bread" has a comma for the sentence's verb: the
+    real default model, reading the whole sentence, prefers "is" there (`drafting.comma_put_backs`)."""
+    prefix = ("## Notes I turned into prose\nNotes: shape loaf, proof in fridge overnight\n"
+              "Text: I shape the loaf and proof it in the fridge overnight.\n\n## Rye\n\n")
+    note = "wet dough, more like paste than bread"
+    request = TaskRequest("expand", f"- {note}", "Rye", seed=1, candidates=0)
+    text = run_sentences(default_model, prefix, request, [note], profile=_profile(), exemplars=[], cancel=None,
+                         on_text=None).text
+    assert "dough is more like a paste than bread" in text, text
+
+
+@pytest.mark.model
 def test_a_restoration_is_spelt_only_with_the_words_the_author_writes(default_model: Any) -> None:
     """An author who writes "we" and never "I" gets no "I" put back (`drafting.subject_put_backs`
     asks the restoration's words): a function word at rate 0 is not theirs."""

@@ -91,6 +91,11 @@ OPENER_ALLOWANCE = 3.0
 # race"). An opening subject and verb must still mend the parse.
 PARSE_SLACK = 1
 ARTICLES = frozenset({"a", "an", "the"})
+# A writer's note puts a comma where the sentence has a word: "wet dough, more like paste" for
+# "the dough is more like a paste", "bake hot, let rest" for "bake it hot and let it rest". The
+# comma may give way to "is" after the note's opening noun phrase, or to "and" between a clause
+# and a subjectless one (`comma_put_backs`).
+COMMA_SUBJECT_WORDS = 3
 CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
 # A clause a note opens on a bare negation has lost its subject with its "do" ("not bother with
 # inline" for "I don't bother…"): "I" is offered back, with "do" or "did" before "not"
@@ -197,8 +202,9 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     was sent on a double-agent mission…" is the likelier sentence. Offered: the model's own
     next-best fillings that put one back, an auxiliary before a past participle that follows a
     noun (`participle_put_backs`), an article before a word that could open a noun phrase
-    (`article_put_backs`), a clause's joint and the subject of a clause that opens on a bare
-    negation (`subject_put_backs`). Other switches are not offered: read whole, the
+    (`article_put_backs`), a clause's joint, the subject of a clause that opens on a bare
+    negation (`subject_put_backs`) and a word in place of a note's comma (`comma_put_backs`). Other
+    switches are not offered: read whole, the
     model preferred them about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it
     still says what the note says and parses no more than `PARSE_SLACK` words worse than the
     sentence before it (at first `first`, the restoration judged; an opening subject and verb must
@@ -244,13 +250,17 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
     note = note_words(current.note) or []
     repairs = clause_put_backs(restoration, note, taken, busy,
                                misread=current.unattached is not None and current.grammar_rank > 0)
-    for gap, fill in [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy),
-                      *repairs, *subject_put_backs(restoration, note, taken, busy)]:
-        extended, switch = restoration.offering(gap, fill)
-        switches = (*taken, switch)
+    single = [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy),
+              *repairs, *subject_put_backs(restoration, note, taken, busy)]
+    # Each proposal: the fillings it offers, the last one naming it (a comma's pair changes two gaps).
+    for fillings in [*([offer] for offer in single), *comma_put_backs(restoration, note, taken, busy)]:
+        extended, switches = restoration, taken
+        for gap, fill in fillings:
+            extended, switch = extended.offering(gap, fill)
+            switches = (*switches, switch)
         if extended.switched(switches) not in proposed:  # the search's own "was" is scored once
             proposed.add(extended.switched(switches))
-            offered.append((extended, switches, (gap, fill)))
+            offered.append((extended, switches, fillings[-1]))
     if promising is not None:
         offered = [offer for offer in offered if offer[2] in promising]
     if not offered:
@@ -314,7 +324,6 @@ def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple
     so, else "it is"). `taken`: the switches made so far; skipping the gaps in `busy`."""
     found: list[Offer] = []
     gaps = restoration.gaps
-    fills = restoration.fills(taken)
     opening = gaps[0].written if gaps else ()
     if misread and 0 not in busy and note and opening and all(w.strip().lower() in ARTICLES for w in opening[:-1]):
         bare = note[0].lower()
@@ -325,8 +334,19 @@ def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple
             for short, full in CLAUSE_OPENERS:
                 opener = short if short in restoration.author_words else full
                 found.append((0, (opener[:1].upper() + opener[1:], " " + lowered, *opening[1:])))
+    found.extend((index, (" " + joiner, gaps[index].written[0]))
+                 for index in _splices(restoration, note, taken, busy) for joiner in SPLICE_JOINERS)
+    return found
+
+
+def _splices(restoration: Restoration, note: Sequence[str], taken: tuple[Switch, ...],
+             busy: set[int] | frozenset[int]) -> list[int]:
+    """The gaps after a comma that runs one clause on into another (see `clause_put_backs`)."""
     if not note or note[0].lower() in SUBORDINATORS:
-        return found
+        return []
+    gaps = restoration.gaps
+    fills = restoration.fills(taken)
+    found = []
     for index in range(2, min(len(gaps), len(note))):
         if index in busy or len(gaps[index].written) != 1 or not fills[index - 1]:
             continue
@@ -337,7 +357,43 @@ def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple
         before = "".join(w for fill in fills[:index] for w in fill).strip().rstrip(",")
         after = "".join(w for fill in fills[index:] for w in fill).strip()
         if grammar.clause(before) and grammar.clause(after):
-            found.extend((index, (" " + joiner, gaps[index].written[0])) for joiner in SPLICE_JOINERS)
+            found.append(index)
+    return found
+
+
+def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[Switch, ...],
+                    busy: set[int] | frozenset[int] = frozenset()) -> list[list[Offer]]:
+    """Fillings that put a word where the note has a comma: the comma dropped from the gap before,
+    the word added to the gap after. "and" at a comma that runs a clause on into another (see
+    `clause_put_backs`) that has no subject of its own ("I bake it hot[,] [and] let it rest…"). And
+    "is" ("are" after a plural) at the sentence's first comma, where the note opens on a short noun
+    phrase (at most `COMMA_SUBJECT_WORDS` words, opening on no preposition, subordinator, pronoun or
+    "-ed"/"-ing" form) and the comma is followed by a lower-case word that opens no phrase of its
+    own ("Wet dough[,] [is] more like a paste…"). The parser is not asked whether the parts are
+    clauses: it reads "Wet dough" as an order and "more like a paste" as one too. Skipping the
+    gaps in `busy`."""
+    found: list[list[Offer]] = []
+    gaps = restoration.gaps
+    fills = restoration.fills(taken)
+
+    def without_comma(index: int) -> Offer:
+        fill = fills[index]
+        return index, (*fill[:-1], fill[-1][:-1])
+
+    found.extend([without_comma(index - 1), (index, (" and", gaps[index].written[0]))]
+                 for index in _splices(restoration, note, taken, busy)
+                 if index - 1 not in busy and note[index].lower() not in SUBJECTS)
+    first = next((i for i in range(1, min(len(gaps), len(note))) if fills[i - 1] and fills[i - 1][-1].endswith(",")),
+                 None)
+    if first is None or first in busy or first - 1 in busy or len(gaps[first].written) != 1:
+        return found
+    opening, before, word = note[0].lower(), note[first - 1].lower().rstrip(",;:"), note[first]
+    if (first > COMMA_SUBJECT_WORDS or opening in PREPOSITIONS or opening in NO_OPENER_BEFORE
+            or opening.endswith(("ed", "ing")) or not word[:1].islower() or word.lower() in NO_JOINER_BEFORE
+            or word.lower() in SUBJECTS or not word.replace("-", "").isalpha()):
+        return found
+    verb = " are" if before.endswith("s") and not before.endswith(("ss", "us", "is")) else " is"
+    found.append([without_comma(first - 1), (first, (verb, gaps[first].written[0]))])
     return found
 
 
