@@ -557,7 +557,32 @@ def test_a_verb_is_offered_for_the_comma_after_a_notes_opening_noun_phrase() -> 
 
 @needs_grammar
 def test_and_is_offered_for_the_comma_before_a_clause_with_no_subject_of_its_own() -> None:
-    assert "I bake it hot and let it rest a full day." in _commas(BAKE_NOTE, *BAKE)
+    offered = _commas(BAKE_NOTE, *BAKE)
+    assert "I bake it hot and let it rest a full day." in offered
+    # What comes before the comma is no subject: no "is" ("I bake it hot is let…").
+    assert not any(" is " in sentence for sentence in offered)
+
+
+@needs_grammar
+def test_no_verb_for_a_comma_that_opens_a_list_or_an_aside() -> None:
+    assert _commas("flour, water, salt", ("Flour,",), (" water,",), (" salt",), (".",)) == []
+    assert _commas("my neighbour, a baker, lends me flour", ("My",), (" neighbour,",), (" a", " baker,"),
+                   (" lends",), (" me",), (" flour",), (".",)) == []
+
+
+@needs_grammar
+def test_only_the_notes_first_comma_may_become_is_even_after_it_has() -> None:
+    note = "wet dough, sticky and heavy, like paste"
+    restoration = _gapped(("Wet",), (" dough,",), (" sticky",), (" and",), (" heavy,",), (" like",), (" a", " paste"),
+                          (".",))
+    [fillings] = [f for f in comma_put_backs(restoration, note.split(), ()) if " is" in f[-1][1]]
+    extended, switches = restoration, ()
+    for gap, fill in fillings:
+        extended, switch = extended.offering(gap, fill)
+        switches = (*switches, switch)
+    assert extended.switched(switches) == "Wet dough is sticky and heavy, like a paste."
+    busy = {gap for gap, _ in switches}
+    assert comma_put_backs(extended, note.split(), switches, busy) == []
 
 
 @needs_grammar

@@ -96,6 +96,7 @@ ARTICLES = frozenset({"a", "an", "the"})
 # comma may give way to "is" after the note's opening noun phrase, or to "and" between a clause
 # and a subjectless one (`comma_put_backs`).
 COMMA_SUBJECT_WORDS = 3
+LIST_ITEM_WORDS = 2  # a part this short between two commas is a list's item or an aside, not a predicate
 CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
 # A clause a note opens on a bare negation has lost its subject with its "do" ("not bother with
 # inline" for "I don't bother…"): "I" is offered back, with "do" or "did" before "not"
@@ -215,10 +216,10 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     taken) and the switches; none (`()`) when nothing was taken."""
     source, current = restoration, first
     taken: tuple[Switch, ...] = ()
-    promising: set[Offer] | None = None
+    promising: set[Proposal] | None = None
     for _round in range(PUT_BACK_ROUNDS):
         try:
-            step = _put_back_once(source, taken, current, scores, judge, promising)
+            step = _put_back_once(source, taken, current, scores, judge, promising, first.grammar_rank)
         except ModelError:  # the window is full: the put-backs taken so far stand
             if not taken:
                 raise
@@ -230,19 +231,21 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
 
 
 Offer = tuple[int, tuple[str, ...]]  # a gap and a filling for it
+Proposal = tuple[Offer, ...]  # the fillings one put-back makes: one, or two where a comma gives way to a word
 
 
 def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current: Assessment,
                    scores: Callable[[Sequence[str]], list[float]], judge: Callable[[str], Assessment],
-                   promising: set[Offer] | None,
-                   ) -> tuple[Restoration, tuple[Switch, ...], Assessment, set[Offer]] | None:
+                   promising: set[Proposal] | None, first_rank: int,
+                   ) -> tuple[Restoration, tuple[Switch, ...], Assessment, set[Proposal]] | None:
     """One more put-back on `restoration` with `taken` switched (`current`, judged), or None; with
     the offers that read likelier than `current` without being taken. After the first round only
     those (`promising`) are offered again: a put-back the model found less likely than the sentence
-    without it does not become likelier because another gap changed."""
+    without it does not become likelier because another gap changed. `first_rank`: the
+    restoration's own grammar rank, which the put-backs together may worsen by `PARSE_SLACK` at most."""
     spent = restoration.loss(taken)
-    offered: list[tuple[Restoration, tuple[Switch, ...], Offer]] = [
-        (restoration, v.switches, (v.switches[-1][0], restoration.gaps[v.switches[-1][0]].others[v.switches[-1][1]][0]))
+    offered: list[tuple[Restoration, tuple[Switch, ...], Proposal]] = [
+        (restoration, v.switches, _searched(restoration, v.switches[-1]))
         for v in restoration.variants(taken) if v.loss - spent <= ALTERNATIVE_MARGIN
         and restoration.puts_back(v.switches[-1], PUT_BACK)][:MENDING_VARIANTS]
     proposed = {restoration.switched(switches) for _, switches, _ in offered}
@@ -252,15 +255,14 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
                                misread=current.unattached is not None and current.grammar_rank > 0)
     single = [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy),
               *repairs, *subject_put_backs(restoration, note, taken, busy)]
-    # Each proposal: the fillings it offers, the last one naming it (a comma's pair changes two gaps).
-    for fillings in [*([offer] for offer in single), *comma_put_backs(restoration, note, taken, busy)]:
+    for fillings in [*((offer,) for offer in single), *comma_put_backs(restoration, note, taken, busy)]:
         extended, switches = restoration, taken
         for gap, fill in fillings:
             extended, switch = extended.offering(gap, fill)
             switches = (*switches, switch)
         if extended.switched(switches) not in proposed:  # the search's own "was" is scored once
             proposed.add(extended.switched(switches))
-            offered.append((extended, switches, fillings[-1]))
+            offered.append((extended, switches, fillings))
     if promising is not None:
         offered = [offer for offer in offered if offer[2] in promising]
     if not offered:
@@ -268,21 +270,37 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
     texts = [source.switched(switches) for source, switches, _ in offered]
     found = scores([current.text, *texts])
     ranked = sorted(zip(found[1:], texts, offered, strict=True), key=lambda candidate: candidate[0], reverse=True)
-    for score, text, (source, switches, offer) in ranked:
-        opening = offer in repairs and offer[0] == 0
+    for score, text, (source, switches, proposal) in ranked:
+        opening = _opening(proposal, repairs)
         if score < found[0] + WHOLE_SENTENCE_MARGIN - OPENER_ALLOWANCE:
             break
         if score < found[0] + WHOLE_SENTENCE_MARGIN and not opening:
             continue
         judged = judge(text)
-        # An opening clause must mend what the parser saw; the others may read a word worse.
-        limit = current.grammar_rank - 1 if opening else current.grammar_rank + PARSE_SLACK
-        if judged.sound and judged.grammar_rank <= limit:
-            # Kept for the next round: what read likelier than this sentence (an opener, what it may cost).
-            again = {other for value, _, (_, _, other) in ranked if other[0] != offer[0] and value > found[0] - (
-                OPENER_ALLOWANCE - WHOLE_SENTENCE_MARGIN if other in repairs and other[0] == 0 else 0.0)}
+        # An opening clause must mend what the parser saw; the others may read a word worse, never
+        # more than that over all rounds, nor where the parser could not judge them.
+        limit = current.grammar_rank - 1 if opening else min(current.grammar_rank, first_rank) + PARSE_SLACK
+        unjudged_worse = judged.unattached is None and judged.grammar_rank > current.grammar_rank
+        if judged.sound and judged.grammar_rank <= limit and not unjudged_worse:
+            # Kept for the next round: what read likelier than this sentence (an opener, what it may
+            # cost), on gaps this put-back left alone.
+            changed = {gap for gap, _ in proposal}
+            again = {other for value, _, (_, _, other) in ranked if not changed & {gap for gap, _ in other}
+                     and value > found[0] - (OPENER_ALLOWANCE - WHOLE_SENTENCE_MARGIN
+                                             if _opening(other, repairs) else 0.0)}
             return source, switches, judged, again
     return None
+
+
+def _searched(restoration: Restoration, switch: Switch) -> Proposal:
+    """The proposal a switch to one of the search's own alternatives makes."""
+    gap, choice = switch
+    return ((gap, restoration.gaps[gap].others[choice][0]),)
+
+
+def _opening(proposal: Proposal, repairs: Sequence[Offer]) -> bool:
+    """Whether `proposal` is an opening subject and verb (`clause_put_backs` at gap 0)."""
+    return len(proposal) == 1 and proposal[0] in repairs and proposal[0][0] == 0
 
 
 def article_put_backs(restoration: Restoration, note: Sequence[str],
@@ -362,17 +380,18 @@ def _splices(restoration: Restoration, note: Sequence[str], taken: tuple[Switch,
 
 
 def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[Switch, ...],
-                    busy: set[int] | frozenset[int] = frozenset()) -> list[list[Offer]]:
+                    busy: set[int] | frozenset[int] = frozenset()) -> list[Proposal]:
     """Fillings that put a word where the note has a comma: the comma dropped from the gap before,
     the word added to the gap after. "and" at a comma that runs a clause on into another (see
     `clause_put_backs`) that has no subject of its own ("I bake it hot[,] [and] let it rest…"). And
     "is" ("are" after a plural) at the sentence's first comma, where the note opens on a short noun
-    phrase (at most `COMMA_SUBJECT_WORDS` words, opening on no preposition, subordinator, pronoun or
-    "-ed"/"-ing" form) and the comma is followed by a lower-case word that opens no phrase of its
-    own ("Wet dough[,] [is] more like a paste…"). The parser is not asked whether the parts are
-    clauses: it reads "Wet dough" as an order and "more like a paste" as one too. Skipping the
-    gaps in `busy`."""
-    found: list[list[Offer]] = []
+    phrase (at most `COMMA_SUBJECT_WORDS` words, opening on no preposition, subordinator or pronoun,
+    that the parser reads as a subject: "Wet dough is good." parses clean) and the comma is followed
+    by a lower-case word that opens no phrase of its own, and by no short part that another comma
+    ends (a list, an aside): "Wet dough[,] [is] more like a paste…". The parser is not asked whether
+    the parts are clauses: it reads "Wet dough" as an order and "more like a paste" as one too.
+    Skipping the gaps in `busy`."""
+    found: list[Proposal] = []
     gaps = restoration.gaps
     fills = restoration.fills(taken)
 
@@ -380,20 +399,29 @@ def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[
         fill = fills[index]
         return index, (*fill[:-1], fill[-1][:-1])
 
-    found.extend([without_comma(index - 1), (index, (" and", gaps[index].written[0]))]
+    found.extend((without_comma(index - 1), (index, (" and", gaps[index].written[0])))
                  for index in _splices(restoration, note, taken, busy)
                  if index - 1 not in busy and note[index].lower() not in SUBJECTS)
-    first = next((i for i in range(1, min(len(gaps), len(note))) if fills[i - 1] and fills[i - 1][-1].endswith(",")),
-                 None)
-    if first is None or first in busy or first - 1 in busy or len(gaps[first].written) != 1:
+    # The note's own first comma, as the search wrote it (a comma already given way is no longer one).
+    first = next((i for i in range(1, min(len(gaps), len(note)))
+                  if gaps[i - 1].written and gaps[i - 1].written[-1].endswith(",")), None)
+    if (first is None or first in busy or first - 1 in busy or len(gaps[first].written) != 1
+            or first > COMMA_SUBJECT_WORDS or not fills[first - 1][-1].endswith(",")):
         return found
-    opening, before, word = note[0].lower(), note[first - 1].lower().rstrip(",;:"), note[first]
-    if (first > COMMA_SUBJECT_WORDS or opening in PREPOSITIONS or opening in NO_OPENER_BEFORE
-            or opening.endswith(("ed", "ing")) or not word[:1].islower() or word.lower() in NO_JOINER_BEFORE
-            or word.lower() in SUBJECTS or not word.replace("-", "").isalpha()):
+    opening, before, word = note[0].lower(), note[first - 1].rstrip(",;:"), note[first]
+    if (opening in PREPOSITIONS or opening in NO_OPENER_BEFORE or not word[:1].islower()
+            or word.lower() in NO_JOINER_BEFORE or word.lower() in SUBJECTS or not word.replace("-", "").isalpha()):
         return found
-    verb = " are" if before.endswith("s") and not before.endswith(("ss", "us", "is")) else " is"
-    found.append([without_comma(first - 1), (first, (verb, gaps[first].written[0]))])
+    head = "".join(w for fill in fills[:first] for w in fill).strip().rstrip(",")
+    rest = "".join(w for fill in fills[first:] for w in fill).strip().rstrip(".!?").split(",")
+    if len(rest) > 1 and len(rest[0].split()) <= LIST_ITEM_WORDS:
+        return found  # a list or an aside: "flour, water, salt", "my neighbour, a baker, lends…"
+    plural = before.endswith("s") and not before.endswith(("ss", "us", "is")) and before[:1].islower()
+    verb = " are" if plural else " is"
+    # What comes before the comma must be something that "is": "Wet dough is good." parses clean,
+    # "I bake it hot is good." does not.
+    if grammar.unattached(f"{head}{verb} good.") == 0:
+        found.append((without_comma(first - 1), (first, (verb, gaps[first].written[0]))))
     return found
 
 
