@@ -204,13 +204,12 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     next-best fillings that put one back, an auxiliary before a past participle that follows a
     noun (`participle_put_backs`), an article before a word that could open a noun phrase
     (`article_put_backs`), a clause's joint, the subject of a clause that opens on a bare
-    negation (`subject_put_backs`) and a word in place of a note's comma (`comma_put_backs`). Other
-    switches are not offered: read whole, the
-    model preferred them about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it
-    still says what the note says and parses no more than `PARSE_SLACK` words worse than the
-    sentence before it (at first `first`, the restoration judged; an opening subject and verb must
-    parse better); then the other
-    gaps are offered again, for `PUT_BACK_ROUNDS` rounds. An opening subject and verb, which must
+    negation (`subject_put_backs`) and a word in place of a note's comma (`comma_put_backs`).
+    Other switches are not offered: read whole, the model preferred them about as often wrongly
+    as rightly (E23 in docs/voice.md). Taken only if it still says what the note says and parses no
+    more than `PARSE_SLACK` words worse than the sentence before it and than `first`, the
+    restoration judged (an opening subject and verb must parse better); then the other gaps are
+    offered again, for `PUT_BACK_ROUNDS` rounds. An opening subject and verb, which must
     mend the parse, needs only to cost less than `OPENER_ALLOWANCE` - `WHOLE_SENTENCE_MARGIN` nats.
     Returns the restoration (with the offered fillings among its gaps' alternatives, when one was
     taken) and the switches; none (`()`) when nothing was taken."""

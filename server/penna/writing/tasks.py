@@ -365,11 +365,11 @@ class _SentenceWriter:
             set(words(text)) & set(self.avoid) - set(words(note)))
         return assess(note, text, origin, sources=self.sources, before=written, voice=voice)
 
-    def _show_partial(self, words: str) -> None:
+    def _show_partial(self, partial: str) -> None:
         # Spelt as the finished sentence will be ("don't", not "do not"), so the editor's preview
         # does not change under the writer's eyes when the chosen sentence replaces it.
         if self.on_partial is not None:
-            self.on_partial(contract(words, self.author_words))
+            self.on_partial(contract(partial, self.author_words))
 
     def _free(self, index: int, attempt: int, note: str, tail: str) -> str:
         """A sentence the model writes freely after the notes→text pairs. The first answer of the
