@@ -10,6 +10,7 @@ import pytest
 from penna.writing import grammar
 from penna.writing.bridge import ALTERNATIVE_MARGIN, GapChoice, Restoration
 from penna.writing.drafting import (
+    COMMA_ALLOWANCE,
     ECHO_GRAMMAR,
     OPENER_ALLOWANCE,
     PUT_BACK,
@@ -25,6 +26,7 @@ from penna.writing.drafting import (
     likelier,
     mend,
     participle_put_backs,
+    past_tense_offers,
     subject_put_backs,
 )
 from penna.writing.tasks import TaskResult, stitched_variant
@@ -378,6 +380,10 @@ def test_a_coordinator_is_offered_where_a_comma_runs_one_clause_into_another() -
     offered = _joints(SPLICE_NOTE, *SPLICE)
     assert "The real expression is wrapped in parentheses, so no tokens need to be synthesized." in offered
     assert {o.split(", ")[1].split()[0] for o in offered} == {"and", "so", "but"}
+    # The search may have put an article before the clause's first word: the joint goes before it.
+    assert "The kitchen hit 28 degrees, and the dough ran away." in _joints(
+        "kitchen hit 28 degrees, dough ran away", ("The", " kitchen"), (" hit",), (" 28",), (" degrees,",),
+        (" the", " dough"), (" ran",), (" away",), (".",))
 
 
 @needs_grammar
@@ -566,8 +572,10 @@ def test_and_is_offered_for_the_comma_before_a_clause_with_no_subject_of_its_own
 @needs_grammar
 def test_no_verb_for_a_comma_that_opens_a_list_or_an_aside() -> None:
     assert _commas("flour, water, salt", ("Flour,",), (" water,",), (" salt",), (".",)) == []
-    assert _commas("my neighbour, a baker, lends me flour", ("My",), (" neighbour,",), (" a", " baker,"),
-                   (" lends",), (" me",), (" flour",), (".",)) == []
+    aside = _commas("my neighbour, baker, lends me flour", ("My",), (" neighbour,",), (" a", " baker,"),
+                    (" lends",), (" me",), (" flour",), (".",))
+    # An aside is offered its verb only joined to the predicate after it, which says the same.
+    assert aside == ["My neighbour is a baker and lends me flour."]
 
 
 @needs_grammar
@@ -598,6 +606,10 @@ def test_no_word_for_a_comma_after_an_opening_phrase_or_before_a_clause() -> Non
                    (" kitchen,",), (" everything",), (" is", " slow"), (".",)) == []
     assert _commas("my old cast iron pot, heavy", ("My",), (" old",), (" cast",), (" iron",), (" pot,",),
                    (" heavy",), (".",)) == []
+    # A verb and its object before the comma: the parser reads "Wet the dough is good." clean.
+    assert not any(" is " in sentence for sentence in _commas(
+        DOUGH_NOTE, ("Wet",), (" the", " dough,"), (" more",), (" like",), (" a", " paste"), (" than",), (" bread",),
+        (".",)))
     # A number or a name after the comma gets no verb.
     assert _commas("cold kitchen, 17°C", ("A", " cold"), (" kitchen,",), (" 17°C",), (".",)) == []
 
@@ -617,3 +629,100 @@ def test_a_word_for_a_comma_is_taken_where_the_model_reads_the_sentence_as_likel
     unlikely = _scores({"Wet dough, more like a paste than bread.": -30.0,
                         "Wet dough is more like a paste than bread.": -29.5})
     assert likelier(restoration, first, unlikely, judge)[1] == ()
+
+
+@needs_grammar
+def test_has_is_offered_for_the_comma_before_a_notes_no() -> None:
+    offered = _commas("rye, no gluten, never rises", ("Rye,",), (" no",), (" gluten,",), (" never",), (" rises",),
+                      (".",))
+    assert "Rye has no gluten and never rises." in offered
+    assert not any(" is " in sentence for sentence in offered)
+    # "no gluten" between two commas is a short part: offered only joined to the predicate after it.
+    assert "Rye has no gluten, never rises." not in offered
+    assert "Rye has no gluten." in _commas("rye, no gluten", ("Rye,",), (" no",), (" gluten",), (".",))
+
+
+@needs_grammar
+def test_and_joins_a_second_predicate_only_with_a_verb_for_the_first_comma() -> None:
+    offered = _commas("crust, too pale, needs longer", ("Crust,",), (" too",), (" pale,",), (" needs",),
+                      (" longer",), (".",))
+    assert "Crust is too pale and needs longer." in offered
+    # No "and" without the verb: "Crust, too pale and needs longer." is still a fragment.
+    assert "Crust, too pale and needs longer." not in offered
+    # A name or a new subject after the second comma is no second predicate of the same subject.
+    assert not any(" and " in sentence for sentence in _commas(
+        "crust, too pale, oven cold", ("Crust,",), (" too",), (" pale,",), (" oven",), (" cold",), (".",)))
+
+
+@needs_grammar
+def test_the_verb_for_a_comma_is_offered_in_the_past_too_where_the_note_tells_of_the_past() -> None:
+    offered = _commas("first loaf, flat as plate yesterday", ("First",), (" loaf,",), (" flat",), (" as",),
+                      (" a", " plate"), (" yesterday",), (".",))
+    assert {"First loaf is flat as a plate yesterday.", "First loaf was flat as a plate yesterday."} <= set(offered)
+    assert not any(" was " in sentence for sentence in _commas(DOUGH_NOTE, *DOUGH))
+
+
+@needs_grammar
+def test_a_comma_between_a_subject_and_its_verb_may_simply_go() -> None:
+    offered = _commas("weak dough, spreads flat, no ear", ("Weak",), (" dough,",), (" spreads",), (" flat,",),
+                      (" no",), (" ear",), (".",))
+    assert "Weak dough spreads flat, no ear." in offered
+    # Where the words after the comma do not make a clause with the noun phrase, the comma stays.
+    assert "Wet dough more like a paste than bread." not in _commas(DOUGH_NOTE, *DOUGH)
+
+
+def test_an_added_auxiliary_takes_its_past_form_only_where_the_note_tells_of_the_past() -> None:
+    price = _gapped(("The", " price"), (" is", " too"), (" low",), (" last",), (" year",), (".",))
+    offers = past_tense_offers(price, "price too low last year".split())
+    assert offers == [(1, (" was", " too"))]
+    assert past_tense_offers(price, "price too low this year".split()) == []
+    raised = _gapped(("I", " raised"), (" it", " and"), (" it", " is"), (" fine",), (".",))
+    # Only the words the search added change, never the note's own ("is" here is the note's).
+    assert past_tense_offers(raised, "raised and is fine".split()) == []
+
+
+@needs_grammar
+def test_a_word_for_a_comma_is_also_read_without_the_paragraph_so_far() -> None:
+    restoration = _gapped(*DOUGH)
+
+    def judge(text: str) -> Assessment:
+        return assess(DOUGH_NOTE, text, "restore", sources=[], before=[])
+
+    first = judge(restoration.text)
+    bare, verb = "Wet dough, more like a paste than bread.", "Wet dough is more like a paste than bread."
+    # After penna's own fragments the verb reads a little less likely; after the author's pairs
+    # alone, much likelier: taken.
+    in_paragraph, alone = _scores({bare: -30.0, verb: -30.2}), _scores({bare: -30.0, verb: -26.6})
+    assert likelier(restoration, first, in_paragraph, judge)[1] == ()
+    taken, switches = likelier(restoration, first, in_paragraph, judge, alone=alone)
+    assert taken.switched(switches) == verb
+    # An article is read in the paragraph only: what was said before decides "a" or "the".
+    articled = "The wet dough, more like a paste than bread."
+    only_alone = _scores({bare: -30.0, articled: -20.0})
+    assert likelier(restoration, first, in_paragraph, judge, alone=only_alone)[1] == ()
+
+
+@needs_grammar
+def test_a_word_for_a_comma_that_mends_a_fragment_may_read_a_little_less_likely() -> None:
+    note = "crumb, dense and sour"
+    restoration = _gapped(("Crumb,",), (" dense",), (" and",), (" sour",), (".",))
+
+    def judge(text: str) -> Assessment:
+        return assess(note, text, "restore", sources=[], before=[])
+
+    bare, verb = "Crumb, dense and sour.", "Crumb is dense and sour."
+    first = judge(bare)
+    assert first.grammar_rank > judge(verb).grammar_rank  # the parser reads the fragment as one
+    near = WHOLE_SENTENCE_MARGIN - COMMA_ALLOWANCE + 0.5
+    taken, switches = likelier(restoration, first, _scores({bare: -30.0, verb: -30.0 + near}), judge)
+    assert taken.switched(switches) == verb
+    far = WHOLE_SENTENCE_MARGIN - COMMA_ALLOWANCE - 0.5
+    assert likelier(restoration, first, _scores({bare: -30.0, verb: -30.0 + far}), judge)[1] == ()
+
+    def parses_no_better(text: str) -> Assessment:
+        judged = judge(text)
+        judged.unattached = first.unattached
+        return judged
+
+    # Below the margin, only the parser's reading speaks for it: it must mend.
+    assert likelier(restoration, first, _scores({bare: -30.0, verb: -30.0 + near}), parses_no_better)[1] == ()

@@ -230,6 +230,19 @@ def test_a_notes_comma_after_its_opening_noun_phrase_may_become_is(default_model
 
 
 @pytest.mark.model
+def test_an_added_auxiliary_is_put_in_the_past_where_the_note_tells_of_the_past(default_model: Any) -> None:
+    """The search puts "is" before "too pale" with only the next note word ahead; read whole with
+    "last week", the real default model prefers "was" (`drafting.past_tense_offers`)."""
+    prefix = ("## Notes I turned into prose\nNotes: shape loaf, proof in fridge overnight\n"
+              "Text: I shape the loaf and proof it in the fridge overnight.\n\n## Winter loaf\n\n")
+    note = "crust too pale last week, oven not hot enough"
+    request = TaskRequest("expand", f"- {note}", "Winter loaf", seed=1, candidates=0)
+    text = run_sentences(default_model, prefix, request, [note], profile=_profile(), exemplars=[], cancel=None,
+                         on_text=None).text
+    assert "crust was too pale last week" in text, text
+
+
+@pytest.mark.model
 def test_a_restoration_is_spelt_only_with_the_words_the_author_writes(default_model: Any) -> None:
     """An author who writes "we" and never "I" gets no "I" put back (`drafting.subject_put_backs`
     asks the restoration's words): a function word at rate 0 is not theirs."""

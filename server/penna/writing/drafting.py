@@ -84,6 +84,10 @@ SPLICE_JOINERS = ("and", "so", "but")
 # verb that mends the parse is taken while it costs less than this minus `WHOLE_SENTENCE_MARGIN`
 # ("[This is] the argument to chkstk." read 1.5 nats less likely than the fragment).
 OPENER_ALLOWANCE = 3.0
+# A word for a note's comma that mends the parse (a fragment read as one: "Crumb, dense and sour.")
+# is taken while it costs less than this minus `WHOLE_SENTENCE_MARGIN`: the model barely tells
+# "Crumb is dense and sour." (0.35 nats less likely) from the fragment, and the parser does.
+COMMA_ALLOWANCE = 2.0
 # A put-back the model reads as likelier may leave this many more words unattached: on the full E32
 # reading, the parser's count did not tell the sentences readers kept from those they did not
 # (AUC 0.49, docs/voice-sheets/e36/judges.py), and the only put-backs it refused over 40 paragraphs
@@ -97,6 +101,14 @@ ARTICLES = frozenset({"a", "an", "the"})
 # and a subjectless one (`comma_put_backs`).
 COMMA_SUBJECT_WORDS = 3
 LIST_ITEM_WORDS = 2  # a part this short between two commas is a list's item or an aside, not a predicate
+# A note that tells of the past takes the past form of an auxiliary the search added in the
+# present (`past_tense_offers`) and of a comma's verb.
+PAST_MARKERS = frozenset("yesterday ago last earlier previously formerly".split())
+IRREGULAR_PAST = frozenset(
+    "was were had did went came gave took ate drank got sold bought made said told knew thought felt kept left lost "
+    "met paid ran saw sent sat stood spent broke chose drove fell forgot froze grew hid rode rose shook spoke stole "
+    "threw woke wore wrote began brought caught taught fought found held".split())
+PAST_FORMS = {"is": "was", "are": "were", "has": "had", "have": "had", "am": "was"}
 CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
 # A clause a note opens on a bare negation has lost its subject with its "do" ("not bother with
 # inline" for "I don't bother…"): "I" is offered back, with "do" or "did" before "not"
@@ -194,7 +206,8 @@ def best(candidates: Sequence[Assessment]) -> Assessment:
 
 
 def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequence[str]], list[float]],
-             judge: Callable[[str], Assessment]) -> tuple[Restoration, tuple[Switch, ...]]:
+             judge: Callable[[str], Assessment], alone: Callable[[Sequence[str]], list[float]] | None = None,
+             ) -> tuple[Restoration, tuple[Switch, ...]]:
     """The gaps to switch where each switch only puts back an article or an auxiliary the note
     left out, a clause's joint (`clause_put_backs`) or its subject (`subject_put_backs`), and the
     model, reading the whole sentence (`scores`: each text's log-probability after the prompt),
@@ -204,13 +217,16 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     next-best fillings that put one back, an auxiliary before a past participle that follows a
     noun (`participle_put_backs`), an article before a word that could open a noun phrase
     (`article_put_backs`), a clause's joint, the subject of a clause that opens on a bare
-    negation (`subject_put_backs`) and a word in place of a note's comma (`comma_put_backs`).
-    Other switches are not offered: read whole, the model preferred them about as often wrongly
-    as rightly (E23 in docs/voice.md). Taken only if it still says what the note says and parses no
-    more than `PARSE_SLACK` words worse than the sentence before it and than `first`, the
-    restoration judged (an opening subject and verb must parse better); then the other gaps are
-    offered again, for `PUT_BACK_ROUNDS` rounds. An opening subject and verb, which must
-    mend the parse, needs only to cost less than `OPENER_ALLOWANCE` - `WHOLE_SENTENCE_MARGIN` nats.
+    negation (`subject_put_backs`), a word in place of a note's comma (`comma_put_backs`; also
+    read by `alone`, after the author's pairs without the paragraph so far, and taken where either
+    reading finds it likelier) and an added auxiliary's past form where the note tells of the past
+    (`past_tense_offers`). Other switches are not offered: read whole, the model preferred them
+    about as often wrongly as rightly (E23 in docs/voice.md). Taken only if it still says what the
+    note says and parses no more than `PARSE_SLACK` words worse than the sentence before it and
+    than `first`, the restoration judged; then the other gaps are offered again, for
+    `PUT_BACK_ROUNDS` rounds. An opening subject and verb must mend the parse, and then needs only
+    to cost less than `OPENER_ALLOWANCE` - `WHOLE_SENTENCE_MARGIN` nats; a comma's word that mends
+    it, less than `COMMA_ALLOWANCE` - `WHOLE_SENTENCE_MARGIN`.
     Returns the restoration (with the offered fillings among its gaps' alternatives, when one was
     taken) and the switches; none (`()`) when nothing was taken."""
     source, current = restoration, first
@@ -218,7 +234,7 @@ def likelier(restoration: Restoration, first: Assessment, scores: Callable[[Sequ
     promising: set[Proposal] | None = None
     for _round in range(PUT_BACK_ROUNDS):
         try:
-            step = _put_back_once(source, taken, current, scores, judge, promising, first.grammar_rank)
+            step = _put_back_once(source, taken, current, scores, judge, promising, first.grammar_rank, alone)
         except ModelError:  # the window is full: the put-backs taken so far stand
             if not taken:
                 raise
@@ -236,25 +252,71 @@ Proposal = tuple[Offer, ...]  # the fillings one put-back makes: one, or two whe
 def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current: Assessment,
                    scores: Callable[[Sequence[str]], list[float]], judge: Callable[[str], Assessment],
                    promising: set[Proposal] | None, first_rank: int,
+                   alone: Callable[[Sequence[str]], list[float]] | None = None,
                    ) -> tuple[Restoration, tuple[Switch, ...], Assessment, set[Proposal]] | None:
     """One more put-back on `restoration` with `taken` switched (`current`, judged), or None; with
     the offers that read likelier than `current` without being taken. After the first round only
     those (`promising`) are offered again: a put-back the model found less likely than the sentence
     without it does not become likelier because another gap changed. `first_rank`: the
     restoration's own grammar rank, which the put-backs together may worsen by `PARSE_SLACK` at most."""
+    busy = {gap for gap, _ in taken}
+    note = note_words(current.note) or []
+    repairs = clause_put_backs(restoration, note, taken, busy,
+                               misread=current.unattached is not None and current.grammar_rank > 0)
+    commas = comma_put_backs(restoration, note, taken, busy)
+    offered = _offers(restoration, taken, note, busy, repairs, commas)
+    if promising is not None:
+        offered = [offer for offer in offered if offer[2] in promising]
+    if not offered:
+        return None
+    texts = [source.switched(switches) for source, switches, _ in offered]
+    found = scores([current.text, *texts])
+    gains = [score - found[0] for score in found[1:]]
+    # A comma's word is also read after the author's pairs alone: penna's own sentences before it,
+    # fragments kept from earlier notes, make the next fragment likelier ("Wet dough is more like a
+    # paste…" read 3.4 nats likelier on its own, 0.2 less likely after "Rye, no gluten, never…").
+    at_commas = [index for index, (_, _, proposal) in enumerate(offered) if proposal in commas]
+    if alone is not None and at_commas:
+        plain = alone([current.text, *(texts[index] for index in at_commas)])
+        for index, score in zip(at_commas, plain[1:], strict=True):
+            gains[index] = max(gains[index], score - plain[0])
+
+    def allowance(proposal: Proposal) -> float:
+        """How much less likely than the margin asks `proposal` may read, if it mends the parse."""
+        return OPENER_ALLOWANCE if _opening(proposal, repairs) else COMMA_ALLOWANCE if proposal in commas else 0.0
+
+    ranked = sorted(zip(gains, texts, offered, strict=True), key=lambda candidate: candidate[0], reverse=True)
+    for gain, text, (source, switches, proposal) in ranked:
+        if gain < WHOLE_SENTENCE_MARGIN - OPENER_ALLOWANCE:
+            break
+        mending = gain < WHOLE_SENTENCE_MARGIN
+        if mending and gain < WHOLE_SENTENCE_MARGIN - allowance(proposal):
+            continue
+        judged = judge(text)
+        if _acceptable(judged, current, first_rank, must_mend=mending or _opening(proposal, repairs)):
+            # Kept for the next round: what read likelier than this sentence (what may read less
+            # likely, if it mends), on gaps this put-back left alone.
+            changed = {gap for gap, _ in proposal}
+            again = {other for value, _, (_, _, other) in ranked if not changed & {gap for gap, _ in other}
+                     and value > -max(0.0, allowance(other) - WHOLE_SENTENCE_MARGIN)}
+            return source, switches, judged, again
+    return None
+
+
+def _offers(restoration: Restoration, taken: tuple[Switch, ...], note: Sequence[str], busy: set[int],
+            repairs: Sequence[Offer], commas: Sequence[Proposal],
+            ) -> list[tuple[Restoration, tuple[Switch, ...], Proposal]]:
+    """Every put-back offered (see `likelier`): the restoration with the offered fillings among
+    its gaps' alternatives, the switches to them after `taken`, and the proposal."""
     spent = restoration.loss(taken)
     offered: list[tuple[Restoration, tuple[Switch, ...], Proposal]] = [
         (restoration, v.switches, _searched(restoration, v.switches[-1]))
         for v in restoration.variants(taken) if v.loss - spent <= ALTERNATIVE_MARGIN
         and restoration.puts_back(v.switches[-1], PUT_BACK)][:MENDING_VARIANTS]
     proposed = {restoration.switched(switches) for _, switches, _ in offered}
-    busy = {gap for gap, _ in taken}
-    note = note_words(current.note) or []
-    repairs = clause_put_backs(restoration, note, taken, busy,
-                               misread=current.unattached is not None and current.grammar_rank > 0)
     single = [*participle_put_backs(restoration, busy), *article_put_backs(restoration, note, busy),
-              *repairs, *subject_put_backs(restoration, note, taken, busy)]
-    for fillings in [*((offer,) for offer in single), *comma_put_backs(restoration, note, taken, busy)]:
+              *repairs, *subject_put_backs(restoration, note, taken, busy), *past_tense_offers(restoration, note, busy)]
+    for fillings in [*((offer,) for offer in single), *commas]:
         extended, switches = restoration, taken
         for gap, fill in fillings:
             extended, switch = extended.offering(gap, fill)
@@ -262,33 +324,18 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
         if extended.switched(switches) not in proposed:  # the search's own "was" is scored once
             proposed.add(extended.switched(switches))
             offered.append((extended, switches, fillings))
-    if promising is not None:
-        offered = [offer for offer in offered if offer[2] in promising]
-    if not offered:
-        return None
-    texts = [source.switched(switches) for source, switches, _ in offered]
-    found = scores([current.text, *texts])
-    ranked = sorted(zip(found[1:], texts, offered, strict=True), key=lambda candidate: candidate[0], reverse=True)
-    for score, text, (source, switches, proposal) in ranked:
-        opening = _opening(proposal, repairs)
-        if score < found[0] + WHOLE_SENTENCE_MARGIN - OPENER_ALLOWANCE:
-            break
-        if score < found[0] + WHOLE_SENTENCE_MARGIN and not opening:
-            continue
-        judged = judge(text)
-        # An opening clause must mend what the parser saw; the others may read a word worse, never
-        # more than that over all rounds, nor where the parser could not judge them.
-        limit = current.grammar_rank - 1 if opening else min(current.grammar_rank, first_rank) + PARSE_SLACK
-        unjudged_worse = judged.unattached is None and judged.grammar_rank > current.grammar_rank
-        if judged.sound and judged.grammar_rank <= limit and not unjudged_worse:
-            # Kept for the next round: what read likelier than this sentence (an opener, what it may
-            # cost), on gaps this put-back left alone.
-            changed = {gap for gap, _ in proposal}
-            again = {other for value, _, (_, _, other) in ranked if not changed & {gap for gap, _ in other}
-                     and value > found[0] - (OPENER_ALLOWANCE - WHOLE_SENTENCE_MARGIN
-                                             if _opening(other, repairs) else 0.0)}
-            return source, switches, judged, again
-    return None
+    return offered
+
+
+def _acceptable(judged: Assessment, current: Assessment, first_rank: int, *, must_mend: bool) -> bool:
+    """Whether a put-back judged `judged` may replace `current`: it says what the note says and
+    parses no more than `PARSE_SLACK` words worse than `current` and than the restoration first
+    judged (`first_rank`), nor worse where the parser could not judge it; where it `must_mend`
+    (an opening clause, or one taken below the margin), it parses better, as the parser judged it."""
+    limit = current.grammar_rank - 1 if must_mend else min(current.grammar_rank, first_rank) + PARSE_SLACK
+    unjudged_worse = judged.unattached is None and judged.grammar_rank > current.grammar_rank
+    return (judged.sound and judged.grammar_rank <= limit and not unjudged_worse
+            and (not must_mend or judged.unattached is not None))
 
 
 def _searched(restoration: Restoration, switch: Switch) -> Proposal:
@@ -332,7 +379,7 @@ def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple
                      busy: set[int] | frozenset[int] = frozenset(), *, misread: bool = False) -> list[Offer]:
     """(gap, filling) that give a sentence a clause's joint back (`SPLICE_JOINERS`,
     `CLAUSE_OPENERS`). A coordinator where a comma runs one clause on into another: the search
-    added nothing before the note word after the comma, that word opens no phrase or clause of its
+    added nothing but an article before the note word after the comma, that word opens no phrase or clause of its
     own (`NO_JOINER_BEFORE`), the sentence does not open with a subordinate clause ("If you…, you…"),
     and the parser reads the part before the comma and the part after it each as a clause. And,
     where the parser reads the sentence badly (`misread`), at its opening (nothing added before the
@@ -351,7 +398,7 @@ def clause_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple
             for short, full in CLAUSE_OPENERS:
                 opener = short if short in restoration.author_words else full
                 found.append((0, (opener[:1].upper() + opener[1:], " " + lowered, *opening[1:])))
-    found.extend((index, (" " + joiner, gaps[index].written[0]))
+    found.extend((index, (" " + joiner, *gaps[index].written))
                  for index in _splices(restoration, note, taken, busy) for joiner in SPLICE_JOINERS)
     return found
 
@@ -365,7 +412,9 @@ def _splices(restoration: Restoration, note: Sequence[str], taken: tuple[Switch,
     fills = restoration.fills(taken)
     found = []
     for index in range(2, min(len(gaps), len(note))):
-        if index in busy or len(gaps[index].written) != 1 or not fills[index - 1]:
+        # The search may have added an article there ("…, [the] dough ran away"), nothing else.
+        if index in busy or not fills[index - 1] or any(
+                w.strip().lower() not in ARTICLES for w in gaps[index].written[:-1]):
             continue
         if not fills[index - 1][-1].endswith(","):
             continue
@@ -382,45 +431,140 @@ def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[
                     busy: set[int] | frozenset[int] = frozenset()) -> list[Proposal]:
     """Fillings that put a word where the note has a comma: the comma dropped from the gap before,
     the word added to the gap after. "and" at a comma that runs a clause on into another (see
-    `clause_put_backs`) that has no subject of its own ("I bake it hot[,] [and] let it rest…"). And
-    "is" ("are" after a plural) at the sentence's first comma, where the note opens on a short noun
-    phrase (at most `COMMA_SUBJECT_WORDS` words, opening on no preposition, subordinator or pronoun,
-    that the parser reads as a subject: "Wet dough is good." parses clean) and the comma is followed
-    by a lower-case word that opens no phrase of its own, and by no short part that another comma
-    ends (a list, an aside): "Wet dough[,] [is] more like a paste…". The parser is not asked whether
-    the parts are clauses: it reads "Wet dough" as an order and "more like a paste" as one too.
-    Skipping the gaps in `busy`."""
+    `clause_put_backs`) that has no subject of its own ("I bake it hot[,] [and] let it rest…").
+    And at the sentence's first comma, where the note opens on a short noun phrase (at most
+    `COMMA_SUBJECT_WORDS` words, opening on no preposition, subordinator or pronoun, that the
+    parser reads as a subject: "Wet dough is good." parses clean) and the comma is followed by a
+    lower-case word that opens no phrase of its own (`_subject_comma`):
+    - "is" ("are" after a plural; "was"/"were" too where the note tells of the past:
+      `_tells_of_past`): "Wet dough[,] [is] more like a paste…";
+    - "has" ("have", "had") before "no": "Rye[,] [has] no gluten";
+    - nothing, the comma only dropped, where what follows up to the next comma is a predicate (the
+      parser reads "It spreads flat." as a clause) and the parser reads the noun phrase and it as
+      one: "Weak dough[,] spreads flat";
+    - each of those with "and" for the next comma, before a second predicate: "Rye[,] [has] no
+      gluten[,] [and] never feels ready".
+    A short part that another comma ends (at most `LIST_ITEM_WORDS` words) is a list's item or an
+    aside, not a predicate, unless a second predicate follows: it is offered only joined to that.
+    The parser is not asked whether the parts are clauses: it reads "Wet dough" as an order and
+    "more like a paste" as one too. Skipping the gaps in `busy`."""
     found: list[Proposal] = []
     gaps = restoration.gaps
     fills = restoration.fills(taken)
-
-    def without_comma(index: int) -> Offer:
-        fill = fills[index]
-        return index, (*fill[:-1], fill[-1][:-1])
-
-    found.extend((without_comma(index - 1), (index, (" and", gaps[index].written[0])))
+    found.extend((_without_comma(fills, index - 1), (index, (" and", *gaps[index].written)))
                  for index in _splices(restoration, note, taken, busy)
                  if index - 1 not in busy and note[index].lower() not in SUBJECTS)
-    # The note's own first comma, as the search wrote it (a comma already given way is no longer one).
+    comma = _subject_comma(restoration, note, taken, busy)
+    if comma is None:
+        return found
+    first, head = comma
+    before, word = note[first - 1].rstrip(",;:"), note[first].rstrip(",;:").lower()
+    dropped = _without_comma(fills, first - 1)
+    rest = "".join(w for fill in fills[first:] for w in fill).strip().rstrip(".!?").split(",")
+    plural = _plural(before)
+    past = _tells_of_past(note)
+    if word == "no":
+        verbs = ["have" if plural else "has", *(["had"] if past else [])]
+    else:
+        verbs = ["are" if plural else "is", *((["were"] if plural else ["was"]) if past else [])]
+    given: list[Proposal] = [(dropped, (first, (" " + verb, *gaps[first].written))) for verb in verbs]
+    pronoun = "They" if plural else "It"
+    predicate = rest[0].strip()
+    # A noun phrase is no predicate, whatever the parser makes of "My neighbour a baker.".
+    noun_phrase = predicate.split()[0].lower() in DETERMINERS | {"no"}
+    dropping = bool(not noun_phrase and grammar.clause(f"{pronoun} {predicate}.")
+                    and grammar.clause(f"{head} {predicate}."))
+    if dropping:
+        given.append((dropped,))
+    # A second predicate after the next comma, with no subject of its own, is joined by "and" with
+    # the first: "Rye[,] [has] no gluten[,] [and] never rises". Given the verb alone, the model
+    # reads the sentence as no likelier: it is still half a fragment.
+    second = next((i for i in range(first + 1, min(len(gaps), len(note))) if fills[i - 1][-1].endswith(",")), None)
+    joins = (second is not None and second not in busy and second - 1 not in busy and len(rest) > 1
+             and all(w.strip().lower() in ARTICLES for w in gaps[second].written[:-1]) and note[second][:1].islower()
+             and note[second].lower() not in NO_JOINER_BEFORE | SUBJECTS
+             and bool(grammar.clause(f"{pronoun} {rest[1].strip()}.")))
+    joined: list[Proposal] = []
+    if joins and second is not None:
+        for proposal in given:
+            made = dict(proposal)  # the comma may end the very filling the verb went into
+            before_second = made.get(second - 1, fills[second - 1])
+            made[second - 1] = (*before_second[:-1], before_second[-1][:-1])
+            made[second] = (" and", *gaps[second].written)
+            joined.append(tuple(sorted(made.items())))
+    if len(rest) > 1 and len(predicate.split()) <= LIST_ITEM_WORDS:
+        # A short part that another comma ends is a list's item or an aside ("flour, water, salt",
+        # "my neighbour, a baker, lends…") unless a predicate follows to join it, or it is one.
+        given = [(dropped,)] if dropping else []
+    given.extend(joined)
+    found.extend(given)
+    return found
+
+
+def _without_comma(fills: Sequence[tuple[str, ...]], index: int) -> Offer:
+    fill = fills[index]
+    return index, (*fill[:-1], fill[-1][:-1])
+
+
+def _subject_comma(restoration: Restoration, note: Sequence[str], taken: tuple[Switch, ...],
+                   busy: set[int] | frozenset[int]) -> tuple[int, str] | None:
+    """The gap after the note's own first comma, as the search wrote it (a comma already given
+    way is no longer one), and the sentence's words before it, where those are a short noun
+    phrase the parser reads as a subject and the word after the comma may follow a verb (see
+    `comma_put_backs`); else None."""
+    gaps = restoration.gaps
+    fills = restoration.fills(taken)
     first = next((i for i in range(1, min(len(gaps), len(note)))
                   if gaps[i - 1].written and gaps[i - 1].written[-1].endswith(",")), None)
-    if (first is None or first in busy or first - 1 in busy or len(gaps[first].written) != 1
-            or first > COMMA_SUBJECT_WORDS or not fills[first - 1][-1].endswith(",")):
-        return found
-    opening, before, word = note[0].lower(), note[first - 1].rstrip(",;:"), note[first]
+    if (first is None or first in busy or first - 1 in busy or first > COMMA_SUBJECT_WORDS
+            or not fills[first - 1][-1].endswith(",")
+            or any(w.strip().lower() not in ARTICLES for w in gaps[first].written[:-1])):
+        return None  # the search added a word after the comma, other than an article: "wet dough, [and] more"
+    opening, word = note[0].lower(), note[first].rstrip(",;:")
     if (opening in PREPOSITIONS or opening in NO_OPENER_BEFORE or not word[:1].islower()
             or word.lower() in NO_JOINER_BEFORE or word.lower() in SUBJECTS or not word.replace("-", "").isalpha()):
-        return found
+        return None
     head = "".join(w for fill in fills[:first] for w in fill).strip().rstrip(",")
-    rest = "".join(w for fill in fills[first:] for w in fill).strip().rstrip(".!?").split(",")
-    if len(rest) > 1 and len(rest[0].split()) <= LIST_ITEM_WORDS:
-        return found  # a list or an aside: "flour, water, salt", "my neighbour, a baker, lends…"
-    plural = before.endswith("s") and not before.endswith(("ss", "us", "is")) and before[:1].islower()
-    verb = " are" if plural else " is"
+    if any(w.lower() in DETERMINERS for w in head.split()[1:]):
+        return None  # a verb and its object ("Wet the dough,", "Shape the loaf,"), not a noun phrase
     # What comes before the comma must be something that "is": "Wet dough is good." parses clean,
-    # "I bake it hot is good." does not.
-    if grammar.unattached(f"{head}{verb} good.") == 0:
-        found.append((without_comma(first - 1), (first, (verb, gaps[first].written[0]))))
+    # "I bake it hot is good." does not. A count noun may wait for its article ("The first loaf
+    # is good."; Link Grammar does not read "First loaf is good.").
+    verb = "are" if _plural(note[first - 1].rstrip(",;:")) else "is"
+    probes = [head] if head.split()[0].lower() in DETERMINERS else [head, "The " + head[:1].lower() + head[1:]]
+    return (first, head) if any(grammar.unattached(f"{probe} {verb} good.") == 0 for probe in probes) else None
+
+
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is")) and word[:1].islower()
+
+
+def _tells_of_past(note: Sequence[str]) -> bool:
+    """Whether the note tells of the past: a word that dates it ("last year", "ago") or a verb
+    in a past form ("raised", "sold")."""
+    bare = [w.strip(",;:.!?").lower() for w in note]
+    return any(w in PAST_MARKERS or w in IRREGULAR_PAST or _participle(w) for w in bare)
+
+
+def past_tense_offers(restoration: Restoration, note: Sequence[str],
+                      busy: set[int] | frozenset[int] = frozenset()) -> list[Offer]:
+    """(gap, filling) with the past form of a present auxiliary the search added ("is" → "was",
+    "are" → "were", "has"/"have" → "had"), where the note tells of the past (`_tells_of_past`):
+    the search chose "is" before "too low" with only the next note word ahead, and "Price [is]
+    too low last year" reads "last year" only whole. Skipping the gaps in `busy`."""
+    if not _tells_of_past(note):
+        return []
+    found: list[Offer] = []
+    for index, gap in enumerate(restoration.gaps):
+        if index in busy:
+            continue
+        written = gap.written
+        for position, word in enumerate(written[:-1]):
+            past = PAST_FORMS.get(word.strip().lower())
+            if past is not None:
+                lead = word[:len(word) - len(word.lstrip())]
+                spelt = past.capitalize() if word.strip()[:1].isupper() else past
+                found.append((index, (*written[:position], lead + spelt, *written[position + 1:])))
     return found
 
 

@@ -340,17 +340,21 @@ class _SentenceWriter:
         alternatives when one was taken) and the switches to make in it."""
         assert self.bridge is not None
         bridge = self.bridge
-        prompt = self.prefix + prose_tail(self.request.title, written, demo=self.request.demo)
 
-        def scores(texts: Sequence[str]) -> list[float]:
-            stats = GenerationStats()
-            try:
-                return bridge.sentence_scores(prompt, texts, cancel=self.cancel, stats=stats)
-            finally:
-                self.result.stats.append(stats)
+        def scores_after(before: Sequence[str]) -> Callable[[Sequence[str]], list[float]]:
+            prompt = self.prefix + prose_tail(self.request.title, before, demo=self.request.demo)
+
+            def scores(texts: Sequence[str]) -> list[float]:
+                stats = GenerationStats()
+                try:
+                    return bridge.sentence_scores(prompt, texts, cancel=self.cancel, stats=stats)
+                finally:
+                    self.result.stats.append(stats)
+            return scores
 
         try:
-            return likelier(found, first, scores, lambda text: self._assess_unless_cancelled(note, text, written))
+            return likelier(found, first, scores_after(written), lambda text: self._assess_unless_cancelled(
+                note, text, written), alone=scores_after(()) if written else None)
         except ModelError:  # the context window is full: the restoration stands
             return found, ()
 
