@@ -114,6 +114,14 @@ def test_an_author_who_contracts_gets_contractions_but_never_an_added_negation()
     assert contract("Do not guess.", ["the"]) == "Do not guess."
 
 
+def test_days_and_months_a_note_jots_in_lower_case_are_spelt_as_names() -> None:
+    assert contract("The kitchen hit 28°C on tuesday, and ice in july.", []) == (
+        "The kitchen hit 28°C on Tuesday, and ice in July.")
+    # "may" and "march" are as often a modal and a verb; a word that only contains a name is none.
+    assert contract("It may rise if I march it to the mondayish oven.", []) == (
+        "It may rise if I march it to the mondayish oven.")
+
+
 def test_one_determiner_at_a_time_and_a_or_an_by_the_next_letter() -> None:
     assert not fits("the", "an") and not fits("this", "the")
     assert fits("a", "cold") and not fits("a", "oven") and fits("an", "oven") and not fits("an", "cold")

@@ -238,15 +238,23 @@ def glue_words(author_words: Sequence[str] = ()) -> list[str]:
     return sorted(w for w in (small | contracted) - NEVER_ADDED if w.isascii())
 
 
+# Day and month names, which a note may jot in lower case. Not "may" or "march", as often a modal
+# and a verb.
+CALENDAR_NAME = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|april|june|july|august"
+    r"|september|october|november|december)\b")
+
+
 def contract(sentence: str, author_words: Sequence[str]) -> str:
-    """"do not" → "don't" where the author's frequent words say they write it that way (a
-    note's "not" is kept as a word while bridging; this spells it as the author would)."""
+    """The sentence spelt as the author would: "do not" → "don't" where the author's frequent
+    words say they write it that way (a note's "not" is kept as a word while bridging), and the
+    days and months a note jots in lower case written as names ("on tuesday" → "on Tuesday")."""
     for word in author_words:
         if word.endswith("n't") and word in NEGATIONS:
             sentence = re.sub(rf"\b{NEGATIONS[word]} not\b", word, sentence)
             cap = NEGATIONS[word].capitalize()
             sentence = re.sub(rf"\b{cap} not\b", word.capitalize(), sentence)
-    return sentence
+    return CALENDAR_NAME.sub(lambda found: found.group(0).capitalize(), sentence)
 
 
 def note_words(note: str) -> list[str] | None:

@@ -33,6 +33,7 @@ from penna.writing.bridge import (
     SUBJECTS,
     Restoration,
     Switch,
+    contract,
     fits,
     note_words,
 )
@@ -174,13 +175,14 @@ class Assessment:
 
 
 def as_sentence(note: str) -> str:
-    """The note itself, written as a sentence: a capital and a full stop."""
+    """The note itself, written as a sentence: a capital, a full stop, and its days and months
+    spelt as names."""
     text = note.strip().rstrip(",;:—–-").strip()
     if not text:
         return ""
     if text[0].islower():
         text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
+    return contract(text if text.endswith((".", "!", "?", "…")) else text + ".", ())
 
 
 def assess(note: str, text: str, origin: str, *, sources: Sequence[str], before: Sequence[str],
