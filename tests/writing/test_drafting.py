@@ -14,6 +14,7 @@ from penna.writing.drafting import (
     ECHO_GRAMMAR,
     OPENER_ALLOWANCE,
     PUT_BACK,
+    UNKNOWN_GRAMMAR,
     WHOLE_SENTENCE_MARGIN,
     Assessment,
     alternatives,
@@ -726,3 +727,51 @@ def test_a_word_for_a_comma_that_mends_a_fragment_may_read_a_little_less_likely(
 
     # Below the margin, only the parser's reading speaks for it: it must mend.
     assert likelier(restoration, first, _scores({bare: -30.0, verb: -30.0 + near}), parses_no_better)[1] == ()
+
+
+@needs_grammar
+def test_no_verb_for_a_comma_where_it_would_not_make_a_clause() -> None:
+    # An adverb's "no", and a verb of the note's own after the comma, take no "has" or "is".
+    assert not any(" has " in sentence for sentence in _commas(
+        "starter, no longer active", ("Starter,",), (" no",), (" longer",), (" active",), (".",)))
+    offered = _commas("dough, never rises", ("Dough,",), (" never",), (" rises",), (".",))
+    assert "Dough never rises." in offered and not any(" is " in sentence for sentence in offered)
+
+
+@needs_grammar
+def test_and_joins_no_second_predicate_after_a_plural_whose_verb_reads_like_an_order() -> None:
+    assert not any(" and " in sentence for sentence in _commas(
+        "ovens, too hot, check temps", ("Ovens,",), (" too",), (" hot,",), (" check",), (" temps",), (".",)))
+
+
+def test_a_note_tells_of_the_past_by_a_dating_word_or_a_verbs_past_form_not_by_an_adjective() -> None:
+    price = _gapped(("The", " price"), (" is", " too"), (" low",), (" last",), (" year",), (".",))
+    for past in ("raised it a euro, too low", "she killed it in a week", "forgot to feed, too low",
+                 "dropped to 72, too low", "too low a week ago"):
+        assert past_tense_offers(price, past.split()), past
+    for present in ("seeded loaf, too dense", "malted flour, too sweet", "last fold, too slack",
+                    "flour left, too low", "next time, start earlier"):
+        assert past_tense_offers(price, present.split()) == [], present
+
+
+@needs_grammar
+def test_a_word_for_a_comma_below_the_margin_is_not_taken_where_the_parser_could_not_judge_it() -> None:
+    note = "crumb, dense and sour"
+    restoration = _gapped(("Crumb,",), (" dense",), (" and",), (" sour",), (".",))
+
+    def judge(text: str) -> Assessment:
+        return assess(note, text, "restore", sources=[], before=[])
+
+    def unjudged(text: str) -> Assessment:
+        judged = judge(text)
+        judged.unattached = None  # out of time: counted as UNKNOWN_GRAMMAR, which would "mend" a fragment
+        return judged
+
+    bare, verb = "Crumb, dense and sour.", "Crumb is dense and sour."
+    assert judge(bare).grammar_rank > UNKNOWN_GRAMMAR
+    near = _scores({bare: -30.0, verb: -30.0 + WHOLE_SENTENCE_MARGIN - COMMA_ALLOWANCE + 0.5})
+    assert likelier(restoration, judge(bare), near, unjudged)[1] == ()
+
+
+def test_a_note_given_back_spells_its_days_and_months_as_names() -> None:
+    assert as_sentence("forgot the salt friday, whole batch") == "Forgot the salt Friday, whole batch."

@@ -104,11 +104,16 @@ COMMA_SUBJECT_WORDS = 3
 LIST_ITEM_WORDS = 2  # a part this short between two commas is a list's item or an aside, not a predicate
 # A note that tells of the past takes the past form of an auxiliary the search added in the
 # present (`past_tense_offers`) and of a comma's verb.
-PAST_MARKERS = frozenset("yesterday ago last earlier previously formerly".split())
+# "Last" dates a note only before one of `TIMES` ("last year", not "last fold").
+PAST_MARKERS = frozenset("yesterday ago previously formerly".split())
+TIMES = frozenset("year week night month summer winter spring autumn weekend time monday tuesday wednesday "
+                  "thursday friday saturday sunday".split())
+# Past forms that are no participle, so never an adjective ("flour left", "kept cold" are not).
 IRREGULAR_PAST = frozenset(
-    "was were had did went came gave took ate drank got sold bought made said told knew thought felt kept left lost "
-    "met paid ran saw sent sat stood spent broke chose drove fell forgot froze grew hid rode rose shook spoke stole "
-    "threw woke wore wrote began brought caught taught fought found held".split())
+    "was were did went came gave took ate drank ran saw broke chose drove fell forgot froze grew hid rode rose shook "
+    "spoke stole threw woke wore wrote began".split())
+# After these a word in "-ed" is a past verb ("I raised", "she killed"), not an adjective ("seeded loaf").
+PAST_SUBJECTS = frozenset("i we he she they".split())
 PAST_FORMS = {"is": "was", "are": "were", "has": "had", "have": "had", "am": "was"}
 CLAUSE_OPENERS = (("it's", "it is"), ("that's", "that is"), ("this is", "this is"))
 # A clause a note opens on a bare negation has lost its subject with its "do" ("not bother with
@@ -257,7 +262,8 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
                    alone: Callable[[Sequence[str]], list[float]] | None = None,
                    ) -> tuple[Restoration, tuple[Switch, ...], Assessment, set[Proposal]] | None:
     """One more put-back on `restoration` with `taken` switched (`current`, judged), or None; with
-    the offers that read likelier than `current` without being taken. After the first round only
+    the offers that read likelier than `current` (or, for one that may mend the parse, less likely
+    by no more than its allowance allows) without being taken. After the first round only
     those (`promising`) are offered again: a put-back the model found less likely than the sentence
     without it does not become likelier because another gap changed. `first_rank`: the
     restoration's own grammar rank, which the put-backs together may worsen by `PARSE_SLACK` at most."""
@@ -295,7 +301,9 @@ def _put_back_once(restoration: Restoration, taken: tuple[Switch, ...], current:
         if mending and gain < WHOLE_SENTENCE_MARGIN - allowance(proposal):
             continue
         judged = judge(text)
-        if _acceptable(judged, current, first_rank, must_mend=mending or _opening(proposal, repairs)):
+        opening = _opening(proposal, repairs)
+        # Only the parser speaks for a comma's word below the margin: it must have judged it.
+        if _acceptable(judged, current, first_rank, must_mend=mending or opening, proven=mending and not opening):
             # Kept for the next round: what read likelier than this sentence (what may read less
             # likely, if it mends), on gaps this put-back left alone.
             changed = {gap for gap, _ in proposal}
@@ -329,15 +337,17 @@ def _offers(restoration: Restoration, taken: tuple[Switch, ...], note: Sequence[
     return offered
 
 
-def _acceptable(judged: Assessment, current: Assessment, first_rank: int, *, must_mend: bool) -> bool:
+def _acceptable(judged: Assessment, current: Assessment, first_rank: int, *, must_mend: bool,
+                proven: bool) -> bool:
     """Whether a put-back judged `judged` may replace `current`: it says what the note says and
     parses no more than `PARSE_SLACK` words worse than `current` and than the restoration first
     judged (`first_rank`), nor worse where the parser could not judge it; where it `must_mend`
-    (an opening clause, or one taken below the margin), it parses better, as the parser judged it."""
+    (an opening clause, or one taken below the margin), it parses better (an unjudged parse counts
+    as `UNKNOWN_GRAMMAR` words), and where it must be `proven`, the parser judged it."""
     limit = current.grammar_rank - 1 if must_mend else min(current.grammar_rank, first_rank) + PARSE_SLACK
     unjudged_worse = judged.unattached is None and judged.grammar_rank > current.grammar_rank
     return (judged.sound and judged.grammar_rank <= limit and not unjudged_worse
-            and (not must_mend or judged.unattached is not None))
+            and (not proven or judged.unattached is not None))
 
 
 def _searched(restoration: Restoration, switch: Switch) -> Proposal:
@@ -433,7 +443,8 @@ def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[
                     busy: set[int] | frozenset[int] = frozenset()) -> list[Proposal]:
     """Fillings that put a word where the note has a comma: the comma dropped from the gap before,
     the word added to the gap after. "and" at a comma that runs a clause on into another (see
-    `clause_put_backs`) that has no subject of its own ("I bake it hot[,] [and] let it rest…").
+    `clause_put_backs`) that opens on no subject pronoun ("I bake it hot[,] [and] let it rest…";
+    before "I" the comma stays, E32's ", and I…").
     And at the sentence's first comma, where the note opens on a short noun phrase (at most
     `COMMA_SUBJECT_WORDS` words, opening on no preposition, subordinator or pronoun, that the
     parser reads as a subject: "Wet dough is good." parses clean) and the comma is followed by a
@@ -441,18 +452,23 @@ def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[
     - "is" ("are" after a plural; "was"/"were" too where the note tells of the past:
       `_tells_of_past`): "Wet dough[,] [is] more like a paste…";
     - "has" ("have", "had") before "no": "Rye[,] [has] no gluten";
+      (a verb only where the parser reads "It <verb> <what follows>." as a clause: "It has no
+      gluten.", not "It has no longer active."; and none where a verb follows: "Dough is never
+      rises.")
     - nothing, the comma only dropped, where what follows up to the next comma is a predicate (the
       parser reads "It spreads flat." as a clause) and the parser reads the noun phrase and it as
       one: "Weak dough[,] spreads flat";
-    - each of those with "and" for the next comma, before a second predicate: "Rye[,] [has] no
-      gluten[,] [and] never feels ready".
+    - each of those with "and" for the next comma, before a second predicate, after a singular
+      noun phrase: "Rye[,] [has] no gluten[,] [and] never feels ready".
     A short part that another comma ends (at most `LIST_ITEM_WORDS` words) is a list's item or an
-    aside, not a predicate, unless a second predicate follows: it is offered only joined to that.
+    aside ("flour, water, salt"), offered a verb only joined to a second predicate after it; the
+    comma before it is still dropped where it is a predicate itself.
     The parser is not asked whether the parts are clauses: it reads "Wet dough" as an order and
     "more like a paste" as one too. Skipping the gaps in `busy`."""
     found: list[Proposal] = []
     gaps = restoration.gaps
     fills = restoration.fills(taken)
+    # A clause whose first note word is a subject pronoun keeps its comma: "and I…" is E32's.
     found.extend((_without_comma(fills, index - 1), (index, (" and", *gaps[index].written)))
                  for index in _splices(restoration, note, taken, busy)
                  if index - 1 not in busy and note[index].lower() not in SUBJECTS)
@@ -465,26 +481,31 @@ def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[
     rest = "".join(w for fill in fills[first:] for w in fill).strip().rstrip(".!?").split(",")
     plural = _plural(before)
     past = _tells_of_past(note)
-    if word == "no":
-        verbs = ["have" if plural else "has", *(["had"] if past else [])]
-    else:
-        verbs = ["are" if plural else "is", *((["were"] if plural else ["was"]) if past else [])]
-    given: list[Proposal] = [(dropped, (first, (" " + verb, *gaps[first].written))) for verb in verbs]
     pronoun = "They" if plural else "It"
     predicate = rest[0].strip()
     # A noun phrase is no predicate, whatever the parser makes of "My neighbour a baker.".
-    noun_phrase = predicate.split()[0].lower() in DETERMINERS | {"no"}
+    noun_phrase = not predicate or predicate.split()[0].lower() in DETERMINERS | {"no"}
     dropping = bool(not noun_phrase and grammar.clause(f"{pronoun} {predicate}.")
                     and grammar.clause(f"{head} {predicate}."))
+    if dropping:  # a verb of its own follows: no "is" ("Dough is never rises.")
+        verbs = []
+    elif word == "no":
+        verbs = ["have" if plural else "has", *(["had"] if past else [])]
+    else:
+        verbs = ["are" if plural else "is", *((["were"] if plural else ["was"]) if past else [])]
+    # The verb must make a clause of what follows: "It has no gluten.", not "It has no longer active.".
+    given: list[Proposal] = [(dropped, (first, (" " + verb, *gaps[first].written))) for verb in verbs
+                             if grammar.clause(f"{pronoun} {verb} {predicate}.")]
     if dropping:
         given.append((dropped,))
     # A second predicate after the next comma, with no subject of its own, is joined by "and" with
     # the first: "Rye[,] [has] no gluten[,] [and] never rises". Given the verb alone, the model
-    # reads the sentence as no likelier: it is still half a fragment.
+    # reads the sentence as no likelier: it is still half a fragment. Not after a plural, whose
+    # verb reads like an order ("Rolls glaze[,] [and] bake hot").
     second = next((i for i in range(first + 1, min(len(gaps), len(note))) if fills[i - 1][-1].endswith(",")), None)
-    joins = (second is not None and second not in busy and second - 1 not in busy and len(rest) > 1
+    joins = (not plural and second is not None and second not in busy and second - 1 not in busy and len(rest) > 1
              and all(w.strip().lower() in ARTICLES for w in gaps[second].written[:-1]) and note[second][:1].islower()
-             and note[second].lower() not in NO_JOINER_BEFORE | SUBJECTS
+             and note[second].rstrip(",;:").lower() not in NO_JOINER_BEFORE | SUBJECTS
              and bool(grammar.clause(f"{pronoun} {rest[1].strip()}.")))
     joined: list[Proposal] = []
     if joins and second is not None:
@@ -542,10 +563,21 @@ def _plural(word: str) -> bool:
 
 
 def _tells_of_past(note: Sequence[str]) -> bool:
-    """Whether the note tells of the past: a word that dates it ("last year", "ago") or a verb
-    in a past form ("raised", "sold")."""
+    """Whether the note tells of the past: a word that dates it ("ago", "last year"), a verb in a
+    past form that is no participle ("forgot", "took"), or a word in "-ed" after a subject ("she
+    killed") or opening the note or a part of it before "it", "to" or a number ("raised it",
+    "dropped to 72"); not "seeded loaf", "malted flour" or "last fold"."""
     bare = [w.strip(",;:.!?").lower() for w in note]
-    return any(w in PAST_MARKERS or w in IRREGULAR_PAST or _participle(w) for w in bare)
+    for index, word in enumerate(bare):
+        after = bare[index + 1] if index + 1 < len(bare) else ""
+        if word in PAST_MARKERS or word in IRREGULAR_PAST or (word == "last" and after in TIMES):
+            return True
+        if _participle(word) and word not in IRREGULAR_PARTICIPLES:
+            opens = index == 0 or note[index - 1].endswith((",", ";", ":"))
+            if (index > 0 and bare[index - 1] in PAST_SUBJECTS) or (
+                    opens and (after in {"it", "to", "them", "her", "him"} or after[:1].isdigit())):
+                return True
+    return False
 
 
 def past_tense_offers(restoration: Restoration, note: Sequence[str],
