@@ -549,6 +549,11 @@ def _commas(note: str, *written: str | tuple[str, ...]) -> list[str]:
     return found
 
 
+def _judge_for(note: str) -> Callable[[str], Assessment]:
+    """A judge of sentences written for `note`, as drafting judges a restoration's variants."""
+    return lambda text: assess(note, text, "restore", sources=[], before=[])
+
+
 DOUGH_NOTE = "wet dough, more like paste than bread"
 DOUGH = ("Wet",), (" dough,",), (" more",), (" like",), (" a", " paste"), (" than",), (" bread",), (".",)
 BAKE_NOTE = "bake hot, let rest full day"
@@ -618,9 +623,7 @@ def test_no_word_for_a_comma_after_an_opening_phrase_or_before_a_clause() -> Non
 @needs_grammar
 def test_a_word_for_a_comma_is_taken_where_the_model_reads_the_sentence_as_likelier() -> None:
     restoration = _gapped(*DOUGH)
-
-    def judge(text: str) -> Assessment:
-        return assess(DOUGH_NOTE, text, "restore", sources=[], before=[])
+    judge = _judge_for(DOUGH_NOTE)
 
     first = judge(restoration.text)
     scores = _scores({"Wet dough, more like a paste than bread.": -30.0,
@@ -685,9 +688,7 @@ def test_an_added_auxiliary_takes_its_past_form_only_where_the_note_tells_of_the
 @needs_grammar
 def test_a_word_for_a_comma_is_also_read_without_the_paragraph_so_far() -> None:
     restoration = _gapped(*DOUGH)
-
-    def judge(text: str) -> Assessment:
-        return assess(DOUGH_NOTE, text, "restore", sources=[], before=[])
+    judge = _judge_for(DOUGH_NOTE)
 
     first = judge(restoration.text)
     bare, verb = "Wet dough, more like a paste than bread.", "Wet dough is more like a paste than bread."
@@ -707,9 +708,7 @@ def test_a_word_for_a_comma_is_also_read_without_the_paragraph_so_far() -> None:
 def test_a_word_for_a_comma_that_mends_a_fragment_may_read_a_little_less_likely() -> None:
     note = "crumb, dense and sour"
     restoration = _gapped(("Crumb,",), (" dense",), (" and",), (" sour",), (".",))
-
-    def judge(text: str) -> Assessment:
-        return assess(note, text, "restore", sources=[], before=[])
+    judge = _judge_for(note)
 
     bare, verb = "Crumb, dense and sour.", "Crumb is dense and sour."
     first = judge(bare)
@@ -758,9 +757,7 @@ def test_a_note_tells_of_the_past_by_a_dating_word_or_a_verbs_past_form_not_by_a
 def test_a_word_for_a_comma_below_the_margin_is_not_taken_where_the_parser_could_not_judge_it() -> None:
     note = "crumb, dense and sour"
     restoration = _gapped(("Crumb,",), (" dense",), (" and",), (" sour",), (".",))
-
-    def judge(text: str) -> Assessment:
-        return assess(note, text, "restore", sources=[], before=[])
+    judge = _judge_for(note)
 
     def unjudged(text: str) -> Assessment:
         judged = judge(text)

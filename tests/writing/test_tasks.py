@@ -220,12 +220,7 @@ def test_a_growing_sentence_is_spelt_as_the_finished_one_will_be(default_model: 
 def test_a_notes_comma_after_its_opening_noun_phrase_may_become_is(default_model: Any) -> None:
     """A writer's "wet dough, more like paste than bread" has a comma for the sentence's verb: the
     real default model, reading the whole sentence, prefers "is" there (`drafting.comma_put_backs`)."""
-    prefix = ("## Notes I turned into prose\nNotes: shape loaf, proof in fridge overnight\n"
-              "Text: I shape the loaf and proof it in the fridge overnight.\n\n## Rye\n\n")
-    note = "wet dough, more like paste than bread"
-    request = TaskRequest("expand", f"- {note}", "Rye", seed=1, candidates=0)
-    text = run_sentences(default_model, prefix, request, [note], profile=_profile(), exemplars=[], cancel=None,
-                         on_text=None).text
+    text = _bread_sentence(default_model, "wet dough, more like paste than bread", "Rye")
     assert "dough is more like a paste than bread" in text, text
 
 
@@ -233,13 +228,17 @@ def test_a_notes_comma_after_its_opening_noun_phrase_may_become_is(default_model
 def test_an_added_auxiliary_is_put_in_the_past_where_the_note_tells_of_the_past(default_model: Any) -> None:
     """The search puts "is" before "too pale" with only the next note word ahead; read whole with
     "last week", the real default model prefers "was" (`drafting.past_tense_offers`)."""
-    prefix = ("## Notes I turned into prose\nNotes: shape loaf, proof in fridge overnight\n"
-              "Text: I shape the loaf and proof it in the fridge overnight.\n\n## Winter loaf\n\n")
-    note = "crust too pale last week, oven not hot enough"
-    request = TaskRequest("expand", f"- {note}", "Winter loaf", seed=1, candidates=0)
-    text = run_sentences(default_model, prefix, request, [note], profile=_profile(), exemplars=[], cancel=None,
-                         on_text=None).text
+    text = _bread_sentence(default_model, "crust too pale last week, oven not hot enough", "Winter loaf")
     assert "crust was too pale last week" in text, text
+
+
+def _bread_sentence(model: Any, note: str, title: str) -> str:
+    """One note expanded by `model` under a note titled `title`, after one baker's notes→text pair."""
+    prefix = ("## Notes I turned into prose\nNotes: shape loaf, proof in fridge overnight\n"
+              f"Text: I shape the loaf and proof it in the fridge overnight.\n\n## {title}\n\n")
+    request = TaskRequest("expand", f"- {note}", title, seed=1, candidates=0)
+    return run_sentences(model, prefix, request, [note], profile=_profile(), exemplars=[], cancel=None,
+                         on_text=None).text
 
 
 @pytest.mark.model
