@@ -432,8 +432,7 @@ def _splices(restoration: Restoration, note: Sequence[str], taken: tuple[Switch,
             continue
         if note[index].lower() in NO_JOINER_BEFORE or not note[index].replace("'", "").isalpha():
             continue
-        before = "".join(w for fill in fills[:index] for w in fill).strip().rstrip(",")
-        after = "".join(w for fill in fills[index:] for w in fill).strip()
+        before, after = _written(fills[:index]).rstrip(","), _written(fills[index:])
         if grammar.clause(before) and grammar.clause(after):
             found.append(index)
     return found
@@ -472,13 +471,13 @@ def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[
     found.extend((_without_comma(fills, index - 1), (index, (" and", *gaps[index].written)))
                  for index in _splices(restoration, note, taken, busy)
                  if index - 1 not in busy and note[index].lower() not in SUBJECTS)
-    comma = _subject_comma(restoration, note, taken, busy)
+    comma = _subject_comma(restoration, note, fills, busy)
     if comma is None:
         return found
     first, head = comma
     before, word = note[first - 1].rstrip(",;:"), note[first].rstrip(",;:").lower()
     dropped = _without_comma(fills, first - 1)
-    rest = "".join(w for fill in fills[first:] for w in fill).strip().rstrip(".!?").split(",")
+    rest = _written(fills[first:]).rstrip(".!?").split(",")
     plural = _plural(before)
     past = _tells_of_past(note)
     pronoun = "They" if plural else "It"
@@ -524,19 +523,23 @@ def comma_put_backs(restoration: Restoration, note: Sequence[str], taken: tuple[
     return found
 
 
+def _written(fills: Sequence[tuple[str, ...]]) -> str:
+    """The words of these gaps' fillings as one stretch of the sentence."""
+    return "".join(word for fill in fills for word in fill).strip()
+
+
 def _without_comma(fills: Sequence[tuple[str, ...]], index: int) -> Offer:
     fill = fills[index]
     return index, (*fill[:-1], fill[-1][:-1])
 
 
-def _subject_comma(restoration: Restoration, note: Sequence[str], taken: tuple[Switch, ...],
+def _subject_comma(restoration: Restoration, note: Sequence[str], fills: Sequence[tuple[str, ...]],
                    busy: set[int] | frozenset[int]) -> tuple[int, str] | None:
     """The gap after the note's own first comma, as the search wrote it (a comma already given
-    way is no longer one), and the sentence's words before it, where those are a short noun
-    phrase the parser reads as a subject and the word after the comma may follow a verb (see
-    `comma_put_backs`); else None."""
+    way is no longer one), and the sentence's words before it (`fills`: each gap's filling as
+    switched so far), where those are a short noun phrase the parser reads as a subject and the
+    word after the comma may follow a verb (see `comma_put_backs`); else None."""
     gaps = restoration.gaps
-    fills = restoration.fills(taken)
     first = next((i for i in range(1, min(len(gaps), len(note)))
                   if gaps[i - 1].written and gaps[i - 1].written[-1].endswith(",")), None)
     if (first is None or first in busy or first - 1 in busy or first > COMMA_SUBJECT_WORDS
@@ -547,7 +550,7 @@ def _subject_comma(restoration: Restoration, note: Sequence[str], taken: tuple[S
     if (opening in PREPOSITIONS or opening in NO_OPENER_BEFORE or not word[:1].islower()
             or word.lower() in NO_JOINER_BEFORE or word.lower() in SUBJECTS or not word.replace("-", "").isalpha()):
         return None
-    head = "".join(w for fill in fills[:first] for w in fill).strip().rstrip(",")
+    head = _written(fills[:first]).rstrip(",")
     if any(w.lower() in DETERMINERS for w in head.split()[1:]):
         return None  # a verb and its object ("Wet the dough,", "Shape the loaf,"), not a noun phrase
     # What comes before the comma must be something that "is": "Wet dough is good." parses clean,
